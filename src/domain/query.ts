@@ -1,0 +1,200 @@
+import { type FieldIssue, validationError } from './errors.js';
+import type { EventKind } from './event.js';
+import { ACTION_PATTERN, type EVENT_STATUSES } from './event-schema.js';
+
+export const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+const MAX_FILTER_LENGTH = 1024;
+
+/** Position after the last row of a page, in list order (occurred_at desc, seq desc). */
+export interface Cursor {
+  occurredAt: number;
+  seq: number;
+}
+
+/** What to match; every field narrows (SPEC §4). Times are epoch milliseconds, both inclusive. */
+export interface EventFilter {
+  from: number;
+  to: number;
+  actor?: string;
+  /** Exact action names; matched OR-ed with `actionPrefixes`. */
+  actions?: string[];
+  /** Prefixes without the `*` (`api_key.`). */
+  actionPrefixes?: string[];
+  resourceType?: string;
+  resourceId?: string;
+  status?: (typeof EVENT_STATUSES)[number];
+  workspace?: string;
+  ip?: string;
+  kind?: EventKind;
+  /** Case-insensitive substring; `%`, `_` and quotes are plain characters. */
+  q?: string;
+}
+
+export interface EventQuery extends EventFilter {
+  limit: number;
+  cursor?: Cursor;
+}
+
+export const FILTER_PARAMS = [
+  'from',
+  'to',
+  'actor',
+  'action',
+  'resource_type',
+  'resource_id',
+  'status',
+  'workspace',
+  'ip',
+  'kind',
+  'q',
+] as const;
+
+export type QueryParams = Partial<Record<(typeof FILTER_PARAMS)[number] | 'limit' | 'cursor', unknown>>;
+
+const actionItem = new RegExp(ACTION_PATTERN);
+const actionPrefixItem = /^[a-z0-9_]+(\.[a-z0-9_]+){0,5}\.?\*$/;
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.occurredAt}.${cursor.seq}`).toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor | undefined {
+  const match = /^(-?\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  if (!match) return undefined;
+  return { occurredAt: Number(match[1]), seq: Number(match[2]) };
+}
+
+function parseTime(value: string, name: string, issues: FieldIssue[]): number | undefined {
+  // A bare date means its start, in UTC.
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    issues.push({ path: `/query/${name}`, message: 'must be an ISO 8601 date or date-time' });
+    return undefined;
+  }
+  return ms;
+}
+
+/**
+ * Parses list and export filters from a query string. Every problem is reported with its
+ * parameter; nothing reaches the store unchecked.
+ */
+export function parseEventQuery(params: QueryParams, now = Date.now()): EventQuery {
+  const issues: FieldIssue[] = [];
+  const str = (name: keyof QueryParams): string | undefined => {
+    const value = params[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') {
+      issues.push({ path: `/query/${name}`, message: 'must be given once, as a string' });
+      return undefined;
+    }
+    if (value.length > MAX_FILTER_LENGTH) {
+      issues.push({ path: `/query/${name}`, message: `must be at most ${MAX_FILTER_LENGTH} characters` });
+      return undefined;
+    }
+    if (value.includes('\u0000')) {
+      issues.push({ path: `/query/${name}`, message: 'must not contain NUL characters' });
+      return undefined;
+    }
+    return value;
+  };
+
+  const fromText = str('from');
+  const toText = str('to');
+  let to = toText === undefined ? now : parseTime(toText, 'to', issues);
+  let from = fromText === undefined ? undefined : parseTime(fromText, 'from', issues);
+  if (to !== undefined && toText !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(toText)) {
+    to += 24 * 60 * 60 * 1000 - 1; // a bare end date includes that whole day
+  }
+  to ??= now;
+  from ??= to - DEFAULT_WINDOW_MS;
+  if (from > to) issues.push({ path: '/query/from', message: 'must not be after `to`' });
+
+  const query: EventQuery = { from, to, limit: DEFAULT_LIMIT };
+
+  const actor = str('actor');
+  if (actor !== undefined) query.actor = actor;
+
+  const action = str('action');
+  if (action !== undefined) {
+    const exact: string[] = [];
+    const prefixes: string[] = [];
+    for (const item of action.split(',').map((s) => s.trim())) {
+      if (actionPrefixItem.test(item)) prefixes.push(item.slice(0, -1));
+      else if (actionItem.test(item) && item.length <= 128) exact.push(item);
+      else {
+        issues.push({
+          path: '/query/action',
+          message: 'must be action names or prefixes ending in * (api_key.*), separated by commas',
+        });
+        break;
+      }
+    }
+    if (exact.length > 50 || prefixes.length > 50) {
+      issues.push({ path: '/query/action', message: 'must list at most 50 actions' });
+    }
+    if (exact.length) query.actions = exact;
+    if (prefixes.length) query.actionPrefixes = prefixes;
+  }
+
+  const simple = [
+    ['resource_type', 'resourceType'],
+    ['resource_id', 'resourceId'],
+    ['workspace', 'workspace'],
+    ['ip', 'ip'],
+  ] as const;
+  for (const [param, field] of simple) {
+    const value = str(param);
+    if (value !== undefined) query[field] = value;
+  }
+
+  const status = str('status');
+  if (status !== undefined) {
+    if (status === 'success' || status === 'failure') query.status = status;
+    else issues.push({ path: '/query/status', message: 'must be success or failure' });
+  }
+  const kind = str('kind');
+  if (kind !== undefined) {
+    if (kind === 'audit' || kind === 'request') query.kind = kind;
+    else issues.push({ path: '/query/kind', message: 'must be audit or request' });
+  }
+  const q = str('q');
+  if (q !== undefined && q.trim() !== '') query.q = q.trim();
+
+  const limit = str('limit');
+  if (limit !== undefined) {
+    const n = /^\d{1,5}$/.test(limit) ? Number(limit) : Number.NaN;
+    if (!(n >= 1 && n <= MAX_LIMIT))
+      issues.push({ path: '/query/limit', message: `must be 1 to ${MAX_LIMIT}` });
+    else query.limit = n;
+  }
+  const cursor = str('cursor');
+  if (cursor !== undefined) {
+    const decoded = decodeCursor(cursor);
+    if (decoded) query.cursor = decoded;
+    else issues.push({ path: '/query/cursor', message: 'is not a cursor this API returned' });
+  }
+
+  if (issues.length) throw validationError(issues);
+  return query;
+}
+
+/** The filters as given, for recording what an export contained. */
+export function describeFilter(filter: EventFilter): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    from: new Date(filter.from).toISOString(),
+    to: new Date(filter.to).toISOString(),
+  };
+  const action = [...(filter.actions ?? []), ...(filter.actionPrefixes ?? []).map((p) => `${p}*`)];
+  if (action.length) out.action = action.join(',');
+  if (filter.actor) out.actor = filter.actor;
+  if (filter.resourceType) out.resource_type = filter.resourceType;
+  if (filter.resourceId) out.resource_id = filter.resourceId;
+  if (filter.status) out.status = filter.status;
+  if (filter.workspace) out.workspace = filter.workspace;
+  if (filter.ip) out.ip = filter.ip;
+  if (filter.kind) out.kind = filter.kind;
+  if (filter.q) out.q = filter.q;
+  return out;
+}

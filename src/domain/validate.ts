@@ -1,0 +1,124 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { AppError, type FieldIssue, validationError } from './errors.js';
+import {
+  EventBatchSchema,
+  type EventInput,
+  EventInputSchema,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_FUTURE_MS,
+  MAX_METADATA_BYTES,
+  MAX_REQUEST_DATA_BYTES,
+} from './event-schema.js';
+
+// ajv-formats is published as CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: false }));
+const validateOne: ValidateFunction = ajv.compile(EventInputSchema);
+const validateBatch: ValidateFunction = ajv.compile(EventBatchSchema);
+
+const MAX_ISSUES = 100;
+
+function toIssue(error: ErrorObject, prefix: string): FieldIssue {
+  let path = prefix + error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  let message = error.message ?? 'is invalid';
+  if (error.keyword === 'required') {
+    path += `/${String(params.missingProperty)}`;
+    message = 'is required';
+  } else if (error.keyword === 'additionalProperties') {
+    path += `/${String(params.additionalProperty)}`;
+    message = 'is not a known field';
+  } else if (error.keyword === 'anyOf' && path.endsWith('/context/ip')) {
+    message = 'must be an IPv4 or IPv6 address';
+  } else if (error.keyword === 'pattern' && path.endsWith('/action')) {
+    message = 'must be 2 to 6 dot-separated segments of lowercase letters, digits and _';
+  }
+  return { path: path || '/', message };
+}
+
+/** Ajv reports one error per failed branch of a union; keep one line per field. */
+function collect(errors: ErrorObject[] | null | undefined, prefix: string): FieldIssue[] {
+  const seen = new Map<string, FieldIssue>();
+  for (const error of errors ?? []) {
+    if (error.keyword === 'const' || error.keyword === 'format') {
+      const issue = toIssue(error, prefix);
+      if (!seen.has(issue.path)) {
+        const params = error.params as Record<string, unknown>;
+        const allowed =
+          error.keyword === 'const' ? `must be one of the allowed values` : `must be ${params.format}`;
+        seen.set(issue.path, { path: issue.path, message: allowed });
+      }
+      continue;
+    }
+    const issue = toIssue(error, prefix);
+    if (!seen.has(issue.path)) seen.set(issue.path, issue);
+    if (seen.size >= MAX_ISSUES) break;
+  }
+  return [...seen.values()];
+}
+
+function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
+}
+
+/** Rules JSON Schema cannot express: sizes of free-form maps and the future bound on time. */
+function semanticIssues(event: EventInput, prefix: string, now: number): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (event.occurred_at !== undefined) {
+    const at = Date.parse(event.occurred_at);
+    if (Number.isNaN(at))
+      issues.push({ path: `${prefix}/occurred_at`, message: 'must be an ISO 8601 date-time' });
+    else if (at > now + MAX_FUTURE_MS)
+      issues.push({ path: `${prefix}/occurred_at`, message: 'must be at most 5 minutes in the future' });
+    else if (at < 0) issues.push({ path: `${prefix}/occurred_at`, message: 'must be after 1970-01-01' });
+  }
+  if (jsonBytes(event.metadata) > MAX_METADATA_BYTES)
+    issues.push({
+      path: `${prefix}/metadata`,
+      message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
+    });
+  const request = event.request;
+  if (request) {
+    const size =
+      jsonBytes(request.query) +
+      jsonBytes(request.params) +
+      jsonBytes(request.body) +
+      jsonBytes(request.headers);
+    if (size > MAX_REQUEST_DATA_BYTES)
+      issues.push({
+        path: `${prefix}/request`,
+        message: `query, params, body and headers must total at most ${MAX_REQUEST_DATA_BYTES} bytes as JSON`,
+      });
+  }
+  return issues;
+}
+
+/**
+ * Validates an ingest body: one event, or `{"events": [...]}`. Returns the events, or throws a
+ * validation error listing every bad field; a batch with one bad event is rejected whole.
+ */
+export function parseIngestBody(body: unknown, now = Date.now()): EventInput[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw validationError([{ path: '/', message: 'must be an event object or {"events": [...]}' }]);
+  }
+  const isBatch = 'events' in body;
+  if (isBatch) {
+    const events = (body as { events: unknown }).events;
+    if (Array.isArray(events) && events.length > MAX_EVENTS_PER_REQUEST) {
+      throw new AppError('payload_too_large', `at most ${MAX_EVENTS_PER_REQUEST} events per request`, {
+        errors: [{ path: '/events', message: `must hold at most ${MAX_EVENTS_PER_REQUEST} events` }],
+      });
+    }
+  }
+  const validate = isBatch ? validateBatch : validateOne;
+  if (!validate(body)) throw validationError(collect(validate.errors, ''));
+  const events = isBatch ? (body as { events: EventInput[] }).events : [body as EventInput];
+  const issues: FieldIssue[] = [];
+  events.forEach((event, i) => {
+    issues.push(...semanticIssues(event, isBatch ? `/events/${i}` : '', now));
+  });
+  if (issues.length > 0) throw validationError(issues.slice(0, MAX_ISSUES));
+  return events;
+}

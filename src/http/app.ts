@@ -1,0 +1,47 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppContext } from './context.js';
+import { installProblemHandlers } from './problem.js';
+import { chainRoutes } from './routes/chain.js';
+import { eventRoutes } from './routes/events.js';
+import { exportRoutes } from './routes/export.js';
+import { healthRoutes } from './routes/health.js';
+import { orgRoutes } from './routes/orgs.js';
+
+export interface AppOptions {
+  logger: Logger | boolean;
+  /** Behind a proxy that sets X-Forwarded-For. */
+  trustProxy?: boolean;
+}
+
+export async function buildApp(ctx: AppContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: typeof options.logger === 'boolean' ? undefined : options.logger,
+    logger: typeof options.logger === 'boolean' ? options.logger : undefined,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Trailmark API', version: '1' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  installProblemHandlers(app);
+
+  healthRoutes(app, ctx);
+  orgRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  exportRoutes(app, ctx);
+  chainRoutes(app, ctx);
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,87 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AppError, type FieldIssue, STATUS_BY_CODE, TITLE_BY_CODE } from '../domain/errors.js';
+
+export const PROBLEM_TYPE_BASE = 'https://trailmark.dev/problems/';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldIssue[];
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  const body: Problem = {
+    type: PROBLEM_TYPE_BASE + error.code,
+    title: TITLE_BY_CODE[error.code],
+    status: STATUS_BY_CODE[error.code],
+    detail: error.message,
+  };
+  if (error.errors) body.errors = error.errors;
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+/** Fastify's own errors (body parsing, schema validation, limits) mapped onto AppError. */
+function fromFastifyError(error: FastifyError): AppError | undefined {
+  if (error.validation) {
+    const where = error.validationContext ?? 'body';
+    const errors = error.validation.map((v) => {
+      const params = v.params as Record<string, unknown>;
+      let path = `/${where === 'body' ? '' : `${where}`}${v.instancePath}`.replace(/\/$/, '') || '/';
+      if (where === 'querystring') path = `/query${v.instancePath}`;
+      if (v.keyword === 'required') path = `${path === '/' ? '' : path}/${String(params.missingProperty)}`;
+      if (v.keyword === 'additionalProperties')
+        path = `${path === '/' ? '' : path}/${String(params.additionalProperty)}`;
+      return { path, message: v.message ?? 'is invalid' };
+    });
+    return new AppError('validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'the request body is larger than this route accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('bad_request', 'send JSON with Content-Type: application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('validation', 'the body is empty', {
+        errors: [{ path: '/', message: 'is required' }],
+      });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('bad_request', 'Content-Length does not match the body');
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new AppError('validation', `the body is not valid JSON: ${error.message}`, {
+      errors: [{ path: '/', message: 'is not valid JSON' }],
+    });
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError(error.statusCode === 415 ? 'bad_request' : 'bad_request', error.message);
+  }
+  return undefined;
+}
+
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof AppError ? error : fromFastifyError(error);
+    if (known) return sendProblem(reply, known);
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .code(500)
+      .type('application/problem+json')
+      .send({
+        type: `${PROBLEM_TYPE_BASE}internal`,
+        title: 'Internal server error',
+        status: 500,
+        detail: 'The server could not complete the request; it has been logged.',
+      });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+}

@@ -1,0 +1,116 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/errors.js';
+import type { EventInput } from '../../domain/event.js';
+import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../domain/event-schema.js';
+import { prepareEvent } from '../../domain/prepare-event.js';
+import { encodeCursor, parseEventQuery, type QueryParams } from '../../domain/query.js';
+import { parseIngestBody } from '../../domain/validate.js';
+import { authorize, requestedOrg } from '../auth.js';
+import type { AppContext } from '../context.js';
+import { FilterQuerySchema } from './schemas.js';
+
+/** Every event of one request must go to one org: the key's, or the one the request names. */
+function batchOrg(events: EventInput[], named: string | undefined): string | undefined {
+  let org = named;
+  events.forEach((event, i) => {
+    if (event.org === undefined) return;
+    if (org !== undefined && event.org !== org) {
+      throw new AppError('validation', 'all events of one request must belong to one organization', {
+        errors: [{ path: `/events/${i}/org`, message: `differs from the request's organization ${org}` }],
+      });
+    }
+    org = event.org;
+  });
+  return org;
+}
+
+export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { store, queue, enricher } = ctx;
+
+  app.post(
+    '/v1/events',
+    {
+      bodyLimit: MAX_REQUEST_BYTES,
+      schema: {
+        tags: ['events'],
+        summary: 'Ingest one event or a batch; answered after the commit is on disk',
+        body: Type.Union([EventInputSchema, EventBatchSchema]),
+        response: {
+          201: Type.Object({
+            events: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                seq: Type.Integer(),
+                hash: Type.String(),
+                duplicate: Type.Boolean(),
+              }),
+            ),
+          }),
+        },
+      },
+      // The domain validates ingest itself: it reports paths per event and checks sizes and time.
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const now = ctx.now();
+      const inputs = parseIngestBody(request.body, now.getTime());
+      const named = batchOrg(inputs, requestedOrg(request));
+      const access = await authorize(request, store, { scope: 'events:write' }, named);
+      const pending = inputs.map((input) => prepareEvent(input, access.org, now, enricher));
+      const stored = await queue.submit(access.org, pending);
+      return reply.code(201).send({ events: stored });
+    },
+  );
+
+  app.get(
+    '/v1/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'List events, newest first, filtered',
+        querystring: FilterQuerySchema,
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, store, { scope: 'events:read' });
+      const query = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
+      const page = await store.listEvents(access.org, query);
+      return { data: page.events, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
+    },
+  );
+
+  app.get(
+    '/v1/events/:id',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'One event, whole',
+        params: Type.Object({ id: Type.String({ maxLength: 256 }) }),
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, store, { scope: 'events:read' });
+      const { id } = request.params as { id: string };
+      const event = await store.getEvent(access.org, id);
+      if (!event) throw new AppError('not_found', `event ${id} not found`);
+      return event;
+    },
+  );
+
+  app.get(
+    '/v1/actions',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Distinct actions with counts in the time range',
+        querystring: FilterQuerySchema,
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, store, { scope: 'events:read' });
+      const query = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
+      return { data: await store.listActions(access.org, query) };
+    },
+  );
+}

@@ -1,0 +1,112 @@
+import { AppError } from '../domain/errors.js';
+import type { PendingEvent } from '../domain/event.js';
+import type { Metrics } from '../metrics.js';
+import type { AppendBatch, AppendedEvent, AuditStore } from '../store/store.js';
+
+export interface IngestQueueOptions {
+  /** Events waiting at most; past it, ingest answers 503 with Retry-After. */
+  maxQueuedEvents: number;
+  /** Events in one transaction at most. */
+  maxCommitEvents: number;
+}
+
+interface Waiting {
+  batch: AppendBatch;
+  resolve: (events: AppendedEvent[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit. Requests that arrive while a commit is running wait for the next one, which
+ * takes all of them (up to a size cap) in a single transaction and a single fsync: the commit
+ * time is the batching window, so an idle server commits at once and a busy one amortises the
+ * disk flush over every request that arrived meanwhile. Every caller is answered only after the
+ * transaction holding its events has committed.
+ */
+export class IngestQueue {
+  private waiting: Waiting[] = [];
+  private queuedEvents = 0;
+  private running: Promise<void> | undefined;
+  private accepting = true;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly metrics: Metrics,
+    private readonly options: IngestQueueOptions = { maxQueuedEvents: 100_000, maxCommitEvents: 10_000 },
+  ) {}
+
+  get depth(): number {
+    return this.queuedEvents;
+  }
+
+  submit(org: string, events: PendingEvent[]): Promise<AppendedEvent[]> {
+    if (!this.accepting) {
+      this.metrics.ingestRejected.inc({ reason: 'shutting_down' });
+      return Promise.reject(new AppError('unavailable', 'the server is shutting down', { retryAfter: 5 }));
+    }
+    if (this.queuedEvents + events.length > this.options.maxQueuedEvents) {
+      this.metrics.ingestRejected.inc({ reason: 'queue_full' });
+      return Promise.reject(
+        new AppError('unavailable', 'ingest queue is full; retry shortly', { retryAfter: 1 }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ batch: { org, events }, resolve, reject });
+      this.queuedEvents += events.length;
+      this.metrics.queueDepth.set(this.queuedEvents);
+      if (!this.running) this.running = this.run();
+    });
+  }
+
+  /** Stops accepting and resolves once every accepted event is committed. */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    while (this.running) await this.running;
+  }
+
+  private async run(): Promise<void> {
+    // Let requests parsed in the same turn of the event loop join the first commit.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.waiting.length > 0) {
+      const taken = this.take();
+      await this.commit(taken);
+    }
+    this.running = undefined;
+  }
+
+  private take(): Waiting[] {
+    let events = 0;
+    let count = 0;
+    for (const item of this.waiting) {
+      if (count > 0 && events + item.batch.events.length > this.options.maxCommitEvents) break;
+      events += item.batch.events.length;
+      count += 1;
+    }
+    const taken = this.waiting.slice(0, count);
+    this.waiting = this.waiting.slice(count);
+    return taken;
+  }
+
+  private async commit(taken: Waiting[]): Promise<void> {
+    const events = taken.reduce((n, item) => n + item.batch.events.length, 0);
+    const stop = this.metrics.commitSeconds.startTimer();
+    try {
+      const outcomes = await this.store.appendBatches(taken.map((item) => item.batch));
+      stop();
+      this.metrics.commitBatchEvents.observe(events);
+      outcomes.forEach((outcome, i) => {
+        const item = taken[i]!;
+        if (outcome.ok) {
+          this.metrics.eventsIngested.inc(outcome.events.filter((e) => !e.duplicate).length);
+          item.resolve(outcome.events);
+        } else item.reject(outcome.error);
+      });
+    } catch (error) {
+      stop();
+      for (const item of taken) item.reject(error);
+    } finally {
+      this.queuedEvents -= events;
+      this.metrics.queueDepth.set(this.queuedEvents);
+    }
+  }
+}

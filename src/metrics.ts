@@ -1,0 +1,46 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One registry per server instance, so tests can run several servers in one process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'trailmark_' });
+  return {
+    registry,
+    eventsIngested: new Counter({
+      name: 'trailmark_events_ingested_total',
+      help: 'Events stored (duplicates of stored client ids are not counted)',
+      registers: [registry],
+    }),
+    ingestRejected: new Counter({
+      name: 'trailmark_ingest_rejected_total',
+      help: 'Ingest requests refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    commitBatchEvents: new Histogram({
+      name: 'trailmark_commit_batch_events',
+      help: 'Events per group commit',
+      buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000],
+      registers: [registry],
+    }),
+    commitSeconds: new Histogram({
+      name: 'trailmark_commit_seconds',
+      help: 'Duration of a group commit, fsync included',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'trailmark_ingest_queue_events',
+      help: 'Events waiting for the next group commit',
+      registers: [registry],
+    }),
+    exportedRows: new Counter({
+      name: 'trailmark_exported_rows_total',
+      help: 'Rows written by exports',
+      labelNames: ['format'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,70 @@
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Cursor, EventFilter } from '../domain/query.js';
+
+/** The event columns both backends share; what differs (search, org key type) is passed in. */
+export interface FilterableEvents {
+  events: {
+    occurred_at: number;
+    seq: number;
+    action: string;
+    actor_id: string;
+    actor_email: string | null;
+    resource_type: string | null;
+    resource_id: string | null;
+    workspace: string | null;
+    status: string;
+    ip: string | null;
+    kind: string;
+  };
+}
+
+/** The smallest string greater than every string that starts with `prefix` (prefixes are ASCII). */
+export function prefixUpperBound(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * The WHERE terms for every filter except the org (the caller adds it, in its own type) and `q`
+ * (search is backend-specific). Action prefixes become index ranges, not LIKE patterns, so that
+ * they use the (org, action, time) index and treat `_` literally.
+ */
+export function filterTerms<DB extends FilterableEvents>(
+  eb: ExpressionBuilder<DB, 'events'>,
+  filter: EventFilter,
+  cursor?: Cursor,
+  occurredAt: (ms: number) => unknown = (ms) => ms,
+): Expression<SqlBool>[] {
+  // The builder is typed against the shared columns only; the casts keep that local.
+  const e = eb as unknown as ExpressionBuilder<FilterableEvents, 'events'>;
+  const terms: Expression<SqlBool>[] = [
+    e('events.occurred_at', '>=', occurredAt(filter.from) as number),
+    e('events.occurred_at', '<=', occurredAt(filter.to) as number),
+  ];
+  if (cursor) {
+    const t = occurredAt(cursor.occurredAt);
+    terms.push(sql<SqlBool>`(events.occurred_at, events.seq) < (${t}, ${cursor.seq})`);
+  }
+  const actionTerms: Expression<SqlBool>[] = [];
+  if (filter.actions?.length) actionTerms.push(e('events.action', 'in', filter.actions));
+  for (const prefix of filter.actionPrefixes ?? []) {
+    actionTerms.push(
+      e.and([e('events.action', '>=', prefix), e('events.action', '<', prefixUpperBound(prefix))]),
+    );
+  }
+  if (actionTerms.length) terms.push(e.or(actionTerms));
+  if (filter.actor !== undefined) {
+    terms.push(
+      e.or([
+        e('events.actor_id', '=', filter.actor),
+        e('events.actor_email', '=', filter.actor.toLowerCase()),
+      ]),
+    );
+  }
+  if (filter.resourceType !== undefined) terms.push(e('events.resource_type', '=', filter.resourceType));
+  if (filter.resourceId !== undefined) terms.push(e('events.resource_id', '=', filter.resourceId));
+  if (filter.status !== undefined) terms.push(e('events.status', '=', filter.status));
+  if (filter.workspace !== undefined) terms.push(e('events.workspace', '=', filter.workspace));
+  if (filter.ip !== undefined) terms.push(e('events.ip', '=', filter.ip));
+  if (filter.kind !== undefined) terms.push(e('events.kind', '=', filter.kind));
+  return terms;
+}

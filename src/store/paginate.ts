@@ -1,0 +1,30 @@
+import type { StoredEvent } from '../domain/event.js';
+import type { Cursor, EventFilter, EventQuery } from '../domain/query.js';
+import type { EventPage } from './store.js';
+
+export const STREAM_CHUNK = 1000;
+
+/**
+ * Streams every match by walking the keyset cursor one chunk at a time: memory holds one chunk,
+ * and the consumer's back-pressure decides when the next is read.
+ */
+export async function* streamByPages(
+  list: (query: EventQuery) => Promise<EventPage>,
+  filter: EventFilter,
+): AsyncIterable<StoredEvent> {
+  let cursor: Cursor | undefined;
+  for (;;) {
+    const page = await list({ ...filter, limit: STREAM_CHUNK, ...(cursor ? { cursor } : {}) });
+    yield* page.events;
+    if (!page.nextCursor) return;
+    cursor = page.nextCursor;
+  }
+}
+
+/** Turns `limit + 1` fetched rows into a page and the cursor after it. */
+export function toPage(events: StoredEvent[], limit: number): EventPage {
+  if (events.length <= limit) return { events, nextCursor: null };
+  const page = events.slice(0, limit);
+  const last = page[page.length - 1]!;
+  return { events: page, nextCursor: { occurredAt: Date.parse(last.occurred_at), seq: last.seq } };
+}

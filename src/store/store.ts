@@ -1,0 +1,106 @@
+import type { AppError } from '../domain/errors.js';
+import type { PendingEvent, StoredEvent } from '../domain/event.js';
+import type { ApiKeyScope } from '../domain/principal.js';
+import type { Cursor, EventFilter, EventQuery } from '../domain/query.js';
+
+/**
+ * The storage contract. Every backend (sqlite/, postgres/) implements it and passes the same
+ * contract suite (test/store/store-contract.ts). Every method that touches an org's data takes
+ * the org and every query it runs is scoped by it: isolation lives here, not in the routes.
+ */
+
+export interface Org {
+  id: string;
+  name: string;
+  created_at: string;
+  retention_days: number;
+  request_retention_days: number;
+  legal_hold: boolean;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  /** null for deployment-wide (operator) keys. */
+  org: string | null;
+  name: string;
+  prefix: string;
+  last4: string;
+  scopes: ApiKeyScope[];
+  key_hash: string;
+  status: 'active' | 'disabled';
+  created_at: string;
+  created_by: string | null;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
+export type NewApiKey = Omit<ApiKeyRecord, 'status' | 'last_used_at'> & { status?: ApiKeyRecord['status'] };
+
+export interface AppendedEvent {
+  id: string;
+  seq: number;
+  hash: string;
+  /** True when an event with this client id was already stored (idempotent retry). */
+  duplicate: boolean;
+}
+
+export interface AppendBatch {
+  org: string;
+  events: PendingEvent[];
+}
+
+/** Each batch of a group commit succeeds or fails on its own; a failed one stores nothing. */
+export type AppendOutcome = { ok: true; events: AppendedEvent[] } | { ok: false; error: AppError };
+
+export interface EventPage {
+  events: StoredEvent[];
+  nextCursor: Cursor | null;
+}
+
+export interface ActionCount {
+  action: string;
+  count: number;
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** Writes that Trailmark's own changes make together with their audit event. */
+export interface StoreTx {
+  createOrg(org: { id: string; name: string }): Promise<Org>;
+  createApiKey(key: NewApiKey): Promise<ApiKeyRecord>;
+  /** Appends to one org's chain inside the surrounding transaction. */
+  appendEvents(org: string, events: PendingEvent[]): Promise<AppendedEvent[]>;
+}
+
+export interface AuditStore {
+  readonly backend: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Runs `fn` in one transaction: everything it writes is committed together, or nothing is. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  getOrg(id: string): Promise<Org | undefined>;
+  listOrgs(): Promise<Org[]>;
+
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  /** Deployment-wide keys exist? (first start generates one when none does). */
+  hasDeploymentKey(): Promise<boolean>;
+
+  /** Group commit: all batches in one durable transaction; one batch's conflict fails only it. */
+  appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]>;
+
+  getEvent(org: string, id: string): Promise<StoredEvent | undefined>;
+  listEvents(org: string, query: EventQuery): Promise<EventPage>;
+  /** Every matching event in list order (newest first), read in bounded chunks. */
+  streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent>;
+  listActions(org: string, filter: Pick<EventFilter, 'from' | 'to'>): Promise<ActionCount[]>;
+  chainHead(org: string): Promise<ChainHead>;
+  /** The org's events in chain order from `fromSeq`, read in bounded chunks. */
+  streamChain(org: string, fromSeq?: number): AsyncIterable<StoredEvent>;
+}

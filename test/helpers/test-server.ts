@@ -1,0 +1,66 @@
+import { loadConfig } from '../../src/config.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+import { tempDir } from './temp.js';
+
+export const ADMIN_KEY = 'tmk_test_admin_key_0123456789abcdefghijklmnop';
+
+export interface TestServer {
+  url: string;
+  server: RunningServer;
+  /** fetch against the server with the given bearer key (admin key by default). */
+  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  createOrg(name?: string): Promise<{ id: string; writeKey: string; readKey: string; adminKey: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Trailmark server on 127.0.0.1 (random port) over a fresh database: a temporary SQLite
+ * file, or `databaseUrl` when given (the PostgreSQL suites pass a fresh database).
+ */
+export async function startTestServer(options: { databaseUrl?: string; now?: () => Date } = {}): Promise<TestServer> {
+  const dir = options.databaseUrl ? undefined : tempDir();
+  const config = {
+    ...loadConfig({}),
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    adminKey: ADMIN_KEY,
+    databaseUrl: options.databaseUrl ?? `${dir!.path}/trailmark.db`,
+  };
+  const server = await startServer(config, options.now ? { now: options.now } : {});
+  const url = server.url;
+  const request: TestServer['request'] = (path, init = {}) => {
+    const { key = ADMIN_KEY, json, headers, ...rest } = init;
+    const h = new Headers(headers);
+    if (key) h.set('authorization', `Bearer ${key}`);
+    if (json !== undefined) h.set('content-type', 'application/json');
+    return fetch(url + path, { ...rest, headers: h, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+  };
+  let orgCounter = 0;
+  return {
+    url,
+    server,
+    request,
+    async createOrg(name = 'Org') {
+      orgCounter += 1;
+      const res = await request('/v1/orgs', { method: 'POST', json: { name: `${name} ${orgCounter}` } });
+      if (res.status !== 201) throw new Error(`create org: ${res.status} ${await res.text()}`);
+      const org = (await res.json()) as { id: string };
+      const key = async (scopes: string[]) => {
+        const r = await request(`/v1/orgs/${org.id}/api-keys`, { method: 'POST', json: { name: scopes.join('+'), scopes } });
+        if (r.status !== 201) throw new Error(`create key: ${r.status} ${await r.text()}`);
+        return ((await r.json()) as { key: string }).key;
+      };
+      return {
+        id: org.id,
+        writeKey: await key(['events:write']),
+        readKey: await key(['events:read']),
+        adminKey: await key(['admin']),
+      };
+    },
+    async close() {
+      await server.close();
+      dir?.remove();
+    },
+  };
+}
