@@ -17,7 +17,9 @@ export interface TestServer {
  * A real Trailmark server on 127.0.0.1 (random port) over a fresh database: a temporary SQLite
  * file, or `databaseUrl` when given (the PostgreSQL suites pass a fresh database).
  */
-export async function startTestServer(options: { databaseUrl?: string; now?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { databaseUrl?: string; now?: () => Date } = {},
+): Promise<TestServer> {
   const dir = options.databaseUrl ? undefined : tempDir();
   const config = {
     ...loadConfig({}),
@@ -34,7 +36,11 @@ export async function startTestServer(options: { databaseUrl?: string; now?: () 
     const h = new Headers(headers);
     if (key) h.set('authorization', `Bearer ${key}`);
     if (json !== undefined) h.set('content-type', 'application/json');
-    return fetch(url + path, { ...rest, headers: h, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    return fetch(url + path, {
+      ...rest,
+      headers: h,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
   };
   let orgCounter = 0;
   return {
@@ -47,7 +53,10 @@ export async function startTestServer(options: { databaseUrl?: string; now?: () 
       if (res.status !== 201) throw new Error(`create org: ${res.status} ${await res.text()}`);
       const org = (await res.json()) as { id: string };
       const key = async (scopes: string[]) => {
-        const r = await request(`/v1/orgs/${org.id}/api-keys`, { method: 'POST', json: { name: scopes.join('+'), scopes } });
+        const r = await request(`/v1/orgs/${org.id}/api-keys`, {
+          method: 'POST',
+          json: { name: scopes.join('+'), scopes },
+        });
         if (r.status !== 201) throw new Error(`create key: ${r.status} ${await r.text()}`);
         return ((await r.json()) as { key: string }).key;
       };
