@@ -30,45 +30,16 @@ import type {
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { SqliteAppender } from './sqlite-append.js';
+import { eventFromRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { planSearch } from './sqlite-search.js';
+import { sqliteTx } from './sqlite-tx.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (tests of pure logic only; the contract suite uses files). */
   path: string;
   /** Writer page cache in MiB: index pages stay hot while ingesting. */
   cacheMiB?: number;
-}
-
-type OrgRow = Selectable<SqliteTables['orgs']>;
-type KeyRow = Selectable<SqliteTables['api_keys']>;
-
-export function orgFromRow(row: OrgRow): Org {
-  return {
-    id: row.id,
-    name: row.name,
-    created_at: row.created_at,
-    retention_days: row.retention_days,
-    request_retention_days: row.request_retention_days,
-    legal_hold: row.legal_hold === 1,
-  };
-}
-
-export function keyFromRow(row: KeyRow): ApiKeyRecord {
-  const { org_id, ...rest } = row;
-  return {
-    ...rest,
-    org: org_id,
-    scopes: JSON.parse(row.scopes),
-    status: row.status as ApiKeyRecord['status'],
-  };
-}
-
-export function eventFromRow(row: { body: string; prev_hash: string; hash: string }): StoredEvent {
-  const event = JSON.parse(row.body) as StoredEvent;
-  event.prev_hash = row.prev_hash;
-  event.hash = row.hash;
-  return event;
 }
 
 /**
@@ -156,46 +127,7 @@ export class SqliteStore implements AuditStore {
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     const appender = this.requireAppender();
-    return this.db.transaction().execute(async (trx) => {
-      const tx: StoreTx = {
-        createOrg: async (org) => {
-          const row = await trx
-            .insertInto('orgs')
-            .values({ id: org.id, name: org.name, created_at: new Date().toISOString() })
-            .returningAll()
-            .executeTakeFirstOrThrow()
-            .catch((error: unknown) => {
-              if (String(error).includes('UNIQUE'))
-                throw new AppError('conflict', `organization ${org.id} exists`);
-              throw error;
-            });
-          return orgFromRow(row);
-        },
-        createApiKey: async (key: NewApiKey) => {
-          const row = await trx
-            .insertInto('api_keys')
-            .values({
-              id: key.id,
-              org_id: key.org,
-              name: key.name,
-              prefix: key.prefix,
-              last4: key.last4,
-              scopes: JSON.stringify(key.scopes),
-              key_hash: key.key_hash,
-              status: key.status ?? 'active',
-              created_at: key.created_at,
-              created_by: key.created_by,
-              expires_at: key.expires_at,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          return keyFromRow(row);
-        },
-        appendEvents: async (org: string, events: PendingEvent[]): Promise<AppendedEvent[]> =>
-          appender.append(org, events),
-      };
-      return fn(tx);
-    });
+    return this.db.transaction().execute(async (trx) => fn(sqliteTx(trx, appender)));
   }
 
   async appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
