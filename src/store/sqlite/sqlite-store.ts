@@ -1,17 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import {
-  type Compilable,
-  Kysely,
-  type Migration,
-  Migrator,
-  type Selectable,
-  SqliteDialect,
-  sql,
-} from 'kysely';
+import { type Compilable, Kysely, type Migration, Migrator, SqliteDialect, sql } from 'kysely';
 import { AppError } from '../../domain/errors.js';
-import type { PendingEvent, StoredEvent } from '../../domain/event.js';
+import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery } from '../../domain/query.js';
 import { filterTerms } from '../filter-sql.js';
 import { streamByPages, toPage } from '../paginate.js';
@@ -19,12 +11,10 @@ import type {
   ActionCount,
   ApiKeyRecord,
   AppendBatch,
-  AppendedEvent,
   AppendOutcome,
   AuditStore,
   ChainHead,
   EventPage,
-  NewApiKey,
   Org,
   StoreTx,
 } from '../store.js';
