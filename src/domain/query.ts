@@ -1,6 +1,6 @@
 import { type FieldIssue, validationError } from './errors.js';
 import type { EventKind } from './event.js';
-import { ACTION_PATTERN, type EVENT_STATUSES } from './event-schema.js';
+import { ACTION_PATTERN, type EVENT_STATUSES, MAX_FUTURE_MS } from './event-schema.js';
 
 export const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEFAULT_LIMIT = 50;
@@ -102,13 +102,14 @@ export function parseEventQuery(params: QueryParams, now = Date.now()): EventQue
 
   const fromText = str('from');
   const toText = str('to');
-  let to = toText === undefined ? now : parseTime(toText, 'to', issues);
+  // Ingest accepts events dated up to MAX_FUTURE_MS ahead; the open-ended default must list them.
+  let to = toText === undefined ? now + MAX_FUTURE_MS : parseTime(toText, 'to', issues);
   let from = fromText === undefined ? undefined : parseTime(fromText, 'from', issues);
   if (to !== undefined && toText !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(toText)) {
     to += 24 * 60 * 60 * 1000 - 1; // a bare end date includes that whole day
   }
-  to ??= now;
-  from ??= to - DEFAULT_WINDOW_MS;
+  to ??= now + MAX_FUTURE_MS;
+  from ??= (toText === undefined ? now : to) - DEFAULT_WINDOW_MS;
   if (from > to) issues.push({ path: '/query/from', message: 'must not be after `to`' });
 
   const query: EventQuery = { from, to, limit: DEFAULT_LIMIT };

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { FILTER_PARAMS } from '../../domain/query.js';
 
 const descriptions: Record<string, string> = {
-  from: 'ISO 8601 start (inclusive); default: 30 days before `to`',
-  to: 'ISO 8601 end (inclusive); default: now',
+  from: 'ISO 8601 start (inclusive); default: 30 days before `to`, or before now',
+  to: 'ISO 8601 end (inclusive); default: now, plus the 5 minutes ahead that ingest accepts',
   actor: 'actor id or email',
   action: 'exact action, comma-separated list, or a prefix ending in * (api_key.*)',
   q: 'case-insensitive substring of description, resource id/name, path, actor id/email/name, workspace',
