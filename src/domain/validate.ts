@@ -59,6 +59,60 @@ function collect(errors: ErrorObject[] | null | undefined, prefix: string): Fiel
   return [...seen.values()];
 }
 
+/** Nesting levels below the event object; bounds the recursion of hashing, redaction and storage. */
+export const MAX_DEPTH = 32;
+/** Keys of free-form maps (metadata, request data). */
+export const MAX_KEY_LENGTH = 256;
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+/** Why a string cannot be stored as given: NUL is refused by PostgreSQL text, lone surrogates are not Unicode. */
+function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain NUL characters';
+  if (UNPAIRED_SURROGATE.test(text)) return 'must be valid Unicode text (no unpaired surrogates)';
+  return undefined;
+}
+
+function pointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/**
+ * Rules for every value, including inside free-form maps the schema cannot see into: strings and
+ * keys must be storable text, numbers finite (JSON's 1e999 parses to Infinity), nesting bounded.
+ */
+function valueIssues(value: unknown, path: string, depth: number, issues: FieldIssue[]): void {
+  if (issues.length >= MAX_ISSUES) return;
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    if (problem) issues.push({ path, message: problem });
+    return;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) issues.push({ path, message: 'must be a finite number' });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= MAX_DEPTH) {
+    issues.push({ path, message: `must not be nested more than ${MAX_DEPTH} levels deep` });
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) valueIssues(value[i], `${path}/${i}`, depth + 1, issues);
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const keyProblem =
+      key.length > MAX_KEY_LENGTH
+        ? `keys must be at most ${MAX_KEY_LENGTH} characters`
+        : textProblem(key)?.replace(/^must/, 'keys must');
+    if (keyProblem) {
+      issues.push({ path: path || '/', message: keyProblem });
+      continue;
+    }
+    valueIssues(item, `${path}/${pointerToken(key)}`, depth + 1, issues);
+  }
+}
+
 function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
@@ -117,7 +171,11 @@ export function parseIngestBody(body: unknown, now = Date.now()): EventInput[] {
   const events = isBatch ? (body as { events: EventInput[] }).events : [body as EventInput];
   const issues: FieldIssue[] = [];
   events.forEach((event, i) => {
-    issues.push(...semanticIssues(event, isBatch ? `/events/${i}` : '', now));
+    const prefix = isBatch ? `/events/${i}` : '';
+    const own: FieldIssue[] = [];
+    valueIssues(event, prefix, 0, own);
+    // Sizes are measured only on values that passed the walk (bounded depth, finite numbers).
+    issues.push(...(own.length ? own : semanticIssues(event, prefix, now)));
   });
   if (issues.length > 0) throw validationError(issues.slice(0, MAX_ISSUES));
   return events;
