@@ -33,7 +33,7 @@ export async function authenticate(request: FastifyRequest, store: AuditStore): 
   };
 }
 
-function hasScope(principal: Principal, scope: ApiKeyScope): boolean {
+export function hasScope(principal: Principal, scope: ApiKeyScope): boolean {
   return principal.scopes.includes(scope) || principal.scopes.includes('admin');
 }
 

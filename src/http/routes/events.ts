@@ -6,7 +6,7 @@ import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../dom
 import { prepareEvent } from '../../domain/prepare-event.js';
 import { encodeCursor, parseEventQuery, type QueryParams } from '../../domain/query.js';
 import { parseIngestBody } from '../../domain/validate.js';
-import { authorize, requestedOrg } from '../auth.js';
+import { authenticate, authorize, hasScope, requestedOrg } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { FilterQuerySchema } from './schemas.js';
 
@@ -51,6 +51,14 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
       // The domain validates ingest itself: it reports paths per event and checks sizes and time.
       validatorCompiler: () => () => true,
+      // The key is checked before the body is read: an unauthenticated client gets 401 without
+      // making the server read and parse up to 5 MB. The org is resolved later, from the body.
+      onRequest: async (request) => {
+        const principal = await authenticate(request, store);
+        if (!hasScope(principal, 'events:write')) {
+          throw new AppError('forbidden', 'this key lacks the events:write scope');
+        }
+      },
     },
     async (request, reply) => {
       const now = ctx.now();
