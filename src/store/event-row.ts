@@ -1,3 +1,4 @@
+import { canonicalAroundSeq } from '../domain/chain.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import { eventKind } from '../domain/event.js';
 
@@ -42,4 +43,51 @@ export function indexedColumns(event: PendingEvent) {
 export function chainBody(event: PendingEvent, seq: number): Omit<StoredEvent, 'hash' | 'prev_hash'> {
   const { input_hash: _inputHash, client_id: _clientId, ...rest } = event;
   return { ...rest, seq };
+}
+
+/**
+ * An event reduced to what the single writer needs: flat columns, and its canonical text split
+ * around the `seq` the writer assigns (canonical = head + seq + tail). Everything costly is done
+ * here, before the writer, so the writer only links, hashes and inserts.
+ */
+export interface AppendRow {
+  id: string;
+  clientId: boolean;
+  inputHash: string | null;
+  occurredAt: number;
+  action: string;
+  actorId: string;
+  actorEmail: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  workspace: string | null;
+  status: string;
+  ip: string | null;
+  kind: string;
+  searchText: string;
+  head: string;
+  tail: string;
+}
+
+export function toAppendRow(event: PendingEvent): AppendRow {
+  const { input_hash: inputHash, client_id: clientId, ...body } = event;
+  const { head, tail } = canonicalAroundSeq(body as unknown as Record<string, unknown>);
+  return {
+    id: event.id,
+    clientId,
+    inputHash: clientId ? inputHash : null,
+    occurredAt: Date.parse(event.occurred_at),
+    action: event.action,
+    actorId: event.actor.id,
+    actorEmail: event.actor.email?.toLowerCase() ?? null,
+    resourceType: event.resource?.type ?? null,
+    resourceId: event.resource?.id ?? null,
+    workspace: event.workspace ?? null,
+    status: event.status,
+    ip: event.context?.ip ?? null,
+    kind: eventKind(event),
+    searchText: searchText(event),
+    head,
+    tail,
+  };
 }

@@ -41,10 +41,17 @@ export interface SqliteTables {
     status: string;
     ip: string | null;
     kind: string;
-    input_hash: string;
+    input_hash: string | null;
     search_text: string;
     prev_hash: string;
     hash: string;
     body: string;
+  };
+  search_blocks: {
+    org_pk: number;
+    block: number;
+    min_occurred_at: number;
+    max_occurred_at: number;
+    bits: Uint8Array;
   };
 }

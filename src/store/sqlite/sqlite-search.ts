@@ -1,36 +1,35 @@
-import { type Compilable, type SelectQueryBuilder, sql } from 'kysely';
+import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { EventQuery } from '../../domain/query.js';
+import { blockSeqRange, hasAllBits, needleBits } from './search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 export type EventRow = { body: string; prev_hash: string; hash: string };
 type Base = SelectQueryBuilder<SqliteTables, 'events', EventRow>;
 type Run = <R>(query: Compilable<R>) => R[];
+type Ranked = EventRow & { occurred_at: number; seq: number };
 
-/** How many of the newest rows in range a search tests before it asks the trigram index instead. */
+/** How many of the newest rows in range a search tests before it asks the block index instead. */
 export const SEARCH_PROBE_ROWS = 4000;
 
-/**
- * FTS5 trigram index without positions (a fraction of the size and write cost of a positional
- * one) cannot match phrases, so the query is every distinct trigram of the term AND-ed: a
- * superset of the matches, which `instr` on the stored text then confirms exactly. Each trigram
- * is a quoted FTS5 string, so quotes, `%`, `_` and operators in the term are plain characters.
- */
-export function trigramQuery(term: string): string | undefined {
-  const chars = [...term];
-  if (chars.length < 3) return undefined;
-  const grams = new Set<string>();
-  for (let i = 0; i + 3 <= chars.length; i++) grams.add(chars.slice(i, i + 3).join(''));
-  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(' AND ');
+function newerFirst(a: Ranked, b: Ranked): number {
+  return b.occurred_at - a.occurred_at || b.seq - a.seq;
 }
 
 /**
  * The search planner. A term common in the range is found fastest by testing the newest rows
- * one by one; a rare one by the trigram index, whose cost grows with the number of rows that
- * hold the term. So: test up to SEARCH_PROBE_ROWS newest rows in range (reading only their
- * search text); if that fills the page or covers the whole range, fetch those rows. Otherwise
- * the term is rare, and the index finds it.
+ * one by one; a rare one through the block index (search-bits.ts). So: test up to
+ * SEARCH_PROBE_ROWS newest rows in range (reading only their search text); if that fills the
+ * page or covers the whole range, fetch those rows. Otherwise visit the blocks whose bits admit
+ * the term, newest first, and stop once no remaining block can hold an event newer than the
+ * page's last one.
  */
-export function planSearch(base: Base, query: EventQuery, run: Run): EventRow[] {
+export function planSearch(
+  builder: Kysely<SqliteTables>,
+  base: Base,
+  query: EventQuery,
+  orgPk: number,
+  run: Run,
+): EventRow[] {
   const needle = (query.q ?? '').toLowerCase();
   const want = query.limit + 1;
   const probe = run(
@@ -40,18 +39,36 @@ export function planSearch(base: Base, query: EventQuery, run: Run): EventRow[] 
       .limit(SEARCH_PROBE_ROWS),
   );
   const hits = probe.filter((row) => row.search_text.includes(needle)).slice(0, want);
-  const fts = trigramQuery(needle);
   if (hits.length >= want || probe.length < SEARCH_PROBE_ROWS) {
     if (hits.length === 0) return [];
-    const rowids = hits.map((row) => row.rid);
-    return run(base.where(sql<boolean>`events.rowid IN (${sql.join(rowids)})`));
+    return run(base.where(sql<boolean>`events.rowid IN (${sql.join(hits.map((row) => row.rid))})`));
   }
+
   const matches = sql<boolean>`instr(events.search_text, ${needle}) > 0`;
-  if (!fts) return run(base.where(matches).limit(want)); // too short for trigrams: test the whole range
-  return run(
-    base
-      .where(sql<boolean>`events.rowid IN (SELECT rowid FROM events_search WHERE events_search MATCH ${fts})`)
-      .where(matches)
-      .limit(want),
-  );
+  const bits = needleBits(needle);
+  if (bits.length === 0) return run(base.where(matches).limit(want)); // under 3 characters: test the range
+
+  const ranked = base
+    .select(['events.occurred_at', 'events.seq'])
+    .where(matches) as unknown as SelectQueryBuilder<SqliteTables, 'events', Ranked>;
+  const blocks = run(
+    builder
+      .selectFrom('search_blocks')
+      .select(['block', 'max_occurred_at', 'bits'])
+      .where('org_pk', '=', orgPk)
+      .where('max_occurred_at', '>=', query.from)
+      .where('min_occurred_at', '<=', query.cursor ? Math.min(query.to, query.cursor.occurredAt) : query.to)
+      .orderBy('max_occurred_at', 'desc'),
+  ).filter((block) => hasAllBits(block.bits, bits));
+
+  let found: Ranked[] = [];
+  for (const block of blocks) {
+    const last = found[want - 1];
+    if (last && last.occurred_at > block.max_occurred_at) break;
+    const [first, end] = blockSeqRange(block.block);
+    const rows = run(ranked.where('events.seq', '>=', first).where('events.seq', '<=', end).limit(want));
+    if (rows.length === 0) continue;
+    found = found.concat(rows).sort(newerFirst).slice(0, want);
+  }
+  return found;
 }

@@ -1,10 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { type Compilable, Kysely, type Migration, Migrator, SqliteDialect, sql } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import {
+  type Compilable,
+  Kysely,
+  type Migration,
+  Migrator,
+  SqliteDialect,
+  sql,
+  type Transaction,
+} from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery } from '../../domain/query.js';
+import { toAppendRow } from '../event-row.js';
 import { filterTerms } from '../filter-sql.js';
 import { streamByPages, toPage } from '../paginate.js';
 import type {
@@ -20,47 +30,49 @@ import type {
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { SqliteAppender } from './sqlite-append.js';
+import { openConnection } from './sqlite-connection.js';
 import { eventFromRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { planSearch } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
+import { outcomeError, SqliteWriter } from './sqlite-writer.js';
 
 export interface SqliteStoreOptions {
-  /** File path, or ':memory:' (tests of pure logic only; the contract suite uses files). */
+  /** Path of the database file. */
   path: string;
   /** Writer page cache in MiB: index pages stay hot while ingesting. */
   cacheMiB?: number;
 }
 
 /**
- * SQLite backend: one writer connection (WAL, synchronous=FULL, so a commit is on disk before
- * it returns) and one reader connection, so queries and exports never wait for a group commit.
+ * SQLite backend. Three connections to one WAL database file: the ingest writer on its own
+ * thread (sqlite-writer.ts), a main-thread connection for Trailmark's own transactional writes
+ * (taken only while the writer thread is paused), and a reader, so queries and exports never
+ * wait for a commit. Commits are durable (synchronous=FULL) before anyone is answered.
  */
 export class SqliteStore implements AuditStore {
   readonly backend = 'sqlite' as const;
-  readonly writer: Database;
+  private readonly path: string;
+  private readonly cacheMiB: number;
+  /** The main thread's writing connection; write through `write()` or `transaction()` only. */
+  private readonly main: Database;
   readonly reader: Database;
-  /** Builds and runs statements on the writer; its transactions hold the writer exclusively. */
+  /** Builds and runs statements on the main connection (Kysely transactions for `transaction()`). */
   readonly db: Kysely<SqliteTables>;
   /** Builds statements only; they run synchronously on the reader. */
-  private readonly builder: Kysely<SqliteTables>;
+  readonly builder: Kysely<SqliteTables>;
   private appender: SqliteAppender | undefined;
+  private writer: SqliteWriter | undefined;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.writer = new BetterSqlite3(options.path);
-    this.writer.pragma('journal_mode = WAL');
-    this.writer.pragma('synchronous = FULL');
-    this.writer.pragma('foreign_keys = ON');
-    this.writer.pragma('busy_timeout = 5000');
-    this.writer.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 128)}`);
-    // Checkpoints run from the writer between commits; a larger threshold batches them.
-    this.writer.pragma('wal_autocheckpoint = 10000');
-    this.reader = options.path === ':memory:' ? this.writer : new BetterSqlite3(options.path);
-    this.reader.pragma('busy_timeout = 5000');
-    this.reader.pragma('cache_size = -32768');
-    this.db = new Kysely<SqliteTables>({ dialect: new SqliteDialect({ database: this.writer }) });
+    if (options.path === ':memory:') throw new Error('SqliteStore needs a file: its connections share it');
+    mkdirSync(dirname(options.path), { recursive: true });
+    this.path = options.path;
+    this.cacheMiB = options.cacheMiB ?? 128;
+    this.main = openConnection(options.path, { cacheMiB: 16, role: 'writer' });
+    this.reader = openConnection(options.path, { cacheMiB: 64, role: 'reader' });
+    this.db = new Kysely<SqliteTables>({ dialect: new SqliteDialect({ database: this.main }) });
     this.builder = new Kysely<SqliteTables>({
       dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
     });
@@ -74,15 +86,16 @@ export class SqliteStore implements AuditStore {
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
     // Without statistics the planner picks the wrong index for actor and action filters.
-    const stats = this.writer.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").get();
-    if (!stats) this.writer.exec('ANALYZE');
-    this.writer.pragma('optimize');
-    this.appender = new SqliteAppender(this.writer);
+    const stats = this.main.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").get();
+    if (!stats) this.main.exec('ANALYZE');
+    this.main.pragma('optimize');
+    this.appender = new SqliteAppender(this.main);
+    this.writer ??= new SqliteWriter({ path: this.path, cacheMiB: this.cacheMiB, checkpointIntervalMs: 200 });
   }
 
   /** Refreshes planner statistics; cheap, run periodically and after bulk loads. */
   optimize(): void {
-    this.writer.pragma('optimize');
+    this.reader.pragma('optimize');
   }
 
   async ping(): Promise<void> {
@@ -90,12 +103,14 @@ export class SqliteStore implements AuditStore {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     try {
-      this.writer.pragma('optimize');
+      this.main.pragma('optimize');
+      this.main.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
-      // closing anyway
+      // closing anyway: the next open recovers from the WAL
     }
-    if (this.reader !== this.writer) this.reader.close();
+    this.reader.close();
     await this.db.destroy();
   }
 
@@ -110,19 +125,31 @@ export class SqliteStore implements AuditStore {
     return statement.all(...(compiled.parameters as unknown[])) as R[];
   }
 
-  private requireAppender(): SqliteAppender {
-    if (!this.appender) throw new Error('SqliteStore: migrate() must run before writes');
-    return this.appender;
+  private started(): { appender: SqliteAppender; writer: SqliteWriter } {
+    if (!this.appender || !this.writer) throw new Error('SqliteStore: migrate() must run before writes');
+    return { appender: this.appender, writer: this.writer };
+  }
+
+  /**
+   * Writes on the main connection while the ingest writer is paused, in one transaction. Every
+   * main-thread write goes through here (or `transaction()`), never straight to `db`.
+   */
+  async write<T>(fn: (trx: Transaction<SqliteTables>) => Promise<T>): Promise<T> {
+    const { writer } = this.started();
+    return writer.withLock(() => this.db.transaction().execute(fn));
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const appender = this.requireAppender();
-    return this.db.transaction().execute(async (trx) => fn(sqliteTx(trx, appender)));
+    const { appender } = this.started();
+    return this.write((trx) => fn(sqliteTx(trx, appender)));
   }
 
   async appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
-    const appender = this.requireAppender();
-    return this.db.transaction().execute(async () => appender.appendAll(batches));
+    const { writer } = this.started();
+    const outcomes = await writer.append(
+      batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) })),
+    );
+    return outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: outcomeError(outcome) }));
   }
 
   async getOrg(id: string): Promise<Org | undefined> {
@@ -175,7 +202,7 @@ export class SqliteStore implements AuditStore {
       .orderBy('events.occurred_at', 'desc')
       .orderBy('events.seq', 'desc');
     const rows = query.q
-      ? planSearch(base, query, (q) => this.rows(q))
+      ? planSearch(this.builder, base, query, pk, (q) => this.rows(q))
       : this.rows(base.limit(query.limit + 1));
     return toPage(rows.map(eventFromRow), query.limit);
   }

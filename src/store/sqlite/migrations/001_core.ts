@@ -3,8 +3,7 @@ import { type Kysely, sql } from 'kysely';
 /**
  * Events are keyed by an integer org key so that every index leads with the org and stays
  * narrow. Five indexes serve the list planner; everything else is filtered inside the time
- * range. The search index is a contentless FTS5 trigram index with no positions: it yields
- * candidates, and `search_text` confirms the exact substring.
+ * range. `search_text` holds the lowercased searchable fields that confirm a `q` match.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -50,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status TEXT NOT NULL,
       ip TEXT,
       kind TEXT NOT NULL,
-      input_hash TEXT NOT NULL,
+      input_hash TEXT,
       search_text TEXT NOT NULL,
       prev_hash TEXT NOT NULL,
       hash TEXT NOT NULL,
@@ -61,10 +60,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX events_time ON events (org_pk, occurred_at, seq)`.execute(db);
   await sql`CREATE INDEX events_action ON events (org_pk, action, occurred_at)`.execute(db);
   await sql`CREATE INDEX events_actor ON events (org_pk, actor_id, occurred_at)`.execute(db);
+  // The search index (see ../search-bits.ts): one trigram bitset per block of 1,024 events.
   await sql`
-    CREATE VIRTUAL TABLE events_search USING fts5(
-      search_text, content='', contentless_delete=1, tokenize='trigram', detail='none'
-    )`.execute(db);
+    CREATE TABLE search_blocks (
+      org_pk INTEGER NOT NULL,
+      block INTEGER NOT NULL,
+      min_occurred_at INTEGER NOT NULL,
+      max_occurred_at INTEGER NOT NULL,
+      bits BLOB NOT NULL,
+      PRIMARY KEY (org_pk, block)
+    ) WITHOUT ROWID`.execute(db);
   // Events are immutable. The retention purge (and only it) opens the gate inside its own
   // transaction; the gate row is put back before that transaction commits.
   await sql`CREATE TABLE purge_gate (id INTEGER PRIMARY KEY CHECK (id = 1), open INTEGER NOT NULL)`.execute(

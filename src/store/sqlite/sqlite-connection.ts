@@ -1,0 +1,27 @@
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+
+export interface ConnectionOptions {
+  /** Page cache in MiB. */
+  cacheMiB: number;
+  /** Writers fsync at every commit; readers never write. */
+  role: 'writer' | 'reader' | 'checkpointer';
+}
+
+/**
+ * Every connection to the database file is opened here, so they agree on WAL, durability and
+ * timeouts. Writers use synchronous=FULL: a commit is on disk before it returns. Automatic
+ * checkpoints are off on writers: a separate thread checkpoints, so the ingest writer never
+ * pays for copying the WAL back into the database.
+ */
+export function openConnection(path: string, options: ConnectionOptions): Database {
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma(`cache_size = ${-1024 * options.cacheMiB}`);
+  if (options.role === 'writer') {
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('wal_autocheckpoint = 0');
+  }
+  return db;
+}

@@ -1,0 +1,20 @@
+import type { RowBatch, RowOutcome } from './sqlite-append.js';
+
+/** Messages between the main thread and the SQLite writer thread. */
+export type WriterRequest =
+  | { op: 'append'; id: number; batches: RowBatch[] }
+  /** Stop writing until `unlock`, and say so: the main thread then writes alone. */
+  | { op: 'lock'; id: number }
+  | { op: 'unlock' }
+  | { op: 'close'; id: number };
+
+export type WriterResponse =
+  | { id: number; ok: true; outcomes?: RowOutcome[] }
+  | { id: number; ok: false; message: string };
+
+export interface WriterOptions {
+  path: string;
+  cacheMiB: number;
+  /** Milliseconds between checkpoints of the WAL into the database file. */
+  checkpointIntervalMs: number;
+}
