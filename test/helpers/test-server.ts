@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/server.js';
+import type { TestBackend, TestDatabase } from './backends.js';
 import { tempDir } from './temp.js';
 
 export const ADMIN_KEY = 'tmk_test_admin_key_0123456789abcdefghijklmnop';
@@ -15,11 +16,17 @@ export interface TestServer {
 
 /**
  * A real Trailmark server on 127.0.0.1 (random port) over a fresh database: a temporary SQLite
- * file, or `databaseUrl` when given (the PostgreSQL suites pass a fresh database).
+ * file, `databaseUrl` when given, or a fresh database of `backend` (one of BACKENDS in
+ * backends.ts), dropped again by close().
  */
 export async function startTestServer(
-  options: { databaseUrl?: string; now?: () => Date } = {},
+  options: { databaseUrl?: string; backend?: TestBackend; now?: () => Date } = {},
 ): Promise<TestServer> {
+  let owned: TestDatabase | undefined;
+  if (options.backend && !options.databaseUrl) {
+    owned = await options.backend.databaseUrl();
+    options = { ...options, databaseUrl: owned.url };
+  }
   const dir = options.databaseUrl ? undefined : tempDir();
   const config = {
     ...loadConfig({}),
@@ -70,6 +77,7 @@ export async function startTestServer(
     async close() {
       await server.close();
       dir?.remove();
+      await owned?.drop();
     },
   };
 }

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as core from './001_core.js';
+
+/** In order; names are recorded in the database, never renamed, and match the SQLite ones. */
+export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
+  '001_core': core,
+};

@@ -1,0 +1,36 @@
+import type { Selectable } from 'kysely';
+import type { StoredEvent } from '../../domain/event.js';
+import type { ApiKeyRecord, Org } from '../store.js';
+import type { PgTables } from './postgres-schema.js';
+
+type OrgRow = Selectable<PgTables['orgs']>;
+type KeyRow = Selectable<PgTables['api_keys']>;
+
+export function orgFromRow(row: OrgRow): Org {
+  return {
+    id: row.id,
+    name: row.name,
+    created_at: row.created_at,
+    retention_days: row.retention_days,
+    request_retention_days: row.request_retention_days,
+    legal_hold: row.legal_hold,
+  };
+}
+
+export function keyFromRow(row: KeyRow): ApiKeyRecord {
+  const { org_id, ...rest } = row;
+  return {
+    ...rest,
+    org: org_id,
+    scopes: row.scopes as ApiKeyRecord['scopes'],
+    status: row.status as ApiKeyRecord['status'],
+  };
+}
+
+/** The body is the canonical JSON that was hashed; the chain fields are stored beside it. */
+export function eventFromRow(row: { body: string; prev_hash: string; hash: string }): StoredEvent {
+  const event = JSON.parse(row.body) as StoredEvent;
+  event.prev_hash = row.prev_hash;
+  event.hash = row.hash;
+  return event;
+}

@@ -1,0 +1,239 @@
+import {
+  type Expression,
+  type ExpressionBuilder,
+  Kysely,
+  type Migration,
+  Migrator,
+  PostgresDialect,
+  type SqlBool,
+  sql,
+} from 'kysely';
+import type pg from 'pg';
+import { AppError } from '../../domain/errors.js';
+import type { StoredEvent } from '../../domain/event.js';
+import type { Cursor, EventFilter, EventQuery } from '../../domain/query.js';
+import { type FilterableEvents, filterTerms } from '../filter-sql.js';
+import { streamByPages, toPage } from '../paginate.js';
+import type {
+  ActionCount,
+  ApiKeyRecord,
+  AppendBatch,
+  AppendOutcome,
+  AuditStore,
+  ChainHead,
+  EventPage,
+  Org,
+  StoreTx,
+} from '../store.js';
+import { POSTGRES_MIGRATIONS } from './migrations/index.js';
+import { appendBatches } from './postgres-append.js';
+import { createPool } from './postgres-pool.js';
+import { eventFromRow, keyFromRow, orgFromRow } from './postgres-rows.js';
+import type { PgTables } from './postgres-schema.js';
+import { searchTerm } from './postgres-search.js';
+import { postgresTx } from './postgres-tx.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database` */
+  connectionString: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+const CHAIN_CHUNK = 2000;
+/**
+ * Times go to PostgreSQL as ISO strings, clamped to years 1..9999: timestamptz cannot hold every
+ * JavaScript time (a cursor may carry any 16 digits), and no event lies outside that range.
+ */
+const MIN_TIME = -62135596800000; // 0001-01-01T00:00:00.000Z
+const MAX_TIME = 253402300799999; // 9999-12-31T23:59:59.999Z
+
+function timestamp(ms: number): string {
+  return new Date(Math.min(MAX_TIME, Math.max(MIN_TIME, ms))).toISOString();
+}
+
+/**
+ * PostgreSQL refuses NUL in text. Validation keeps it out of stored events, so a filter or key
+ * that holds one matches nothing: answering "nothing" is exact, and no NUL reaches the server.
+ */
+function hasNul(...values: Array<string | readonly string[] | undefined>): boolean {
+  return values.some((v) =>
+    typeof v === 'string' ? v.includes('\u0000') : v?.some((s) => s.includes('\u0000')),
+  );
+}
+
+function filterHasNul(f: EventFilter): boolean {
+  return hasNul(f.actor, f.actions, f.actionPrefixes, f.resourceType, f.resourceId, f.workspace, f.ip, f.q);
+}
+
+/**
+ * PostgreSQL backend: a `pg` pool under Kysely. Any number of Trailmark processes can share one
+ * database: appends lock the org rows they extend, reads need no coordination. Every commit is
+ * durable when it returns (synchronous_commit is left at its default, on).
+ */
+export class PostgresStore implements AuditStore {
+  readonly backend = 'postgres' as const;
+  readonly pool: pg.Pool;
+  readonly db: Kysely<PgTables>;
+
+  constructor(options: PostgresStoreOptions) {
+    this.pool = createPool(options.connectionString, options.poolSize ?? 10);
+    this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
+  }
+
+  async migrate(): Promise<void> {
+    // Kysely holds an advisory lock while migrating: processes starting together take turns.
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: async (): Promise<Record<string, Migration>> => POSTGRES_MIGRATIONS },
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+  }
+
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(postgresTx(trx)));
+  }
+
+  async appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
+    if (batches.length === 0) return [];
+    return this.db.transaction().execute((trx) => appendBatches(trx, batches));
+  }
+
+  async getOrg(id: string): Promise<Org | undefined> {
+    if (hasNul(id)) return undefined;
+    const row = await this.db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && orgFromRow(row);
+  }
+
+  async listOrgs(): Promise<Org[]> {
+    const rows = await this.db.selectFrom('orgs').selectAll().orderBy('created_at').orderBy('pk').execute();
+    return rows.map(orgFromRow);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    if (hasNul(keyHash)) return undefined;
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .executeTakeFirst();
+    return row && keyFromRow(row);
+  }
+
+  async hasDeploymentKey(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('org_id', 'is', null)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * The org's integer key, looked up on its own so that the event queries carry it as a value:
+   * the planner then knows which org it plans for (their sizes differ by orders of magnitude).
+   */
+  private async orgPk(org: string): Promise<number | undefined> {
+    if (hasNul(org)) return undefined;
+    const row = await this.db.selectFrom('orgs').select('pk').where('id', '=', org).executeTakeFirst();
+    return row?.pk;
+  }
+
+  async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
+    const pk = await this.orgPk(org);
+    if (pk === undefined || hasNul(id)) return undefined;
+    const row = await this.db
+      .selectFrom('events')
+      .select(['body', 'prev_hash', 'hash'])
+      .where('org_pk', '=', pk)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && eventFromRow(row);
+  }
+
+  async listEvents(org: string, query: EventQuery): Promise<EventPage> {
+    const pk = await this.orgPk(org);
+    if (pk === undefined || filterHasNul(query)) return { events: [], nextCursor: null };
+    let select = this.db
+      .selectFrom('events')
+      .select(['events.body', 'events.prev_hash', 'events.hash'])
+      .where('events.org_pk', '=', pk)
+      .where((eb) => eb.and(eventTerms(eb, query, query.cursor)));
+    if (query.q) select = select.where(searchTerm(query.q));
+    const rows = await select
+      .orderBy('events.occurred_at', 'desc')
+      .orderBy('events.seq', 'desc')
+      .limit(query.limit + 1)
+      .execute();
+    return toPage(rows.map(eventFromRow), query.limit);
+  }
+
+  streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent> {
+    return streamByPages((query) => this.listEvents(org, query), filter);
+  }
+
+  async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to'>): Promise<ActionCount[]> {
+    const pk = await this.orgPk(org);
+    if (pk === undefined) return [];
+    return this.db
+      .selectFrom('events')
+      .select(['action', sql<number>`count(*)`.as('count')])
+      .where('org_pk', '=', pk)
+      .where('occurred_at', '>=', timestamp(filter.from))
+      .where('occurred_at', '<=', timestamp(filter.to))
+      .groupBy('action')
+      .orderBy('count', 'desc')
+      .orderBy('action')
+      .execute();
+  }
+
+  async chainHead(org: string): Promise<ChainHead> {
+    const row = hasNul(org)
+      ? undefined
+      : await this.db
+          .selectFrom('orgs')
+          .select(['head_seq', 'head_hash'])
+          .where('id', '=', org)
+          .executeTakeFirst();
+    if (!row) throw new AppError('not_found', `organization ${org} does not exist`);
+    return { seq: row.head_seq, hash: row.head_hash };
+  }
+
+  async *streamChain(org: string, fromSeq = 1): AsyncIterable<StoredEvent> {
+    const pk = await this.orgPk(org);
+    if (pk === undefined) return;
+    let next = fromSeq;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('events')
+        .select(['seq', 'body', 'prev_hash', 'hash'])
+        .where('org_pk', '=', pk)
+        .where('seq', '>=', next)
+        .orderBy('seq')
+        .limit(CHAIN_CHUNK)
+        .execute();
+      for (const row of rows) yield eventFromRow(row);
+      if (rows.length < CHAIN_CHUNK) return;
+      next = rows[rows.length - 1]!.seq + 1;
+    }
+  }
+}
+
+/** The shared filter terms, with times as timestamptz values (the shared builder types them as numbers). */
+function eventTerms(
+  eb: ExpressionBuilder<PgTables, 'events'>,
+  filter: EventFilter,
+  cursor: Cursor | undefined,
+): Expression<SqlBool>[] {
+  const shared = eb as unknown as ExpressionBuilder<FilterableEvents, 'events'>;
+  return filterTerms(shared, filter, cursor, timestamp);
+}

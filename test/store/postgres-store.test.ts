@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainHash, GENESIS_HASH, hashedBody } from '../../src/domain/chain.js';
+import type { EventInput, PendingEvent } from '../../src/domain/event.js';
+import { canonicalJson } from '../../src/domain/jcs.js';
+import { NO_ENRICHMENT, prepareEvent } from '../../src/domain/prepare-event.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { AuditStore } from '../../src/store/store.js';
+import { BACKENDS, type TestDatabase } from '../helpers/backends.js';
+
+/**
+ * What only PostgreSQL has to prove: several Trailmark processes (here: several stores, each
+ * with its own pool) appending to one database, TRUNCATE and the purge gate, the schema's
+ * org-leading keys. The backend-independent behaviour is in store-contract.ts.
+ */
+const postgres = BACKENDS.find((b) => b.name === 'postgres');
+
+function pending(org: string, fields: Partial<EventInput> = {}): PendingEvent {
+  return prepareEvent(
+    { action: 'thing.done', actor: { type: 'user', id: 'u1' }, ...fields },
+    org,
+    new Date(),
+    NO_ENRICHMENT,
+  );
+}
+
+async function createOrg(store: AuditStore, id: string): Promise<void> {
+  await store.transaction((tx) => tx.createOrg({ id, name: id }));
+}
+
+async function verifyChain(store: AuditStore, org: string): Promise<number> {
+  let prev = GENESIS_HASH;
+  let seq = 0;
+  for await (const e of store.streamChain(org)) {
+    seq += 1;
+    expect(e.seq).toBe(seq);
+    expect(e.prev_hash).toBe(prev);
+    expect(e.hash).toBe(chainHash(prev, canonicalJson(hashedBody(e))));
+    prev = e.hash;
+  }
+  expect(await store.chainHead(org)).toEqual({ seq, hash: prev });
+  return seq;
+}
+
+describe.skipIf(!postgres)('PostgreSQL store', () => {
+  let database: TestDatabase;
+  let stores: PostgresStore[];
+
+  beforeAll(async () => {
+    database = await postgres!.databaseUrl();
+    // Three "processes" starting at once: migrations take turns (advisory lock), none fails.
+    stores = [0, 1, 2].map(() => new PostgresStore({ connectionString: database.url, poolSize: 3 }));
+    await Promise.all(stores.map((s) => s.migrate()));
+  });
+  afterAll(async () => {
+    await Promise.all((stores ?? []).map((s) => s.close()));
+    await database?.drop();
+  });
+
+  it('keeps one gapless chain when several processes append to the same org', async () => {
+    await createOrg(stores[0]!, 'org_shared');
+    const rounds = 15;
+    const results = await Promise.all(
+      stores.flatMap((store, p) =>
+        Array.from({ length: rounds }, (_, r) =>
+          store.appendBatches([
+            {
+              org: 'org_shared',
+              events: [pending('org_shared', { description: `p${p} r${r} a` }), pending('org_shared')],
+            },
+          ]),
+        ),
+      ),
+    );
+    expect(results.flat().every((o) => o.ok)).toBe(true);
+    expect(await verifyChain(stores[1]!, 'org_shared')).toBe(stores.length * rounds * 2);
+  });
+
+  it('does not deadlock when processes commit the same orgs in opposite orders', async () => {
+    const orgs = ['org_x1', 'org_x2', 'org_x3', 'org_x4'];
+    for (const org of orgs) await createOrg(stores[0]!, org);
+    const commit = (store: PostgresStore, order: string[]) =>
+      store.appendBatches(order.map((org) => ({ org, events: [pending(org)] })));
+    const reversed = [...orgs].reverse();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => commit(stores[i % 3]!, i % 2 ? orgs : reversed)),
+    );
+    expect(results.flat().every((o) => o.ok)).toBe(true);
+    for (const org of orgs) expect(await verifyChain(stores[2]!, org)).toBe(20);
+  });
+
+  it('answers a retried client id from another process as a duplicate', async () => {
+    await createOrg(stores[0]!, 'org_retry');
+    const event = pending('org_retry', { id: 'evt_retried' });
+    const [first, second] = await Promise.all([
+      stores[0]!.appendBatches([{ org: 'org_retry', events: [event] }]),
+      stores[1]!.appendBatches([{ org: 'org_retry', events: [event] }]),
+    ]);
+    const appended = [first![0]!, second![0]!].map((o) => (o.ok ? o.events[0]! : undefined));
+    expect(appended.map((e) => e?.duplicate).sort()).toEqual([false, true]);
+    expect(appended[0]!.hash).toBe(appended[1]!.hash);
+    expect(await verifyChain(stores[0]!, 'org_retry')).toBe(1);
+  });
+
+  it('refuses TRUNCATE, and DELETE outside the purge gate, which is transaction-local', async () => {
+    await createOrg(stores[0]!, 'org_purge');
+    await stores[0]!.appendBatches([
+      { org: 'org_purge', events: [pending('org_purge'), pending('org_purge')] },
+    ]);
+    const pool = stores[0]!.pool;
+    await expect(pool.query('TRUNCATE events')).rejects.toThrow(/immutable/);
+    await expect(pool.query("DELETE FROM events WHERE id LIKE 'evt%'")).rejects.toThrow(/immutable/);
+
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL trailmark.purge = 'on'");
+      const pk = (await client.query("SELECT pk FROM orgs WHERE id = 'org_purge'")).rows[0].pk as number;
+      const deleted = await client.query('DELETE FROM events WHERE org_pk = $1 AND seq = 1', [pk]);
+      expect(deleted.rowCount).toBe(1);
+      await client.query('COMMIT');
+      // The gate closed with the transaction that opened it.
+      await expect(client.query('DELETE FROM events WHERE org_pk = $1', [pk])).rejects.toThrow(/immutable/);
+      // UPDATE stays refused even with the gate open.
+      await client.query('BEGIN');
+      await client.query("SET LOCAL trailmark.purge = 'on'");
+      await expect(client.query("UPDATE events SET action = 'x.y' WHERE org_pk = $1", [pk])).rejects.toThrow(
+        /immutable/,
+      );
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+  });
+
+  it('leads every key and index of the event table with the org', async () => {
+    const { rows } = await stores[0]!.pool.query<{ name: string; first: string }>(`
+      SELECT i.relname AS name, a.attname AS first
+      FROM pg_index x
+      JOIN pg_class i ON i.oid = x.indexrelid
+      JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+      WHERE x.indrelid = 'events'::regclass`);
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    for (const row of rows) expect(row, row.name).toMatchObject({ first: 'org_pk' });
+  });
+
+  it('has a trigram index that answers LIKE substring search', async () => {
+    await createOrg(stores[0]!, 'org_search');
+    await stores[0]!.appendBatches([
+      {
+        org: 'org_search',
+        events: Array.from({ length: 50 }, (_, i) =>
+          pending('org_search', { description: `row ${i} quokka${i}` }),
+        ),
+      },
+    ]);
+    const client = await stores[0]!.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      await client.query('SET LOCAL enable_indexscan = off');
+      const plan = await client.query(`EXPLAIN SELECT body FROM events WHERE search_text LIKE '%quokka4%'`);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/events_search/);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    const page = await stores[1]!.listEvents('org_search', {
+      from: 0,
+      to: Date.now() + 60_000,
+      q: 'QUOKKA4',
+      limit: 100,
+    });
+    expect(page.events.map((e) => e.description).sort()).toEqual(
+      ['row 4 quokka4', ...Array.from({ length: 10 }, (_, i) => `row ${40 + i} quokka${40 + i}`)].sort(),
+    );
+  });
+});
