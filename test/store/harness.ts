@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -10,12 +11,15 @@ export async function openHarness(backend: TestBackend): Promise<StoreHarness> {
   if (backend.name === 'sqlite') {
     const store = new SqliteStore({ path: database.url });
     await store.migrate();
+    const raw = new BetterSqlite3(database.url);
+    raw.pragma('busy_timeout = 10000');
     return {
       store,
       execRaw: async (statement) => {
-        store.writer.exec(statement);
+        raw.exec(statement);
       },
       close: async () => {
+        raw.close();
         await store.close();
         await database.drop();
       },

@@ -2,8 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { chainHash } from '../../domain/chain.js';
 import { AppError } from '../../domain/errors.js';
 import type { PendingEvent } from '../../domain/event.js';
-import { canonicalJson } from '../../domain/jcs.js';
-import { chainBody, indexedColumns, searchText } from '../event-row.js';
+import { toAppendRow } from '../event-row.js';
 import type { AppendBatch, AppendedEvent, AppendOutcome } from '../store.js';
 import type { PgTables } from './postgres-schema.js';
 
@@ -16,7 +15,8 @@ interface OrgHead {
 
 interface StoredIdentity {
   seq: number;
-  inputHash: string;
+  /** null for ids Trailmark generated. */
+  inputHash: string | null;
   hash: string;
 }
 
@@ -134,7 +134,13 @@ async function storedIdentities(
   }
   const out = new Map<number, Map<string, StoredIdentity>>();
   if (ids.length === 0) return out;
-  const { rows } = await sql<{ org_pk: number; id: string; seq: number; input_hash: string; hash: string }>`
+  const { rows } = await sql<{
+    org_pk: number;
+    id: string;
+    seq: number;
+    input_hash: string | null;
+    hash: string;
+  }>`
     SELECT e.org_pk, e.id, e.seq, e.input_hash, e.hash
     FROM unnest(${orgPks}::integer[], ${ids}::text[]) AS k (org_pk, id)
     JOIN events e ON e.org_pk = k.org_pk AND e.id = k.id`.execute(db);
@@ -171,36 +177,47 @@ function planAppend(
   const inBatch = new Map<string, StoredIdentity>();
 
   events.forEach((event, index) => {
-    if (event.client_id) {
-      const same = inBatch.get(event.id) ?? stored.get(event.id);
+    const row = toAppendRow(event);
+    if (row.clientId) {
+      const same = inBatch.get(row.id) ?? stored.get(row.id);
       if (same) {
-        if (same.inputHash !== event.input_hash) {
-          throw new AppError('conflict', `event ${event.id} is already stored with different content`, {
+        if (same.inputHash !== row.inputHash) {
+          throw new AppError('conflict', `event ${row.id} is already stored with different content`, {
             errors: [
               { path: `/events/${index}/id`, message: 'is already used by an event with different content' },
             ],
           });
         }
-        results.push({ id: event.id, seq: same.seq, hash: same.hash, duplicate: true });
+        results.push({ id: row.id, seq: same.seq, hash: same.hash, duplicate: true });
         return;
       }
     }
     seq += 1;
-    const canonical = canonicalJson(chainBody(event, seq));
+    // The shared canonical form (toAppendRow): both backends hash exactly the same text.
+    const canonical = row.head + seq + row.tail;
     const hash = chainHash(prevHash, canonical);
     rows.push({
       org_pk: head.pk,
       seq,
-      ...indexedColumns(event),
+      id: row.id,
       occurred_at: event.occurred_at,
-      input_hash: event.input_hash,
-      search_text: searchText(event),
+      action: row.action,
+      actor_id: row.actorId,
+      actor_email: row.actorEmail,
+      resource_type: row.resourceType,
+      resource_id: row.resourceId,
+      workspace: row.workspace,
+      status: row.status,
+      ip: row.ip,
+      kind: row.kind,
+      input_hash: row.inputHash,
+      search_text: row.searchText,
       prev_hash: prevHash,
       hash,
       body: canonical,
     });
-    if (event.client_id) inBatch.set(event.id, { seq, inputHash: event.input_hash, hash });
-    results.push({ id: event.id, seq, hash, duplicate: false });
+    if (row.clientId) inBatch.set(row.id, { seq, inputHash: row.inputHash, hash });
+    results.push({ id: row.id, seq, hash, duplicate: false });
     prevHash = hash;
   });
 

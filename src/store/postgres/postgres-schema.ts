@@ -48,7 +48,8 @@ export interface PgTables {
     status: string;
     ip: string | null;
     kind: string;
-    input_hash: string;
+    /** sha256 of the client's input; null when Trailmark chose the id (no retry can repeat it). */
+    input_hash: string | null;
     search_text: string;
     prev_hash: string;
     hash: string;

@@ -55,7 +55,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status text NOT NULL,
       ip text,
       kind text NOT NULL,
-      input_hash text NOT NULL,
+      input_hash text,
       search_text text NOT NULL,
       prev_hash text NOT NULL,
       hash text NOT NULL,
