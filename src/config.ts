@@ -8,6 +8,8 @@ export interface Config {
   geoipDir: string | undefined;
   maxQueuedEvents: number;
   maxCommitEvents: number;
+  /** CSP frame-ancestors for the embedded viewer (/embed). */
+  embedFrameAncestors: string;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -16,6 +18,16 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** Space-separated origins (`https://app.example.com`), `'self'` or `*`; nothing that breaks the header. */
+function frameAncestors(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '') return '*';
+  const value = raw.trim();
+  if (!/^[A-Za-z0-9*:/.'\- ]+$/.test(value)) {
+    throw new Error(`TRAILMARK_EMBED_FRAME_ANCESTORS must be origins separated by spaces (got "${raw}")`);
   }
   return value;
 }
@@ -30,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoipDir: env.TRAILMARK_GEOIP_DIR || undefined,
     maxQueuedEvents: intFrom(env, 'TRAILMARK_INGEST_QUEUE_MAX', 100_000, 1000, 10_000_000),
     maxCommitEvents: intFrom(env, 'TRAILMARK_COMMIT_MAX_EVENTS', 10_000, 1, 100_000),
+    embedFrameAncestors: frameAncestors(env.TRAILMARK_EMBED_FRAME_ANCESTORS),
   };
 }
 

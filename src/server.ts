@@ -76,7 +76,7 @@ export async function startServer(
   });
   const ctx: AppContext = { store, queue, enricher, metrics, now: overrides.now ?? (() => new Date()) };
   await ensureAdminKey(store, enricher, config, logger);
-  const app = await buildApp(ctx, { logger });
+  const app = await buildApp(ctx, { logger, dashboard: { embedFrameAncestors: config.embedFrameAncestors } });
   const address = await app.listen({ port: config.port, host: config.host });
   const shown = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
   let closing: Promise<void> | undefined;

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppContext } from './context.js';
+import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { installProblemHandlers } from './problem.js';
 import { chainRoutes } from './routes/chain.js';
 import { eventRoutes } from './routes/events.js';
@@ -13,6 +14,8 @@ export interface AppOptions {
   logger: Logger | boolean;
   /** Behind a proxy that sets X-Forwarded-For. */
   trustProxy?: boolean;
+  /** The web dashboard; served at `/` unless false. */
+  dashboard?: DashboardOptions | false;
 }
 
 export async function buildApp(ctx: AppContext, options: AppOptions): Promise<FastifyInstance> {
@@ -41,6 +44,9 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   eventRoutes(app, ctx);
   exportRoutes(app, ctx);
   chainRoutes(app, ctx);
+  if (options.dashboard !== false) {
+    await dashboardRoutes(app, options.dashboard ?? { embedFrameAncestors: '*' });
+  }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

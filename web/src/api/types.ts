@@ -1,0 +1,121 @@
+/**
+ * Wire shapes of the /v1 API the dashboard reads. The event comes from the server's own domain
+ * types (type-only import: nothing of the server is bundled); the rest follow the API contract.
+ */
+export type { StoredEvent as AuditEvent } from '../../../src/domain/event.js';
+
+export const PERMISSIONS = [
+  'viewAuditLog',
+  'exportAuditLog',
+  'manageMembers',
+  'manageApiKeys',
+  'manageAlerts',
+  'manageStreams',
+  'manageSettings',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const PERMISSION_LABELS: Record<Permission, string> = {
+  viewAuditLog: 'View audit log',
+  exportAuditLog: 'Export audit log',
+  manageMembers: 'Manage members',
+  manageApiKeys: 'Manage API keys',
+  manageAlerts: 'Manage alerts',
+  manageStreams: 'Manage streams',
+  manageSettings: 'Manage settings',
+};
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface Membership {
+  id: string;
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
+/** Body of POST /v1/auth/login and GET /v1/auth/me. */
+export interface SessionInfo {
+  user: User;
+  orgs: Membership[];
+  csrf_token: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface ActionCount {
+  action: string;
+  count: number;
+}
+
+export interface ChainStatus {
+  org: string;
+  head: { seq: number; hash: string };
+  checkpoint?: { seq: number; hash: string; signed_at: string; key_id: string; signature: string } | null;
+  last_verification?: {
+    ok: boolean;
+    checked: number;
+    last_seq: number;
+    verified_at: string;
+    failure?: unknown;
+  } | null;
+}
+
+export interface Org {
+  id: string;
+  name: string;
+  created_at: string;
+  retention_days: number;
+  request_retention_days: number;
+  legal_hold: boolean;
+}
+
+export interface Member {
+  user_id: string;
+  email: string;
+  name: string;
+  role: string;
+  joined_at?: string;
+  created_at?: string;
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  permissions: string[];
+  builtin?: boolean;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: string;
+  expires_at: string;
+  accept_url: string;
+}
+
+export const API_KEY_SCOPES = ['events:write', 'events:read', 'admin'] as const;
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  last4: string;
+  scopes: string[];
+  status: 'active' | 'disabled';
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  rate_limit_per_minute?: number | null;
+}
+
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}

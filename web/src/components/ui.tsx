@@ -1,0 +1,195 @@
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { errorMessage } from '../api/client.js';
+import type { BadgeVariant } from '../lib/actions.js';
+import { formatLocal, formatUtc } from '../lib/time.js';
+
+/** Small building blocks shared by every page. Untrusted text is always a React text child. */
+
+export function Badge({
+  variant = 'outline',
+  children,
+  title,
+}: {
+  variant?: BadgeVariant | 'success' | 'warning' | 'muted';
+  children: ReactNode;
+  title?: string;
+}) {
+  return (
+    <span className={`badge badge-${variant}`} title={title}>
+      {children}
+    </span>
+  );
+}
+
+/** A timestamp in the viewer's zone; the UTC time on hover and for screen readers' description. */
+export function Timestamp({ value }: { value: string }) {
+  return (
+    <time dateTime={value} title={formatUtc(value)} className="timestamp">
+      {formatLocal(value)}
+    </time>
+  );
+}
+
+export function Spinner({ label = 'Loading' }: { label?: string }) {
+  return (
+    <span className="spinner" role="status">
+      <span className="visually-hidden">{label}</span>
+    </span>
+  );
+}
+
+export function ErrorNotice({
+  error,
+  onRetry,
+  title = 'Something went wrong',
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  title?: string;
+}) {
+  return (
+    <div className="notice notice-error" role="alert">
+      <div>
+        <strong>{title}</strong>
+        <p>{errorMessage(error)}</p>
+      </div>
+      {onRetry && (
+        <button type="button" className="button button-secondary" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice({
+  tone = 'info',
+  children,
+  onDismiss,
+}: {
+  tone?: 'info' | 'success' | 'warning' | 'error';
+  children: ReactNode;
+  onDismiss?: () => void;
+}) {
+  return (
+    <div className={`notice notice-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
+      <div>{children}</div>
+      {onDismiss && (
+        <button type="button" className="button button-ghost button-small" onClick={onDismiss}>
+          Dismiss
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty-state">
+      <p className="empty-title">{title}</p>
+      {children && <div className="empty-body">{children}</div>}
+    </div>
+  );
+}
+
+export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {
+  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  useEffect(() => {
+    if (copied === 'idle') return;
+    const timer = window.setTimeout(() => setCopied('idle'), 2000);
+    return () => window.clearTimeout(timer);
+  }, [copied]);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied('copied');
+    } catch {
+      setCopied('failed');
+    }
+  };
+  return (
+    <button type="button" className="button button-secondary button-small" onClick={copy}>
+      <span aria-live="polite">
+        {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Copy failed: select and copy' : label}
+      </span>
+    </button>
+  );
+}
+
+/** A modal on the native <dialog>: focus moves in and is trapped, Escape closes it. */
+export function Dialog({
+  open,
+  title,
+  onClose,
+  children,
+  footer,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="dialog-title"
+      onClose={onClose}
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      {open && (
+        <>
+          <header className="dialog-header">
+            <h2 id="dialog-title">{title}</h2>
+          </header>
+          <div className="dialog-body">{children}</div>
+          {footer && <footer className="dialog-footer">{footer}</footer>}
+        </>
+      )}
+    </dialog>
+  );
+}
+
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
+  useEffect(() => {
+    document.title = `${title} · Trailmark`;
+  }, [title]);
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {description && <p className="page-description">{description}</p>}
+      </div>
+      {actions && <div className="page-actions">{actions}</div>}
+    </header>
+  );
+}
+
+/** A shortened id for tables (the full one on hover and in the details). */
+export function ShortId({ value, keep = 10 }: { value: string; keep?: number }) {
+  if (value.length <= keep + 1) return <span className="mono">{value}</span>;
+  return (
+    <span className="mono" title={value}>
+      {value.slice(0, keep)}…
+    </span>
+  );
+}

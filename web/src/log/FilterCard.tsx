@@ -1,0 +1,246 @@
+import { type FormEvent, useId, useMemo, useState } from 'react';
+import type { ActionCount } from '../api/types.js';
+import { zoneLabel } from '../lib/time.js';
+import {
+  countActive,
+  customRange,
+  DEFAULT_RANGE,
+  dayInputs,
+  type LogFilters,
+  RANGE_PRESETS,
+  type TextFilter,
+} from './filters.js';
+
+interface Props {
+  filters: LogFilters;
+  /** When the filters were resolved (the window of a preset ends here). */
+  asOf: number;
+  actions: ActionCount[] | undefined;
+  actionsFailed: boolean;
+  onApply(filters: LogFilters): void;
+}
+
+type Draft = Pick<LogFilters, 'resource_type' | 'actor' | 'workspace' | 'ip' | 'q'>;
+const DRAFT_FIELDS = ['resource_type', 'actor', 'workspace', 'ip', 'q'] as const;
+
+function draftOf(filters: LogFilters): Draft {
+  const draft: Draft = {};
+  for (const name of DRAFT_FIELDS) draft[name] = filters[name] ?? '';
+  return draft;
+}
+
+/** Actions grouped by resource (`api_key.*`), each group with an "all of them" choice. */
+function groupActions(actions: ActionCount[]): [string, ActionCount[]][] {
+  const groups = new Map<string, ActionCount[]>();
+  for (const item of [...actions].sort((a, b) => a.action.localeCompare(b.action))) {
+    const resource = item.action.split('.')[0] ?? item.action;
+    const group = groups.get(resource) ?? [];
+    group.push(item);
+    groups.set(resource, group);
+  }
+  return [...groups];
+}
+
+/**
+ * The filter card. Choices from a list (range, action, status) apply at once; typed fields apply
+ * with Enter or the Apply button, so a search does not run on every keystroke.
+ */
+export function FilterCard({ filters, asOf, actions, actionsFailed, onApply }: Props) {
+  const id = useId();
+  const [draft, setDraft] = useState<Draft>(() => draftOf(filters));
+  const [synced, setSynced] = useState(filters);
+  if (synced !== filters) {
+    // The URL changed (back button, a link, Clear): show what is applied.
+    setSynced(filters);
+    setDraft(draftOf(filters));
+  }
+  const days = dayInputs(filters, asOf);
+  const grouped = useMemo(() => groupActions(actions ?? []), [actions]);
+  const knownAction =
+    !filters.action ||
+    actions?.some((a) => a.action === filters.action) ||
+    grouped.some(([resource, items]) => items.length > 1 && `${resource}.*` === filters.action);
+
+  const apply = (changes: Partial<LogFilters>) => {
+    const next: LogFilters = { ...filters, ...draft, ...changes };
+    for (const name of Object.keys(next) as (keyof LogFilters)[]) {
+      if (next[name] === '' || next[name] === undefined) delete next[name];
+    }
+    if (next.range !== 'custom') {
+      delete next.from;
+      delete next.to;
+    }
+    onApply(next);
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    apply({});
+  };
+
+  const text = (name: TextFilter & keyof Draft, label: string, placeholder: string, hint?: string) => (
+    <div className="field">
+      <label htmlFor={`${id}-${name}`}>{label}</label>
+      <input
+        id={`${id}-${name}`}
+        name={name}
+        type={name === 'q' ? 'search' : 'text'}
+        value={draft[name] ?? ''}
+        placeholder={placeholder}
+        autoComplete="off"
+        spellCheck={false}
+        aria-describedby={hint ? `${id}-${name}-hint` : undefined}
+        onChange={(e) => setDraft((d) => ({ ...d, [name]: e.target.value }))}
+      />
+      {hint && (
+        <span id={`${id}-${name}-hint`} className="field-hint">
+          {hint}
+        </span>
+      )}
+    </div>
+  );
+
+  const active = countActive(filters);
+  const dirty = DRAFT_FIELDS.some((name) => (draft[name] ?? '') !== (filters[name] ?? ''));
+
+  return (
+    <section className="card filter-card" aria-labelledby={`${id}-title`}>
+      <form onSubmit={submit} aria-label="Filter events">
+        <div className="card-title-row">
+          <h2 id={`${id}-title`} className="card-title">
+            Filters
+          </h2>
+          <span className="muted small">Times in {zoneLabel(new Date(asOf))}</span>
+        </div>
+        <div className="filter-grid">
+          <div className="field">
+            <label htmlFor={`${id}-range`}>Date range</label>
+            <select
+              id={`${id}-range`}
+              name="range"
+              value={filters.range}
+              onChange={(e) => {
+                const range = e.target.value as LogFilters['range'];
+                if (range === 'custom') apply({ range, ...customRange(days.from, days.to) });
+                else apply({ range });
+              }}
+            >
+              {RANGE_PRESETS.map((preset) => (
+                <option key={preset.id} value={preset.id}>
+                  {preset.label}
+                </option>
+              ))}
+              <option value="custom">Custom dates…</option>
+            </select>
+          </div>
+          <fieldset className="field field-dates">
+            <legend className="field-label">From – to</legend>
+            <div className="date-pair">
+              <input
+                type="date"
+                name="from"
+                aria-label="From date"
+                value={days.from}
+                max={days.to}
+                onChange={(e) => {
+                  if (e.target.value) apply({ range: 'custom', ...customRange(e.target.value, days.to) });
+                }}
+              />
+              <input
+                type="date"
+                name="to"
+                aria-label="To date"
+                value={days.to}
+                min={days.from}
+                onChange={(e) => {
+                  if (e.target.value) apply({ range: 'custom', ...customRange(days.from, e.target.value) });
+                }}
+              />
+            </div>
+          </fieldset>
+          <div className="field">
+            <label htmlFor={`${id}-action`}>Action</label>
+            <select
+              id={`${id}-action`}
+              name="action"
+              value={filters.action ?? ''}
+              onChange={(e) => apply({ action: e.target.value })}
+              aria-describedby={actionsFailed ? `${id}-action-hint` : undefined}
+            >
+              <option value="">All actions</option>
+              {!knownAction && <option value={filters.action}>{filters.action}</option>}
+              {grouped.map(([resource, items]) => (
+                <optgroup key={resource} label={resource}>
+                  {items.length > 1 && (
+                    <option value={`${resource}.*`}>
+                      {resource}.* (all {items.reduce((n, i) => n + i.count, 0).toLocaleString()})
+                    </option>
+                  )}
+                  {items.map((item) => (
+                    <option key={item.action} value={item.action}>
+                      {item.action} ({item.count.toLocaleString()})
+                    </option>
+                  ))}
+                </optgroup>
+              ))}
+            </select>
+            {actionsFailed && (
+              <span id={`${id}-action-hint`} className="field-hint">
+                The list of actions could not be loaded.
+              </span>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-status`}>Status</label>
+            <select
+              id={`${id}-status`}
+              name="status"
+              value={filters.status ?? ''}
+              onChange={(e) => apply({ status: e.target.value })}
+            >
+              <option value="">Any status</option>
+              <option value="success">Success</option>
+              <option value="failure">Failure</option>
+            </select>
+          </div>
+          {text('actor', 'Actor', 'id or email')}
+          {text('resource_type', 'Resource type', 'e.g. template')}
+          {text('workspace', 'Workspace', 'workspace id')}
+          {text('ip', 'IP address', 'e.g. 203.0.113.7')}
+          <div className="field field-search">
+            <label htmlFor={`${id}-q`}>Search</label>
+            <input
+              id={`${id}-q`}
+              name="q"
+              type="search"
+              value={draft.q ?? ''}
+              placeholder="Description, resource, path, actor, workspace"
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => setDraft((d) => ({ ...d, q: e.target.value }))}
+            />
+          </div>
+          <div className="filter-actions">
+            <button type="submit" className="button button-primary" disabled={!dirty}>
+              Apply
+            </button>
+            {active > 0 && (
+              <button
+                type="button"
+                className="button button-ghost"
+                onClick={() => onApply({ range: DEFAULT_RANGE })}
+              >
+                Clear all ({active})
+              </button>
+            )}
+          </div>
+        </div>
+        {dirty && (
+          <p className="muted small filter-hint" role="status">
+            Press Enter or Apply to use the typed filters.
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}

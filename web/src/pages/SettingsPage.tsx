@@ -1,0 +1,213 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { errorMessage } from '../api/client.js';
+import type { Org } from '../api/types.js';
+import { CopyButton, ErrorNotice, Notice, PageHeader, Spinner } from '../components/ui.js';
+import { issuesByField } from '../lib/form-errors.js';
+import { formatLocal } from '../lib/time.js';
+import { useAsync } from '../lib/use-async.js';
+import { useSession } from '../session.js';
+
+interface Draft {
+  name: string;
+  retention_days: string;
+  request_retention_days: string;
+  legal_hold: boolean;
+}
+
+function draftOf(org: Org): Draft {
+  return {
+    name: org.name,
+    retention_days: String(org.retention_days),
+    request_retention_days: String(org.request_retention_days),
+    legal_hold: org.legal_hold,
+  };
+}
+
+/** What changed, in the API's types; only changed fields are sent. */
+function changes(org: Org, draft: Draft): Partial<Org> {
+  const out: Partial<Org> = {};
+  if (draft.name.trim() !== org.name) out.name = draft.name.trim();
+  if (draft.retention_days !== String(org.retention_days)) out.retention_days = Number(draft.retention_days);
+  if (draft.request_retention_days !== String(org.request_retention_days)) {
+    out.request_retention_days = Number(draft.request_retention_days);
+  }
+  if (draft.legal_hold !== org.legal_hold) out.legal_hold = draft.legal_hold;
+  return out;
+}
+
+export function SettingsPage() {
+  const session = useSession();
+  const orgId = session.org!.id;
+  const org = useAsync(
+    (signal) => session.api.get<Org>(`/v1/orgs/${encodeURIComponent(orgId)}`, { signal }),
+    [session.api, orgId],
+  );
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const canEdit = session.can('manageSettings');
+
+  useEffect(() => {
+    if (org.data) setDraft(draftOf(org.data));
+  }, [org.data]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!org.data || !draft) return;
+    const patch = changes(org.data, draft);
+    if (!Object.keys(patch).length) return;
+    setSaving(true);
+    setSaveError(null);
+    setSaved(null);
+    try {
+      const updated = await session.api.patch<Org>(`/v1/orgs/${encodeURIComponent(orgId)}`, patch);
+      setSaved(
+        `Saved ${Object.keys(patch)
+          .map((k) => k.replaceAll('_', ' '))
+          .join(', ')}.`,
+      );
+      setDraft(draftOf(updated));
+      org.reload();
+      if (patch.name) void session.reload();
+    } catch (error) {
+      setSaveError(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const issues = issuesByField(saveError);
+  const dirty = org.data && draft ? Object.keys(changes(org.data, draft)).length > 0 : false;
+
+  return (
+    <>
+      <PageHeader title="Settings" description="Your organization’s name and how long its events are kept." />
+      {org.error ? (
+        <ErrorNotice error={org.error} onRetry={org.reload} title="The organization could not be loaded" />
+      ) : !org.data || !draft ? (
+        <div className="card card-pad">
+          <Spinner label="Loading settings" />
+        </div>
+      ) : (
+        <form className="card card-pad settings-form" onSubmit={submit} aria-label="Organization settings">
+          {!canEdit && (
+            <Notice tone="info">
+              You can view these settings; changing them needs the “Manage settings” permission.
+            </Notice>
+          )}
+          {saved && <Notice tone="success">{saved}</Notice>}
+          {saveError !== null && Object.keys(issues).length === 0 && (
+            <div className="notice notice-error" role="alert">
+              {errorMessage(saveError)}
+            </div>
+          )}
+          <fieldset disabled={!canEdit || saving}>
+            <legend className="section-title">Organization</legend>
+            <div className="form-grid">
+              <div className="field">
+                <label htmlFor="org-name">Name</label>
+                <input
+                  id="org-name"
+                  name="name"
+                  required
+                  maxLength={200}
+                  value={draft.name}
+                  onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+                  aria-invalid={issues.name ? true : undefined}
+                />
+                {issues.name && <span className="field-error">{issues.name}</span>}
+              </div>
+              <div className="field">
+                <span className="field-label">Organization id</span>
+                <span className="detail-value">
+                  <span className="mono">{org.data.id}</span>
+                  <CopyButton value={org.data.id} />
+                </span>
+              </div>
+              <div className="field">
+                <span className="field-label">Created</span>
+                <span>{formatLocal(org.data.created_at)}</span>
+              </div>
+            </div>
+          </fieldset>
+          <fieldset disabled={!canEdit || saving}>
+            <legend className="section-title">Retention</legend>
+            <p className="muted small">
+              Events older than this are purged, oldest first. The chain stays verifiable from the first kept
+              event. From 1 to 3,650 days.
+            </p>
+            <div className="form-grid">
+              <div className="field">
+                <label htmlFor="retention-days">Audit events (days)</label>
+                <input
+                  id="retention-days"
+                  name="retention_days"
+                  type="number"
+                  min={1}
+                  max={3650}
+                  required
+                  inputMode="numeric"
+                  value={draft.retention_days}
+                  onChange={(e) => setDraft({ ...draft, retention_days: e.target.value })}
+                  aria-invalid={issues.retention_days ? true : undefined}
+                />
+                {issues.retention_days && <span className="field-error">{issues.retention_days}</span>}
+              </div>
+              <div className="field">
+                <label htmlFor="request-retention-days">API requests (days)</label>
+                <input
+                  id="request-retention-days"
+                  name="request_retention_days"
+                  type="number"
+                  min={1}
+                  max={3650}
+                  required
+                  inputMode="numeric"
+                  value={draft.request_retention_days}
+                  onChange={(e) => setDraft({ ...draft, request_retention_days: e.target.value })}
+                  aria-invalid={issues.request_retention_days ? true : undefined}
+                />
+                {issues.request_retention_days && (
+                  <span className="field-error">{issues.request_retention_days}</span>
+                )}
+              </div>
+            </div>
+            <div className="checkbox-field">
+              <input
+                id="legal-hold"
+                name="legal_hold"
+                type="checkbox"
+                checked={draft.legal_hold}
+                onChange={(e) => setDraft({ ...draft, legal_hold: e.target.checked })}
+                aria-describedby="legal-hold-hint"
+              />
+              <div>
+                <label htmlFor="legal-hold">Legal hold</label>
+                <p id="legal-hold-hint" className="field-hint">
+                  While on, nothing is purged, whatever the retention period.
+                </p>
+              </div>
+            </div>
+          </fieldset>
+          {canEdit && (
+            <div className="form-actions">
+              <button type="submit" className="button button-primary" disabled={!dirty || saving}>
+                {saving ? 'Saving…' : 'Save changes'}
+              </button>
+              {dirty && (
+                <button
+                  type="button"
+                  className="button button-ghost"
+                  onClick={() => setDraft(draftOf(org.data!))}
+                >
+                  Discard
+                </button>
+              )}
+            </div>
+          )}
+        </form>
+      )}
+    </>
+  );
+}
