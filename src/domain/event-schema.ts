@@ -38,7 +38,7 @@ export const ActorSchema = Type.Object(
     type: literals(ACTOR_TYPES),
     id: text(256, 1),
     name: Type.Optional(text(256)),
-    email: Type.Optional(text(320)),
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$' })),
   },
   { additionalProperties: false },
 );

@@ -32,6 +32,8 @@ function toIssue(error: ErrorObject, prefix: string): FieldIssue {
     message = 'is not a known field';
   } else if (error.keyword === 'anyOf' && path.endsWith('/context/ip')) {
     message = 'must be an IPv4 or IPv6 address';
+  } else if (error.keyword === 'pattern' && path.endsWith('/actor/email')) {
+    message = 'must be an email address';
   } else if (error.keyword === 'pattern' && path.endsWith('/action')) {
     message = 'must be 2 to 6 dot-separated segments of lowercase letters, digits and _';
   }

@@ -53,11 +53,13 @@ export function filterTerms<DB extends FilterableEvents>(
   }
   if (actionTerms.length) terms.push(e.or(actionTerms));
   if (filter.actor !== undefined) {
+    // Stored emails contain '@' (validation requires it), so a value without one is an id only,
+    // which keeps the (org, actor_id, time) index usable.
+    const byId = e('events.actor_id', '=', filter.actor);
     terms.push(
-      e.or([
-        e('events.actor_id', '=', filter.actor),
-        e('events.actor_email', '=', filter.actor.toLowerCase()),
-      ]),
+      filter.actor.includes('@')
+        ? e.or([byId, e('events.actor_email', '=', filter.actor.toLowerCase())])
+        : byId,
     );
   }
   if (filter.resourceType !== undefined) terms.push(e('events.resource_type', '=', filter.resourceType));

@@ -173,6 +173,7 @@ export class SqliteAppender {
         open = this.loadBlock(org.pk, block);
       }
       addTextBits(open.bits, row.searchText);
+      if (row.ip) addTextBits(open.bits, row.ip);
       if (row.occurredAt < open.min) open.min = row.occurredAt;
       if (row.occurredAt > open.max) open.max = row.occurredAt;
       const result = { id: row.id, seq, hash, duplicate: false };

@@ -1,74 +1,144 @@
 import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { EventQuery } from '../../domain/query.js';
+import { filterTerms } from '../filter-sql.js';
 import { blockSeqRange, hasAllBits, needleBits } from './search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
-export type EventRow = { body: string; prev_hash: string; hash: string };
-type Base = SelectQueryBuilder<SqliteTables, 'events', EventRow>;
-type Run = <R>(query: Compilable<R>) => R[];
-type Ranked = EventRow & { occurred_at: number; seq: number };
+export type EventRow = { body: string; prev_hash: string; hash: string; occurred_at: number; seq: number };
 
-/** How many of the newest rows in range a search tests before it asks the block index instead. */
-export const SEARCH_PROBE_ROWS = 4000;
+/** The events indexes a plan can drive from (see migrations/001_core.ts). */
+export type EventIndex = 'events_time' | 'events_actor' | 'events_action' | 'events_seq';
 
-function newerFirst(a: Ranked, b: Ranked): number {
+/** Runs a query on the reader; with `index`, the outer `events` is read through that index only. */
+export type Run = <R>(query: Compilable<R>, index?: EventIndex) => R[];
+
+/** How many of the newest rows in range a query tests before it turns to the block index. */
+export const PROBE_ROWS = 2000;
+/** Below this many matches in range, an action filter is read through the action index. */
+export const RARE_ACTION_ROWS = 5000;
+
+function newerFirst(a: EventRow, b: EventRow): number {
   return b.occurred_at - a.occurred_at || b.seq - a.seq;
 }
 
 /**
- * The search planner. A term common in the range is found fastest by testing the newest rows
- * one by one; a rare one through the block index (search-bits.ts). So: test up to
- * SEARCH_PROBE_ROWS newest rows in range (reading only their search text); if that fills the
- * page or covers the whole range, fetch those rows. Otherwise visit the blocks whose bits admit
- * the term, newest first, and stop once no remaining block can hold an event newer than the
- * page's last one.
+ * Values the block index can look for: the search term and filters on values that are rare
+ * by nature (an email, a resource id, an IP, a workspace). Lowercased as the index is.
  */
-export function planSearch(
+export function indexedNeedles(query: EventQuery): string[] {
+  const needles = [
+    query.q,
+    query.actor?.includes('@') ? query.actor : undefined,
+    query.resourceId,
+    query.ip,
+    query.workspace,
+  ];
+  return needles.filter((n): n is string => n !== undefined && n.length >= 3).map((n) => n.toLowerCase());
+}
+
+/**
+ * The list planner for SQLite. SQLite's own choice, made from table statistics, favours the
+ * time index because it returns rows in list order; for a rare actor, action or value that
+ * means reading the whole range. So the plan is chosen here, from what the filter says, and
+ * the index named explicitly:
+ * - an actor id: the (org, actor, time) index, then sort (an actor's events in range are few);
+ * - a search or a rare value (email, resource id, IP, workspace): test the newest PROBE_ROWS
+ *   rows in range; if that fills the page or is the whole range, done (common terms end here);
+ *   otherwise visit the blocks whose n-gram bits admit every value (search-bits.ts), newest
+ *   first, until no remaining block can hold an event newer than the page's last;
+ * - actions: the (org, action, time) index when fewer than RARE_ACTION_ROWS match in range,
+ *   else the time index (matches are dense enough to fill a page quickly);
+ * - otherwise the time index, in list order.
+ */
+export function planList(
   builder: Kysely<SqliteTables>,
-  base: Base,
-  query: EventQuery,
   orgPk: number,
+  query: EventQuery,
   run: Run,
 ): EventRow[] {
-  const needle = (query.q ?? '').toLowerCase();
   const want = query.limit + 1;
-  const probe = run(
-    base
-      .clearSelect()
-      .select([sql<number>`events.rowid`.as('rid'), 'events.search_text'])
-      .limit(SEARCH_PROBE_ROWS),
-  );
-  const hits = probe.filter((row) => row.search_text.includes(needle)).slice(0, want);
-  if (hits.length >= want || probe.length < SEARCH_PROBE_ROWS) {
-    if (hits.length === 0) return [];
-    return run(base.where(sql<boolean>`events.rowid IN (${sql.join(hits.map((row) => row.rid))})`));
+  let filtered = builder
+    .selectFrom('events')
+    .select(['events.body', 'events.prev_hash', 'events.hash', 'events.occurred_at', 'events.seq'])
+    .where('events.org_pk', '=', orgPk)
+    .where((eb) => eb.and(filterTerms(eb, query, query.cursor)));
+  if (query.q)
+    filtered = filtered.where(sql<boolean>`instr(events.search_text, ${query.q.toLowerCase()}) > 0`);
+  const ordered = filtered.orderBy('events.occurred_at', 'desc').orderBy('events.seq', 'desc').limit(want);
+
+  if (query.actor !== undefined && !query.actor.includes('@')) return run(ordered, 'events_actor');
+
+  const needles = indexedNeedles(query);
+  if (needles.length > 0) return searchBlocks(builder, orgPk, query, ordered, needles, run);
+
+  if (query.actions || query.actionPrefixes) {
+    const matching = builder
+      .selectFrom('events')
+      .select(sql<number>`1`.as('one'))
+      .where('events.org_pk', '=', orgPk)
+      .where((eb) =>
+        eb.and(
+          filterTerms(eb, {
+            from: query.from,
+            to: query.to,
+            actions: query.actions,
+            actionPrefixes: query.actionPrefixes,
+          }),
+        ),
+      )
+      .limit(RARE_ACTION_ROWS);
+    const [{ n }] = run(
+      builder.selectFrom(matching.as('m')).select(sql<number>`count(*)`.as('n')),
+      'events_action',
+    ) as [{ n: number }];
+    if (n < RARE_ACTION_ROWS) return run(ordered, 'events_action');
   }
+  return run(ordered, 'events_time');
+}
 
-  const matches = sql<boolean>`instr(events.search_text, ${needle}) > 0`;
-  const bits = needleBits(needle);
-  if (bits.length === 0) return run(base.where(matches).limit(want)); // under 3 characters: test the range
+function searchBlocks(
+  builder: Kysely<SqliteTables>,
+  orgPk: number,
+  query: EventQuery,
+  ordered: SelectQueryBuilder<SqliteTables, 'events', EventRow>,
+  needles: string[],
+  run: Run,
+): EventRow[] {
+  const want = query.limit + 1;
+  const window = builder
+    .selectFrom('events')
+    .select(sql<number>`rowid`.as('rowid'))
+    .where('events.org_pk', '=', orgPk)
+    .where((eb) => eb.and(filterTerms(eb, { from: query.from, to: query.to }, query.cursor)))
+    .orderBy('events.occurred_at', 'desc')
+    .orderBy('events.seq', 'desc')
+    .limit(PROBE_ROWS);
+  const probed = run(ordered.where(sql<boolean>`events.rowid IN (${window})`));
+  if (probed.length >= want) return probed;
+  const [{ n }] = run(builder.selectFrom(window.as('w')).select(sql<number>`count(*)`.as('n'))) as [
+    { n: number },
+  ];
+  if (n < PROBE_ROWS) return probed;
 
-  const ranked = base
-    .select(['events.occurred_at', 'events.seq'])
-    .where(matches) as unknown as SelectQueryBuilder<SqliteTables, 'events', Ranked>;
+  const bits = needles.flatMap(needleBits);
+  const upper = query.cursor ? Math.min(query.to, query.cursor.occurredAt) : query.to;
   const blocks = run(
     builder
       .selectFrom('search_blocks')
       .select(['block', 'max_occurred_at', 'bits'])
       .where('org_pk', '=', orgPk)
       .where('max_occurred_at', '>=', query.from)
-      .where('min_occurred_at', '<=', query.cursor ? Math.min(query.to, query.cursor.occurredAt) : query.to)
+      .where('min_occurred_at', '<=', upper)
       .orderBy('max_occurred_at', 'desc'),
   ).filter((block) => hasAllBits(block.bits, bits));
 
-  let found: Ranked[] = [];
+  let found: EventRow[] = [];
   for (const block of blocks) {
     const last = found[want - 1];
     if (last && last.occurred_at > block.max_occurred_at) break;
     const [first, end] = blockSeqRange(block.block);
-    const rows = run(ranked.where('events.seq', '>=', first).where('events.seq', '<=', end).limit(want));
-    if (rows.length === 0) continue;
-    found = found.concat(rows).sort(newerFirst).slice(0, want);
+    const rows = run(ordered.where(sql<boolean>`events.seq BETWEEN ${first} AND ${end}`), 'events_seq');
+    if (rows.length > 0) found = found.concat(rows).sort(newerFirst).slice(0, want);
   }
   return found;
 }

@@ -15,7 +15,6 @@ import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery } from '../../domain/query.js';
 import { toAppendRow } from '../event-row.js';
-import { filterTerms } from '../filter-sql.js';
 import { streamByPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
@@ -33,7 +32,7 @@ import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import { eventFromRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
-import { planSearch } from './sqlite-search.js';
+import { type EventIndex, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
 import { outcomeError, SqliteWriter } from './sqlite-writer.js';
 
@@ -114,13 +113,20 @@ export class SqliteStore implements AuditStore {
     await this.db.destroy();
   }
 
-  private rows<R>(query: Compilable<R>): R[] {
+  /**
+   * Runs a built query on the reader, with prepared statements cached by their text. With
+   * `index`, the outermost `events` is read through that index (SQLite's INDEXED BY): the list
+   * planner (sqlite-search.ts) decides plans itself rather than leave them to statistics.
+   */
+  private rows<R>(query: Compilable<R>, index?: EventIndex): R[] {
     const compiled = query.compile();
-    let statement = this.statements.get(compiled.sql);
+    let text = compiled.sql;
+    if (index) text = text.replace('from "events"', `from "events" indexed by ${index}`);
+    let statement = this.statements.get(text);
     if (!statement) {
-      statement = this.reader.prepare(compiled.sql);
+      statement = this.reader.prepare(text);
       if (this.statements.size > 500) this.statements.clear();
-      this.statements.set(compiled.sql, statement);
+      this.statements.set(text, statement);
     }
     return statement.all(...(compiled.parameters as unknown[])) as R[];
   }
@@ -194,16 +200,7 @@ export class SqliteStore implements AuditStore {
   async listEvents(org: string, query: EventQuery): Promise<EventPage> {
     const pk = this.orgPk(org);
     if (pk === undefined) return { events: [], nextCursor: null };
-    const base = this.builder
-      .selectFrom('events')
-      .select(['events.body', 'events.prev_hash', 'events.hash'])
-      .where('events.org_pk', '=', pk)
-      .where((eb) => eb.and(filterTerms(eb, query, query.cursor)))
-      .orderBy('events.occurred_at', 'desc')
-      .orderBy('events.seq', 'desc');
-    const rows = query.q
-      ? planSearch(this.builder, base, query, pk, (q) => this.rows(q))
-      : this.rows(base.limit(query.limit + 1));
+    const rows = planList(this.builder, pk, query, (q, index) => this.rows(q, index));
     return toPage(rows.map(eventFromRow), query.limit);
   }
 

@@ -60,7 +60,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX events_time ON events (org_pk, occurred_at, seq)`.execute(db);
   await sql`CREATE INDEX events_action ON events (org_pk, action, occurred_at)`.execute(db);
   await sql`CREATE INDEX events_actor ON events (org_pk, actor_id, occurred_at)`.execute(db);
-  // The search index (see ../search-bits.ts): one trigram bitset per block of 1,024 events.
+  // The search index (see ../search-bits.ts): one n-gram bitset per block of 256 events.
   await sql`
     CREATE TABLE search_blocks (
       org_pk INTEGER NOT NULL,

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { bareSqliteRate } from './bare-sqlite.js';
+import { api, argValue, createOrgWithKey, freshDatabase, report, sampleEvent, startServer } from './lib.js';
+import { runExportBenchmark, runQueryBenchmarks } from './query.js';
+import { seed } from './seed.js';
+
+/**
+ * `npm run bench [-- --backend=postgres] [--only=ingest,query,export] [--events=1000000]`
+ * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
+ */
+const backend = argValue('backend', 'sqlite');
+const only = new Set(argValue('only', 'ingest,query,export').split(','));
+const seconds = Number(argValue('seconds', '15'));
+const bigOrg = Number(argValue('events', '1000000'));
+const ROOT = new URL('..', import.meta.url).pathname;
+
+async function ingest(): Promise<void> {
+  const db = await freshDatabase(backend);
+  const server = await startServer(db.url, 3901);
+  let batchRate = 0;
+  try {
+    const key = await createOrgWithKey(server.url, 'bench_ingest');
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const bodies = [
+      ['batch100', JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) }), 100],
+      ['single', JSON.stringify(sampleEvent(7)), 1],
+    ] as const;
+    for (const [name, body, perRequest] of bodies) {
+      const result = await autocannon({
+        url: `${server.url}/v1/events`,
+        method: 'POST',
+        connections: 50,
+        duration: seconds,
+        headers,
+        body,
+      });
+      if (result.non2xx > 0 || result.errors > 0) {
+        process.stderr.write(`ingest ${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors\n`);
+      }
+      const rate = Math.round((result['2xx'] * perRequest) / result.duration);
+      if (name === 'batch100') batchRate = rate;
+      report(`ingest_${name}_${backend}`, rate, 'events/s');
+      report(`ingest_${name}_p99_${backend}`, result.latency.p99, 'ms');
+    }
+    report(`ingest_server_rss_${backend}`, Math.round(server.rssMiB()), 'MiB');
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+  if (backend === 'sqlite') {
+    const dir = await freshDatabase('sqlite');
+    const bare = Math.round(await bareSqliteRate(dir.url, 200_000));
+    await dir.drop();
+    report('ingest_bare_loop_sqlite', bare, 'events/s');
+    report('ingest_batch100_vs_bare_sqlite', Number((batchRate / bare).toFixed(2)), 'ratio');
+  }
+}
+
+async function queries(): Promise<void> {
+  const db = await freshDatabase(backend);
+  try {
+    const plan: Record<string, number> = { bench_big: bigOrg };
+    for (let i = 1; i <= 9; i++) plan[`bench_other_${i}`] = Math.round(bigOrg / 10);
+    const seeded = await seed(db.url, { orgs: plan, days: 29 });
+    report(`seed_rate_${backend}`, Math.round(seeded.events / seeded.seconds), 'events/s');
+    const server = await startServer(db.url, 3902);
+    try {
+      report(`idle_server_rss_${backend}`, Math.round(server.rssMiB()), 'MiB');
+      const key = (
+        await api(server.url, '/v1/orgs/bench_big/api-keys', {
+          method: 'POST',
+          json: { name: 'bench reader', scopes: ['events:read'] },
+        })
+      ).key as string;
+      if (only.has('query')) await runQueryBenchmarks(server.url, key, backend);
+      if (only.has('export')) await runExportBenchmark(server.url, key, backend, () => server.rssMiB());
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await db.drop();
+  }
+}
+
+execFileSync(
+  process.execPath,
+  [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit',
+  },
+);
+if (only.has('ingest')) await ingest();
+if (only.has('query') || only.has('export')) await queries();
