@@ -306,6 +306,32 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         expect(stored!.hash).toBe(chainHash(GENESIS_HASH, canonicalJson(hashedBody(stored!))));
       });
 
+      it('stores control characters and escape look-alikes verbatim, on both write paths', async () => {
+        const org = await createOrg(store);
+        const tricky = {
+          workspace: '\\N',
+          description: 'line one\nline two\r\n\ttabbed \\ back\\slash \\N \\t "quoted" \u0001\u007f',
+          actor: { type: 'user' as const, id: 'tab\there', name: 'Name\\nNot a newline' },
+          metadata: { raw: 'a\tb\nc\\d', '\\N': null },
+        };
+        await append(store, org, [pending(org, { id: 'evt_group', ...tricky })]);
+        await store.transaction((tx) => tx.appendEvents(org, [pending(org, { id: 'evt_tx', ...tricky })]));
+        for (const id of ['evt_group', 'evt_tx']) {
+          const e = await store.getEvent(org, id);
+          expect(e).toMatchObject(tricky);
+        }
+        const byWorkspace = await store.listEvents(org, { ...WIDE, workspace: '\\N', limit: 10 });
+        expect(byWorkspace.events.map((e) => e.id).sort()).toEqual(['evt_group', 'evt_tx']);
+        const byActor = await store.listEvents(org, {
+          ...WIDE,
+          actor: 'tab\there',
+          q: 'back\\slash',
+          limit: 10,
+        });
+        expect(byActor.events).toHaveLength(2);
+        await verifyChain(store, org);
+      });
+
       it('keeps the chain gapless under concurrent appends to one org', async () => {
         const org = await createOrg(store);
         const results = await Promise.all(

@@ -1,10 +1,9 @@
-import { type Kysely, sql } from 'kysely';
 import { chainHash } from '../../domain/chain.js';
 import { AppError } from '../../domain/errors.js';
 import type { PendingEvent } from '../../domain/event.js';
-import { toAppendRow } from '../event-row.js';
+import { type AppendRow, toAppendRow } from '../event-row.js';
 import type { AppendBatch, AppendedEvent, AppendOutcome } from '../store.js';
-import type { PgTables } from './postgres-schema.js';
+import type { EventRow } from './postgres-insert.js';
 
 /** An org's chain head as locked for this transaction. */
 interface OrgHead {
@@ -20,39 +19,11 @@ interface StoredIdentity {
   hash: string;
 }
 
-/** Columns of `events` in the order the INSERT lists them. */
-const COLUMNS = [
-  'org_pk',
-  'seq',
-  'id',
-  'occurred_at',
-  'action',
-  'actor_id',
-  'actor_email',
-  'resource_type',
-  'resource_id',
-  'workspace',
-  'status',
-  'ip',
-  'kind',
-  'input_hash',
-  'search_text',
-  'prev_hash',
-  'hash',
-  'body',
-] as const;
-const COLUMN_TYPES = [
-  'integer',
-  'bigint',
-  'text',
-  'timestamptz',
-  ...Array<string>(COLUMNS.length - 4).fill('text'),
-];
-type Column = (typeof COLUMNS)[number];
-type Row = Record<Column, string | number | null>;
-
-/** Rows per INSERT: bounds the size of one statement's parameters whatever the commit holds. */
-const INSERT_CHUNK = 2000;
+/** Where an append runs: a Kysely transaction, or a pooled client holding a transaction. */
+export interface AppendConnection {
+  query<R>(text: string, parameters: unknown[]): Promise<R[]>;
+  insertRows(rows: EventRow[]): Promise<void>;
+}
 
 /**
  * Appends on PostgreSQL. A group commit costs a fixed number of round trips whatever the number
@@ -62,19 +33,32 @@ const INSERT_CHUNK = 2000;
  * A batch that conflicts is refused before anything is written, so it leaves no trace while the
  * others commit: no savepoint is needed.
  */
-export async function appendBatches(db: Kysely<PgTables>, batches: AppendBatch[]): Promise<AppendOutcome[]> {
+/** A batch with its events reduced to rows (toAppendRow): the costly part, done before locking. */
+export interface PreparedBatch {
+  org: string;
+  rows: AppendRow[];
+}
+
+export function prepareBatches(batches: AppendBatch[]): PreparedBatch[] {
+  return batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) }));
+}
+
+export async function appendBatches(
+  db: AppendConnection,
+  batches: PreparedBatch[],
+): Promise<AppendOutcome[]> {
   const heads = await lockHeads(
     db,
     batches.map((b) => b.org),
   );
   const stored = await storedIdentities(db, heads, batches);
-  const rows: Row[] = [];
+  const rows: EventRow[] = [];
   const moved = new Map<string, OrgHead>();
   const outcomes = batches.map((batch): AppendOutcome => {
     const head = moved.get(batch.org) ?? heads.get(batch.org);
     if (!head) return { ok: false, error: orgNotFound(batch.org) };
     try {
-      const plan = planAppend(head, batch.events, innerMap(stored, head.pk));
+      const plan = planAppend(head, batch.rows, innerMap(stored, head.pk));
       rows.push(...plan.rows);
       moved.set(batch.org, plan.head);
       return { ok: true, events: plan.results };
@@ -83,7 +67,7 @@ export async function appendBatches(db: Kysely<PgTables>, batches: AppendBatch[]
       throw error;
     }
   });
-  await insertRows(db, rows);
+  if (rows.length > 0) await db.insertRows(rows);
   await moveHeads(
     db,
     [...moved].filter(([org, head]) => head.seq !== heads.get(org)!.seq).map(([, head]) => head),
@@ -93,11 +77,11 @@ export async function appendBatches(db: Kysely<PgTables>, batches: AppendBatch[]
 
 /** One org's append inside a caller's transaction (Trailmark's own change + its event). */
 export async function appendToOrg(
-  db: Kysely<PgTables>,
+  db: AppendConnection,
   org: string,
   events: PendingEvent[],
 ): Promise<AppendedEvent[]> {
-  const [outcome] = await appendBatches(db, [{ org, events }]);
+  const [outcome] = await appendBatches(db, prepareBatches([{ org, events }]));
   if (!outcome!.ok) throw outcome!.error;
   return outcome!.events;
 }
@@ -106,44 +90,45 @@ function orgNotFound(org: string): AppError {
   return new AppError('not_found', `organization ${org} does not exist`);
 }
 
-async function lockHeads(db: Kysely<PgTables>, orgs: string[]): Promise<Map<string, OrgHead>> {
-  const ids = [...new Set(orgs)];
-  const { rows } = await sql<{ pk: number; id: string; head_seq: number; head_hash: string }>`
-    SELECT pk, id, head_seq, head_hash FROM orgs WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`.execute(
-    db,
+async function lockHeads(db: AppendConnection, orgs: string[]): Promise<Map<string, OrgHead>> {
+  const rows = await db.query<{ pk: number; id: string; head_seq: number; head_hash: string }>(
+    'SELECT pk, id, head_seq, head_hash FROM orgs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    [[...new Set(orgs)]],
   );
   return new Map(rows.map((r) => [r.id, { pk: r.pk, seq: r.head_seq, hash: r.head_hash }]));
 }
 
 /** Already stored events among the client-chosen ids of the batches, by org key then id. */
 async function storedIdentities(
-  db: Kysely<PgTables>,
+  db: AppendConnection,
   heads: Map<string, OrgHead>,
-  batches: AppendBatch[],
+  batches: PreparedBatch[],
 ): Promise<Map<number, Map<string, StoredIdentity>>> {
   const orgPks: number[] = [];
   const ids: string[] = [];
   for (const batch of batches) {
     const head = heads.get(batch.org);
     if (!head) continue;
-    for (const event of batch.events) {
-      if (!event.client_id) continue;
+    for (const row of batch.rows) {
+      if (!row.clientId) continue;
       orgPks.push(head.pk);
-      ids.push(event.id);
+      ids.push(row.id);
     }
   }
   const out = new Map<number, Map<string, StoredIdentity>>();
   if (ids.length === 0) return out;
-  const { rows } = await sql<{
+  const rows = await db.query<{
     org_pk: number;
     id: string;
     seq: number;
     input_hash: string | null;
     hash: string;
-  }>`
-    SELECT e.org_pk, e.id, e.seq, e.input_hash, e.hash
-    FROM unnest(${orgPks}::integer[], ${ids}::text[]) AS k (org_pk, id)
-    JOIN events e ON e.org_pk = k.org_pk AND e.id = k.id`.execute(db);
+  }>(
+    `SELECT e.org_pk, e.id, e.seq, e.input_hash, e.hash
+     FROM unnest($1::integer[], $2::text[]) AS k (org_pk, id)
+     JOIN events e ON e.org_pk = k.org_pk AND e.id = k.id`,
+    [orgPks, ids],
+  );
   for (const row of rows) {
     innerMap(out, row.org_pk).set(row.id, { seq: row.seq, inputHash: row.input_hash, hash: row.hash });
   }
@@ -167,17 +152,16 @@ function innerMap<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
  */
 function planAppend(
   head: OrgHead,
-  events: PendingEvent[],
+  appendRows: AppendRow[],
   stored: Map<string, StoredIdentity>,
-): { rows: Row[]; results: AppendedEvent[]; head: OrgHead } {
+): { rows: EventRow[]; results: AppendedEvent[]; head: OrgHead } {
   let seq = head.seq;
   let prevHash = head.hash;
-  const rows: Row[] = [];
+  const rows: EventRow[] = [];
   const results: AppendedEvent[] = [];
   const inBatch = new Map<string, StoredIdentity>();
 
-  events.forEach((event, index) => {
-    const row = toAppendRow(event);
+  appendRows.forEach((row, index) => {
     if (row.clientId) {
       const same = inBatch.get(row.id) ?? stored.get(row.id);
       if (same) {
@@ -200,7 +184,7 @@ function planAppend(
       org_pk: head.pk,
       seq,
       id: row.id,
-      occurred_at: event.occurred_at,
+      occurred_at: new Date(row.occurredAt).toISOString(),
       action: row.action,
       actor_id: row.actorId,
       actor_email: row.actorEmail,
@@ -225,24 +209,12 @@ function planAppend(
   return { rows, results, head: { pk: head.pk, seq, hash: prevHash } };
 }
 
-/** One INSERT per chunk: each column travels as one array parameter and `unnest` zips them. */
-async function insertRows(db: Kysely<PgTables>, rows: Row[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK);
-    const arrays = COLUMNS.map(
-      (column, i) => sql`${chunk.map((row) => row[column])}::${sql.raw(COLUMN_TYPES[i]!)}[]`,
-    );
-    await sql`
-      INSERT INTO events (${sql.join(COLUMNS.map((c) => sql.ref(c)))})
-      SELECT * FROM unnest(${sql.join(arrays)})`.execute(db);
-  }
-}
-
-async function moveHeads(db: Kysely<PgTables>, heads: OrgHead[]): Promise<void> {
+async function moveHeads(db: AppendConnection, heads: OrgHead[]): Promise<void> {
   if (heads.length === 0) return;
-  await sql`
-    UPDATE orgs SET head_seq = h.seq, head_hash = h.hash
-    FROM unnest(${heads.map((h) => h.pk)}::integer[], ${heads.map((h) => h.seq)}::bigint[],
-                ${heads.map((h) => h.hash)}::text[]) AS h (pk, seq, hash)
-    WHERE orgs.pk = h.pk`.execute(db);
+  await db.query(
+    `UPDATE orgs SET head_seq = h.seq, head_hash = h.hash
+     FROM unnest($1::integer[], $2::bigint[], $3::text[]) AS h (pk, seq, hash)
+     WHERE orgs.pk = h.pk`,
+    [heads.map((h) => h.pk), heads.map((h) => h.seq), heads.map((h) => h.hash)],
+  );
 }

@@ -26,7 +26,8 @@ import type {
   StoreTx,
 } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
-import { appendBatches } from './postgres-append.js';
+import { appendBatches, prepareBatches } from './postgres-append.js';
+import { clientConnection } from './postgres-insert.js';
 import { createPool } from './postgres-pool.js';
 import { eventFromRow, keyFromRow, orgFromRow } from './postgres-rows.js';
 import type { PgTables } from './postgres-schema.js';
@@ -103,9 +104,30 @@ export class PostgresStore implements AuditStore {
     return this.db.transaction().execute((trx) => fn(postgresTx(trx)));
   }
 
+  /**
+   * The group commit runs on a client of its own rather than a Kysely transaction, so that rows
+   * go in by COPY (see postgres-insert.ts).
+   */
   async appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
     if (batches.length === 0) return [];
-    return this.db.transaction().execute((trx) => appendBatches(trx, batches));
+    // Canonical text and columns are computed before the transaction: the org locks it takes
+    // are then held only for the database work.
+    const prepared = prepareBatches(batches);
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const outcomes = await appendBatches(clientConnection(client), prepared);
+      await client.query('COMMIT');
+      return outcomes;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError; // the connection is unusable: the pool discards it
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async getOrg(id: string): Promise<Org | undefined> {

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { NewApiKey, StoreTx } from '../store.js';
 import { appendToOrg } from './postgres-append.js';
+import { kyselyConnection } from './postgres-insert.js';
 import { keyFromRow, orgFromRow } from './postgres-rows.js';
 import type { PgTables } from './postgres-schema.js';
 
@@ -39,6 +40,6 @@ export function postgresTx(trx: Transaction<PgTables>): StoreTx {
         .executeTakeFirstOrThrow();
       return keyFromRow(row);
     },
-    appendEvents: (org, events) => appendToOrg(trx, org, events),
+    appendEvents: (org, events) => appendToOrg(kyselyConnection(trx), org, events),
   };
 }
