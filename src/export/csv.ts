@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { StoredEvent } from '../domain/event.js';
 
 /** SPEC §4, in this order. */
@@ -29,6 +28,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /**
  * Spreadsheets run a cell that starts with = + - @ (or a tab or CR before one) as a formula;
@@ -38,8 +38,19 @@ export function neutraliseCell(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
-export function csvRow(event: StoredEvent): string[] {
-  const cells: Array<string | number | undefined> = [
+/**
+ * One RFC 4180 field: quoted when it holds a quote, comma or line break, quotes doubled. Written
+ * here rather than through a CSV library because exports serialise millions of rows and this
+ * is the whole of what the fixed, all-text column set needs.
+ */
+function field(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  const text = neutraliseCell(String(value));
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function csvRow(event: StoredEvent): string {
+  return [
     event.occurred_at,
     event.action,
     event.status,
@@ -63,14 +74,11 @@ export function csvRow(event: StoredEvent): string[] {
     event.id,
     event.seq,
     event.hash,
-  ];
-  return cells.map((cell) => (cell === undefined ? '' : neutraliseCell(String(cell))));
+  ]
+    .map(field)
+    .join(',');
 }
 
 export function csvHeader(): string {
-  return stringify([CSV_COLUMNS as unknown as string[]]);
-}
-
-export function csvRows(events: StoredEvent[]): string {
-  return stringify(events.map(csvRow));
+  return `${CSV_COLUMNS.join(',')}\r\n`;
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { StoredEvent } from '../domain/event.js';
-import { csvHeader, csvRows } from './csv.js';
+import { csvHeader, csvRow } from './csv.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -9,39 +9,47 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
 
-const CHUNK_ROWS = 500;
+/** About this many bytes go to the socket at a time. */
+const CHUNK_BYTES = 64 * 1024;
 
 /**
- * Turns the store's event stream into text, a few hundred rows per chunk. The Readable pulls the
- * next chunk only when the socket has drained, so memory stays flat whatever the export's size.
- * `onEnd` learns how many rows went out and whether the stream finished.
+ * Turns the store's stream of events (as JSON text) into the export's text, in chunks of about
+ * 64 KiB. The Readable pulls the next chunk only when the socket has drained, so memory stays
+ * flat whatever the export's size. JSONL passes each event's text through untouched; CSV parses
+ * it for its columns. `onEnd` learns how many rows went out and whether the stream finished.
  */
 export function exportStream(
-  events: AsyncIterable<StoredEvent>,
+  events: AsyncIterable<string>,
   format: ExportFormat,
   onEnd: (rows: number, completed: boolean) => void,
 ): Readable {
   let rows = 0;
   let completed = false;
+  const line =
+    format === 'csv'
+      ? (json: string) => `${csvRow(JSON.parse(json) as StoredEvent)}\r\n`
+      : (json: string) => `${json}\n`;
   async function* chunks(): AsyncGenerator<string> {
     try {
-      if (format === 'csv') yield csvHeader();
-      let batch: StoredEvent[] = [];
-      const flush = () => {
-        const text = format === 'csv' ? csvRows(batch) : batch.map((e) => `${JSON.stringify(e)}\n`).join('');
-        rows += batch.length;
-        batch = [];
-        return text;
-      };
-      for await (const event of events) {
-        batch.push(event);
-        if (batch.length >= CHUNK_ROWS) yield flush();
+      let chunk = format === 'csv' ? csvHeader() : '';
+      for await (const json of events) {
+        chunk += line(json);
+        rows += 1;
+        if (chunk.length >= CHUNK_BYTES) {
+          yield chunk;
+          chunk = '';
+        }
       }
-      if (batch.length) yield flush();
+      if (chunk) yield chunk;
       completed = true;
     } finally {
       onEnd(rows, completed);
     }
   }
-  return Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });
+  return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK_BYTES });
+}
+
+/** For stores that only hand out parsed events. */
+export async function* asJson(events: AsyncIterable<StoredEvent>): AsyncIterable<string> {
+  for await (const event of events) yield JSON.stringify(event);
 }

@@ -99,6 +99,11 @@ export interface AuditStore {
   listEvents(org: string, query: EventQuery): Promise<EventPage>;
   /** Every matching event in list order (newest first), read in bounded chunks. */
   streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent>;
+  /**
+   * The same events as JSON text, for exports: a backend that keeps each event's text can hand
+   * it out without parsing and re-serialising it. Optional; exports fall back to streamEvents.
+   */
+  streamEventJson?(org: string, filter: EventFilter): AsyncIterable<string>;
   listActions(org: string, filter: Pick<EventFilter, 'from' | 'to'>): Promise<ActionCount[]>;
   chainHead(org: string): Promise<ChainHead>;
   /** The org's events in chain order from `fromSeq`, read in bounded chunks. */

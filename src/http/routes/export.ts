@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { describeFilter, parseEventQuery, type QueryParams } from '../../domain/query.js';
-import { CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
+import { asJson, CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
 import { selfEvent } from '../../operations/self-event.js';
 import { authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
@@ -24,7 +24,9 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         const filter = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
         const origin = originOf(request);
         const stamp = ctx.now().toISOString().slice(0, 19).replaceAll(':', '');
-        const stream = exportStream(store.streamEvents(access.org, filter), format, (rows, completed) => {
+        const events =
+          store.streamEventJson?.(access.org, filter) ?? asJson(store.streamEvents(access.org, filter));
+        const stream = exportStream(events, format, (rows, completed) => {
           metrics.exportedRows.inc({ format }, rows);
           // Recorded after the last row, so the count is what was actually sent.
           const event = selfEvent(

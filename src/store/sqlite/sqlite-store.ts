@@ -13,9 +13,9 @@ import {
 } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import type { EventFilter, EventQuery } from '../../domain/query.js';
+import type { Cursor, EventFilter, EventQuery } from '../../domain/query.js';
 import { toAppendRow } from '../event-row.js';
-import { streamByPages, toPage } from '../paginate.js';
+import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -30,7 +30,7 @@ import type {
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
-import { eventFromRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
+import { eventFromRow, eventJsonFromRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { type EventIndex, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
@@ -206,6 +206,21 @@ export class SqliteStore implements AuditStore {
 
   streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent> {
     return streamByPages((query) => this.listEvents(org, query), filter);
+  }
+
+  async *streamEventJson(org: string, filter: EventFilter): AsyncIterable<string> {
+    const pk = this.orgPk(org);
+    if (pk === undefined) return;
+    let cursor: Cursor | undefined;
+    for (;;) {
+      const query = { ...filter, limit: STREAM_CHUNK, ...(cursor ? { cursor } : {}) };
+      const rows = planList(this.builder, pk, query, (q, index) => this.rows(q, index));
+      const page = rows.length > STREAM_CHUNK ? rows.slice(0, STREAM_CHUNK) : rows;
+      yield* page.map(eventJsonFromRow);
+      if (rows.length <= STREAM_CHUNK) return;
+      const last = page[page.length - 1]!;
+      cursor = { occurredAt: last.occurred_at, seq: last.seq };
+    }
   }
 
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to'>): Promise<ActionCount[]> {
