@@ -66,11 +66,30 @@ export function decodeCursor(text: string): Cursor | undefined {
   return { occurredAt: Number(match[1]), seq: Number(match[2]) };
 }
 
-function parseTime(value: string, name: string, issues: FieldIssue[]): number | undefined {
-  // A bare date means its start, in UTC.
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    issues.push({ path: `/query/${name}`, message: 'must be an ISO 8601 date or date-time' });
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Whether year-month-day names a real day (Date.parse rolls 2026-02-30 over to March 2). */
+function isRealDay(year: number, month: number, day: number): boolean {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * A date (its start, UTC) or a date-time with a time zone, so that a query never depends on the
+ * server's zone. A `+` offset typed into a URL arrives as a space, which is read back as `+`.
+ */
+function parseTime(raw: string, name: string, issues: FieldIssue[]): number | undefined {
+  const value = raw.replace(/ (\d{2}:\d{2})$/, '+$1');
+  const bare = ISO_DATE.exec(value);
+  const match = bare ?? ISO_DATE_TIME.exec(value);
+  const ms = match ? Date.parse(bare ? `${value}T00:00:00Z` : value) : Number.NaN;
+  if (!match || Number.isNaN(ms) || !isRealDay(Number(match[1]), Number(match[2]), Number(match[3]))) {
+    issues.push({
+      path: `/query/${name}`,
+      message: 'must be an ISO 8601 date (2026-01-31) or date-time with a time zone (2026-01-31T09:00:00Z)',
+    });
     return undefined;
   }
   return ms;
