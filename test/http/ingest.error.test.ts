@@ -74,6 +74,11 @@ const CASES: Case[] = [
   { name: 'occurred_at next year', bad: ev({ occurred_at: inFuture(365 * 24 * 60) }), path: '/occurred_at' },
   { name: 'occurred_at that is not a date', bad: ev({ occurred_at: 'yesterday' }), path: '/occurred_at' },
   { name: 'occurred_at in month 13', bad: ev({ occurred_at: '2026-13-01T00:00:00Z' }), path: '/occurred_at' },
+  {
+    name: 'occurred_at on February 30',
+    bad: ev({ occurred_at: '2026-02-30T00:00:00Z' }),
+    path: '/occurred_at',
+  },
   { name: 'occurred_at as epoch number', bad: ev({ occurred_at: 1_700_000_000_000 }), path: '/occurred_at' },
   {
     name: 'occurred_at without a time zone',

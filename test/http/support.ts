@@ -145,14 +145,15 @@ export async function headSeq(t: TestServer, key: string): Promise<number> {
  * error entry at `path`. Returns the problem for further checks.
  */
 export async function expectProblem(res: Response, status?: number, path?: string): Promise<Problem> {
-  const text = await res.text();
+  const full = await res.text();
+  const text = full.length > 600 ? `${full.slice(0, 600)}...` : full;
   if (status !== undefined) expect(res.status, text).toBe(status);
   else {
     expect(res.status, text).toBeGreaterThanOrEqual(400);
     expect(res.status, text).toBeLessThan(500);
   }
   expect(res.headers.get('content-type') ?? '').toMatch(/^application\/problem\+json/);
-  const problem = JSON.parse(text) as Problem;
+  const problem = JSON.parse(full) as Problem;
   expect(problem.status).toBe(res.status);
   expect(typeof problem.type).toBe('string');
   expect(typeof problem.title).toBe('string');
