@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
-import { installProblemHandlers } from './problem.js';
+import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
 import { chainRoutes } from './routes/chain.js';
 import { eventRoutes } from './routes/events.js';
 import { exportRoutes } from './routes/export.js';
@@ -24,6 +24,10 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
+    // Client event ids are up to 128 characters; the router's default limit is 100.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 

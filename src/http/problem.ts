@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldIssue, STATUS_BY_CODE, TITLE_BY_CODE } from '../domain/errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://trailmark.dev/problems/';
@@ -84,4 +85,41 @@ export function installProblemHandlers(app: FastifyInstance): void {
       new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
+}
+
+/**
+ * Errors the router raises before any route runs (a path that is not valid percent-encoding, a
+ * path parameter over the router's length limit): problem+json like every other error.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const detail =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than any identifier this API accepts'
+      : 'the URL is not valid: a path segment is not valid percent-encoding';
+  sendProblem(reply, new AppError('bad_request', detail));
+}
+
+/**
+ * Requests Node's HTTP parser refuses (headers or URL over its size limit, malformed HTTP) never
+ * reach Fastify; answer them with problem+json on the socket, as Fastify's default does in JSON.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = tooLarge ? 431 : timeout ? 408 : 400;
+  const title = tooLarge ? 'Request header fields too large' : timeout ? 'Request timeout' : 'Bad request';
+  const detail = tooLarge
+    ? 'the URL and headers together exceed the size this server accepts'
+    : timeout
+      ? 'the request was not received in time'
+      : 'the request is not valid HTTP';
+  const body = JSON.stringify({ type: `${PROBLEM_TYPE_BASE}client_error`, title, status, detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
