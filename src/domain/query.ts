@@ -56,6 +56,9 @@ export type QueryParams = Partial<Record<(typeof FILTER_PARAMS)[number] | 'limit
 const actionItem = new RegExp(ACTION_PATTERN);
 const actionPrefixItem = /^[a-z0-9_]+(\.[a-z0-9_]+){0,5}\.?\*$/;
 
+/** The largest distance from the epoch a JavaScript Date can represent. */
+const MAX_DATE_MS = 8.64e15;
+
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.occurredAt}.${cursor.seq}`).toString('base64url');
 }
@@ -63,7 +66,10 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(text: string): Cursor | undefined {
   const match = /^(-?\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (!match) return undefined;
-  return { occurredAt: Number(match[1]), seq: Number(match[2]) };
+  const cursor = { occurredAt: Number(match[1]), seq: Number(match[2]) };
+  // Only positions a stored event can have: a time a Date can hold, a seq that is a safe integer.
+  if (Math.abs(cursor.occurredAt) > MAX_DATE_MS || !Number.isSafeInteger(cursor.seq)) return undefined;
+  return cursor;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
