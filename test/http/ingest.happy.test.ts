@@ -158,6 +158,16 @@ for (const backend of SERVER_BACKENDS) {
       expect((await get(acks[2]!.id)).metadata).toEqual(metadata);
     });
 
+    it('serves an event by a client id of the longest allowed length', async () => {
+      const id = `evt_${'L'.repeat(124)}`;
+      expect(id.length).toBe(128);
+      await ingest(t, org.writeKey, [ev({ id, description: 'long id' })]);
+      expect((await get(id)).description).toBe('long id');
+      const odd = 'evt:a.b-c_D';
+      await ingest(t, org.writeKey, [ev({ id: odd })]);
+      expect((await get(odd)).id).toBe(odd);
+    });
+
     it('accepts 1,000 events in one request', async () => {
       const before = await headSeq(t, org.readKey);
       const events = Array.from({ length: 1000 }, (_, i) => ev({ metadata: { i } }));
