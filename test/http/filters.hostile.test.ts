@@ -220,7 +220,7 @@ for (const backend of SERVER_BACKENDS) {
         const res = await t.request(`/v1/events?org=${encodeURIComponent(value)}`);
         await expectNo5xx(res, `org=${JSON.stringify(value.slice(0, 40))}`);
       }
-      for (const value of HOSTILE.filter((v) => !/[\u0000-\u001f\u007f-\uffff]/.test(v))) {
+      for (const value of HOSTILE.filter((v) => /^[ -~]*$/.test(v))) {
         const res = await t.request('/v1/events', { headers: { 'trailmark-org': value } });
         await expectNo5xx(res, `Trailmark-Org: ${JSON.stringify(value.slice(0, 40))}`);
       }
