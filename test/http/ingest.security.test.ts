@@ -13,6 +13,7 @@ import {
   type Served,
   type TestOrg,
   unique,
+  waitForExportRecords,
 } from './support.js';
 
 /** SPEC §2 secrets, §4 auth: what must never be stored, and who may write. */
@@ -128,6 +129,8 @@ for (const backend of SERVER_BACKENDS) {
         );
         for (const text of texts) expect(text).not.toContain(SECRET);
         expect(texts[2]).toContain(stored.id);
+        const records = await waitForExportRecords(t, org.readKey, 2);
+        for (const record of records) expect(JSON.stringify(record)).not.toContain(SECRET);
       });
 
       it('redacts a batch of request log entries the same way', async () => {
@@ -148,6 +151,7 @@ for (const backend of SERVER_BACKENDS) {
           await t.request(`/v1/events/export.jsonl${query(ALL_TIME)}`, { key: org.readKey })
         ).text();
         expect(jsonl).toContain('api_key.created');
+        await waitForExportRecords(t, org.readKey, 3);
         for (const key of [org.writeKey, org.readKey, org.adminKey]) {
           expect(jsonl).not.toContain(key);
           expect(jsonl).not.toContain(key.slice(4, 30));

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /**
@@ -8,10 +9,15 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 export interface ServerBackend {
   name: string;
+  /** A real server over a fresh database of this backend; close() drops the database. */
   start(options?: { now?: () => Date }): Promise<TestServer>;
 }
 
-export const SERVER_BACKENDS: ServerBackend[] = [{ name: 'sqlite', start: (o) => startTestServer(o) }];
+/** SQLite always; PostgreSQL too when TRAILMARK_TEST_PG_URL is set (see backends.ts). */
+export const SERVER_BACKENDS: ServerBackend[] = BACKENDS.map((backend) => ({
+  name: backend.name,
+  start: (options = {}) => startTestServer({ ...options, backend }),
+}));
 
 export type TestOrg = Awaited<ReturnType<TestServer['createOrg']>>;
 
@@ -169,4 +175,17 @@ export async function expectProblem(res: Response, status?: number, path?: strin
 
 export function ids(events: Array<{ id: string }>): string[] {
   return events.map((e) => e.id);
+}
+
+/**
+ * An export records `audit_log.exported` once its last row is sent, so it lands just after the
+ * response ends. Waits (by polling, bounded) until the org holds at least `count` of them.
+ */
+export async function waitForExportRecords(t: TestServer, key: string, count: number): Promise<Served[]> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const records = await listAll(t, key, { ...ALL_TIME, action: 'audit_log.exported', limit: 1000 });
+    if (records.length >= count) return records;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`fewer than ${count} audit_log.exported events were recorded`);
 }
