@@ -10,6 +10,27 @@ export interface Config {
   maxCommitEvents: number;
   /** CSP frame-ancestors for the embedded viewer (/embed). */
   embedFrameAncestors: string;
+  /** Behind a reverse proxy: take the client IP and protocol from X-Forwarded-For/-Proto. */
+  trustProxy: boolean;
+  /** Where people reach the dashboard; invitation links start with it. */
+  publicUrl: string;
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  loginMaxFailuresPerIp: number;
+  loginMaxFailuresPerAccount: number;
+  loginWindowMinutes: number;
+  /** The first owner's email, created on the first start when there are no users. */
+  ownerEmail: string;
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false (got "${env[name]}")`);
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -33,8 +54,9 @@ function frameAncestors(raw: string | undefined): string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = intFrom(env, 'PORT', 3000, 0, 65535);
   return {
-    port: intFrom(env, 'PORT', 3000, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || './data/trailmark.db',
     adminKey: env.TRAILMARK_ADMIN_KEY || undefined,
@@ -43,6 +65,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueuedEvents: intFrom(env, 'TRAILMARK_INGEST_QUEUE_MAX', 100_000, 1000, 10_000_000),
     maxCommitEvents: intFrom(env, 'TRAILMARK_COMMIT_MAX_EVENTS', 10_000, 1, 100_000),
     embedFrameAncestors: frameAncestors(env.TRAILMARK_EMBED_FRAME_ANCESTORS),
+    trustProxy: boolFrom(env, 'TRAILMARK_TRUST_PROXY', false),
+    publicUrl: (env.TRAILMARK_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+    smtpUrl: env.SMTP_URL || undefined,
+    smtpFrom: env.SMTP_FROM || 'Trailmark <trailmark@localhost>',
+    sessionIdleMinutes: intFrom(env, 'TRAILMARK_SESSION_IDLE_MINUTES', 60, 1, 7 * 24 * 60),
+    sessionMaxHours: intFrom(env, 'TRAILMARK_SESSION_MAX_HOURS', 12, 1, 30 * 24),
+    loginMaxFailuresPerIp: intFrom(env, 'TRAILMARK_LOGIN_MAX_FAILURES_PER_IP', 10, 1, 1_000_000),
+    loginMaxFailuresPerAccount: intFrom(env, 'TRAILMARK_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
+    loginWindowMinutes: intFrom(env, 'TRAILMARK_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    ownerEmail: (env.TRAILMARK_OWNER_EMAIL || 'admin@localhost').trim().toLowerCase(),
   };
 }
 

@@ -5,6 +5,12 @@ import type { Enricher } from './domain/prepare-event.js';
 import { createEnricher } from './enrich/enricher.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
+import { Authenticator, identitySettings } from './identity/authenticator.js';
+import { ensureFirstOwner } from './identity/bootstrap.js';
+import { LogViews } from './identity/log-views.js';
+import { createMailer } from './identity/mailer.js';
+import type { ChangeHooks } from './identity/self-audit.js';
+import { Logins } from './identity/sessions.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { createMetrics } from './metrics.js';
 import { API_KEY_PREFIX, createApiKey, hashApiKey } from './operations/create-api-key.js';
@@ -50,21 +56,28 @@ async function ensureAdminKey(
   }
   if (await store.hasDeploymentKey()) return;
   const { secret } = await createApiKey(
-    store,
-    enricher,
+    { store, enricher, now: () => new Date() },
     null,
     { name: 'Deployment admin', scopes: ['admin', 'events:write', 'events:read'] },
-    null,
-    {},
+    { principal: null, origin: {} },
   );
   log.warn('generated the deployment admin key; it is shown only now');
   process.stdout.write(`\n  Deployment admin key (shown once, store it now): ${secret}\n\n`);
 }
 
-export async function startServer(
-  config: Config,
-  overrides: { now?: () => Date } = {},
-): Promise<RunningServer> {
+export interface ServerOptions {
+  /** The clock, for tests. */
+  now?: () => Date;
+  /** Test hooks inside Trailmark's own transactions. */
+  hooks?: ChangeHooks;
+  /**
+   * When the store has no users yet, create the first owner and print its credentials with
+   * this function (`trailmark serve` does; tests start without).
+   */
+  firstOwner?: (text: string) => void;
+}
+
+export async function startServer(config: Config, overrides: ServerOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'trailmark' } });
   const store = await openStore(config.databaseUrl);
   await store.migrate();
@@ -74,9 +87,26 @@ export async function startServer(
     maxQueuedEvents: config.maxQueuedEvents,
     maxCommitEvents: config.maxCommitEvents,
   });
-  const ctx: AppContext = { store, queue, enricher, metrics, now: overrides.now ?? (() => new Date()) };
+  const now = overrides.now ?? (() => new Date());
+  const settings = identitySettings(config);
+  const changeDeps = { store, enricher, now, ...(overrides.hooks ? { hooks: overrides.hooks } : {}) };
+  const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
+  const ctx: AppContext = {
+    ...changeDeps,
+    queue,
+    metrics,
+    auth: new Authenticator(store, now, settings),
+    logins: new Logins(changeDeps, settings, onError),
+    mailer: createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger }),
+    views: new LogViews(changeDeps),
+  };
   await ensureAdminKey(store, enricher, config, logger);
-  const app = await buildApp(ctx, { logger, dashboard: { embedFrameAncestors: config.embedFrameAncestors } });
+  if (overrides.firstOwner) await ensureFirstOwner(changeDeps, config.ownerEmail, overrides.firstOwner);
+  const app = await buildApp(ctx, {
+    logger,
+    trustProxy: config.trustProxy,
+    dashboard: { embedFrameAncestors: config.embedFrameAncestors },
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const shown = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
   let closing: Promise<void> | undefined;
@@ -88,6 +118,8 @@ export async function startServer(
       closing ??= (async () => {
         await app.close();
         await queue.drain();
+        await ctx.logins.settled();
+        ctx.mailer.close();
         await store.close();
       })();
       return closing;

@@ -2,11 +2,21 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../domain/principal.js';
 import { createEnricher } from '../enrich/enricher.js';
+import { addMemberDirectly } from '../identity/members.js';
+import { generatePassword, hashPassword } from '../identity/passwords.js';
+import type { ChangeDeps } from '../identity/self-audit.js';
 import { createApiKey } from '../operations/create-api-key.js';
 import { createOrg } from '../operations/create-org.js';
 import { startServer } from '../server.js';
 import { openStore } from '../store/open-store.js';
 import type { AuditStore } from '../store/store.js';
+
+/** The CLI acts as the system: its changes are recorded with actor `system`. */
+function cliDeps(store: AuditStore): ChangeDeps {
+  return { store, enricher: createEnricher(), now: () => new Date() };
+}
+
+const CLI_CAUSE = { principal: null, origin: {} };
 
 async function withStore<T>(fn: (store: AuditStore) => Promise<T>): Promise<T> {
   const store = await openStore(loadConfig().databaseUrl);
@@ -34,7 +44,7 @@ program
   .command('serve')
   .description('serve the API and dashboard (configured by environment variables)')
   .action(async () => {
-    const server = await startServer(loadConfig());
+    const server = await startServer(loadConfig(), { firstOwner: (text) => process.stdout.write(text) });
     process.stdout.write(`Trailmark is listening on ${server.url}\n`);
     const stop = (signal: string) => {
       server.app.log.info({ signal }, 'shutting down: draining the ingest queue');
@@ -65,13 +75,7 @@ org
   .option('--id <id>', 'id to use (default: generated)')
   .action(async (options: { name: string; id?: string }) => {
     const created = await withStore((store) =>
-      createOrg(
-        store,
-        createEnricher(),
-        { name: options.name, ...(options.id ? { id: options.id } : {}) },
-        null,
-        {},
-      ),
+      createOrg(cliDeps(store), { name: options.name, ...(options.id ? { id: options.id } : {}) }, CLI_CAUSE),
     );
     process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
   });
@@ -88,18 +92,56 @@ key
     const created = await withStore(async (store) => {
       if (!(await store.getOrg(options.org))) throw new Error(`organization ${options.org} does not exist`);
       return createApiKey(
-        store,
-        createEnricher(),
+        cliDeps(store),
         options.org,
         { name: options.name, scopes: options.scopes },
-        null,
-        {},
+        CLI_CAUSE,
       );
     });
     process.stdout.write(
       `${JSON.stringify({ id: created.record.id, key: created.secret, scopes: created.record.scopes }, null, 2)}\n`,
     );
     process.stderr.write('The key is shown once; store it now.\n');
+  });
+
+const user = program.command('user').description('people who sign in to the dashboard');
+user
+  .command('create')
+  .description(
+    'create a user (or add an existing one) as a member of an org; prints a generated password once',
+  )
+  .requiredOption('--email <email>', 'sign-in email')
+  .requiredOption('--org <org>', 'organization id')
+  .option('--role <role>', 'owner, admin, member or a custom role id', 'member')
+  .option('--name <name>', 'display name (default: the part of the email before @)')
+  .action(async (options: { email: string; org: string; role: string; name?: string }) => {
+    const email = options.email.trim().toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+$/.test(email))
+      throw new InvalidArgumentError(`${options.email} is not an email address`);
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
+    const result = await withStore(async (store) => {
+      if (!(await store.getOrg(options.org))) throw new Error(`organization ${options.org} does not exist`);
+      return addMemberDirectly(
+        cliDeps(store),
+        options.org,
+        { email, name: options.name ?? email.split('@')[0]!, role: options.role, passwordHash, via: 'cli' },
+        CLI_CAUSE,
+      );
+    });
+    const shown: Record<string, unknown> = {
+      id: result.user.id,
+      email,
+      org: options.org,
+      role: options.role,
+    };
+    if (result.created) shown.password = password;
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    process.stderr.write(
+      result.created
+        ? 'The password is shown once; store it now, and change it after signing in.\n'
+        : 'The user already existed and keeps their password; they were added to the organization.\n',
+    );
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

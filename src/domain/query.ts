@@ -13,6 +13,16 @@ export interface Cursor {
   seq: number;
 }
 
+/**
+ * Limits a principal cannot lift (a viewer token for one workspace or one actor). They are part
+ * of every query handed to the store and enforced in SQL, AND-ed with the request's own filters.
+ */
+export interface ViewScope {
+  workspace?: string;
+  /** Actor id or email, matched like the `actor` filter. */
+  actor?: string;
+}
+
 /** What to match; every field narrows (SPEC §4). Times are epoch milliseconds, both inclusive. */
 export interface EventFilter {
   from: number;
@@ -30,6 +40,8 @@ export interface EventFilter {
   kind?: EventKind;
   /** Case-insensitive substring; `%`, `_` and quotes are plain characters. */
   q?: string;
+  /** Set by the server from the credential, never from the query string. */
+  scope?: ViewScope;
 }
 
 export interface EventQuery extends EventFilter {

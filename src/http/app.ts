@@ -1,14 +1,20 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { authRoutes } from './routes/auth.js';
 import { chainRoutes } from './routes/chain.js';
 import { eventRoutes } from './routes/events.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
+import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
+import { roleRoutes } from './routes/roles.js';
+import { viewerTokenRoutes } from './routes/viewer-tokens.js';
 
 export interface AppOptions {
   logger: Logger | boolean;
@@ -36,15 +42,28 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
       openapi: '3.1.0',
       info: { title: 'Trailmark API', version: '1' },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'an API key (tmk_) or a viewer token (tmv_)',
+          },
+          session: { type: 'apiKey', in: 'cookie', name: 'tm_session' },
+        },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
+  await app.register(cookie);
   installProblemHandlers(app);
 
   healthRoutes(app, ctx);
+  authRoutes(app, ctx);
   orgRoutes(app, ctx);
+  memberRoutes(app, ctx);
+  roleRoutes(app, ctx);
+  apiKeyRoutes(app, ctx);
+  viewerTokenRoutes(app, ctx);
   eventRoutes(app, ctx);
   exportRoutes(app, ctx);
   chainRoutes(app, ctx);

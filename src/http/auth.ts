@@ -1,40 +1,75 @@
-import type { FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
-import type { ApiKeyScope, Principal, RequestOrigin } from '../domain/principal.js';
-import { hashApiKey } from '../operations/create-api-key.js';
-import type { AuditStore } from '../store/store.js';
+import type { Grant } from '../domain/permissions.js';
+import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
+import type { ViewScope } from '../domain/query.js';
+import { decide } from '../identity/access.js';
+import type { Authenticated, Credentials } from '../identity/authenticator.js';
+import type { NewSession } from '../identity/sessions.js';
+import type { MemberRecord, SessionRecord } from '../store/identity-store.js';
+import type { AppContext } from './context.js';
 
-/** What a route needs; one function below decides every request from it. */
-export type Need = { scope: ApiKeyScope } | { deployment: true };
+/**
+ * The HTTP side of access control: reads credentials off the request, names the org, and asks
+ * the one decision function (identity/access.ts). Routes only declare the grant they need.
+ */
+
+export const ORG_HEADER = 'trailmark-org';
+export const SESSION_COOKIE = 'tm_session';
+export const CSRF_HEADER = 'x-csrf-token';
 
 export interface Access {
   principal: Principal;
   /** The org the request acts on. */
   org: string;
+  /** The user's membership in `org`, for user principals. */
+  member: MemberRecord | undefined;
+  /** Restrictions the query layer must apply (viewer tokens). */
+  scope: ViewScope | undefined;
+  /** Everything the principal holds in `org`. */
+  grants: ReadonlySet<Grant>;
 }
 
-export const ORG_HEADER = 'trailmark-org';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export async function authenticate(request: FastifyRequest, store: AuditStore): Promise<Principal> {
+export function credentialsOf(request: FastifyRequest): Credentials {
   const header = request.headers.authorization;
-  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match) throw new AppError('unauthorized', 'send an API key as `Authorization: Bearer <key>`');
-  const key = await store.findApiKeyByHash(hashApiKey(match[1]!));
-  if (key?.status !== 'active' || (key.expires_at && Date.parse(key.expires_at) <= Date.now())) {
-    throw new AppError('unauthorized', 'the API key is not valid');
-  }
+  const bearer = header === undefined ? undefined : (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? '');
+  const csrf = request.headers[CSRF_HEADER];
   return {
-    type: 'api_key',
-    keyId: key.id,
-    name: key.name,
-    org: key.org,
-    scopes: key.scopes,
-    last4: key.last4,
+    bearer,
+    sessionCookie: request.cookies?.[SESSION_COOKIE] || undefined,
+    csrfHeader: typeof csrf === 'string' ? csrf : undefined,
+    unsafe: !SAFE_METHODS.has(request.method),
   };
 }
 
-export function hasScope(principal: Principal, scope: ApiKeyScope): boolean {
-  return principal.scopes.includes(scope) || principal.scopes.includes('admin');
+const authenticated = new WeakMap<FastifyRequest, Promise<Authenticated>>();
+
+/** Checks the request's credentials once per request (hooks and handlers share the result). */
+export function authenticate(request: FastifyRequest, ctx: AppContext): Promise<Authenticated> {
+  let result = authenticated.get(request);
+  if (!result) {
+    result = ctx.auth.authenticate(credentialsOf(request));
+    authenticated.set(request, result);
+  }
+  return result;
+}
+
+/** A signed-in person (a dashboard session); keys and viewer tokens are refused. */
+export async function authenticateSession(
+  request: FastifyRequest,
+  ctx: AppContext,
+): Promise<{
+  principal: UserPrincipal;
+  session: { record: SessionRecord; secret: string; csrfToken: string };
+}> {
+  const { principal, session } = await authenticate(request, ctx);
+  if (principal.type !== 'user' || !session) {
+    throw new AppError('forbidden', 'this route is for signed-in people, not API keys or viewer tokens');
+  }
+  return { principal, session };
 }
 
 /** The org named by the request: `Trailmark-Org` header or `org` query parameter. */
@@ -46,41 +81,49 @@ export function requestedOrg(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Authenticates and authorizes one request. An org key implies its org; a deployment key must
- * name one. A key of another org gets 404 for that org's resources, like a missing one would.
+ * Authenticates and authorizes one request for `need` in one org. An org key or viewer token
+ * implies its org; a session or deployment key must name one (or the route passes `orgHint`,
+ * e.g. from its path). Another org's resources are 404, like missing ones.
  */
 export async function authorize(
   request: FastifyRequest,
-  store: AuditStore,
-  need: { scope: ApiKeyScope },
+  ctx: AppContext,
+  need: Grant,
   orgHint?: string,
 ): Promise<Access> {
-  const principal = await authenticate(request, store);
-  if (!hasScope(principal, need.scope)) {
-    throw new AppError('forbidden', `this key lacks the ${need.scope} scope`);
-  }
+  const { principal } = await authenticate(request, ctx);
   const named = orgHint ?? requestedOrg(request);
-  if (principal.org) {
+  let org: string;
+  if ((principal.type === 'api_key' && principal.org !== null) || principal.type === 'viewer') {
     if (named && named !== principal.org) throw new AppError('not_found', `organization ${named} not found`);
-    return { principal, org: principal.org };
-  }
-  if (!named) {
+    org = principal.org!;
+  } else if (!named) {
     throw new AppError(
       'bad_request',
       'name the organization with the Trailmark-Org header or the org query parameter',
       {
-        errors: [{ path: '/headers/trailmark-org', message: 'is required for deployment-wide keys' }],
+        errors: [{ path: '/headers/trailmark-org', message: 'is required for sessions and deployment keys' }],
       },
     );
+  } else if (named.includes('\u0000')) {
+    throw new AppError('not_found', 'organization not found');
+  } else {
+    org = named;
   }
-  if (!(await store.getOrg(named))) throw new AppError('not_found', `organization ${named} not found`);
-  return { principal, org: named };
-}
-
-export async function requireDeploymentKey(request: FastifyRequest, store: AuditStore): Promise<Principal> {
-  const principal = await authenticate(request, store);
-  if (principal.org !== null) throw new AppError('forbidden', 'this route needs the deployment admin key');
-  return principal;
+  const member =
+    principal.type === 'user' ? await ctx.store.identity.getMember(org, principal.userId) : undefined;
+  if (principal.type === 'api_key' && principal.org === null && !(await ctx.store.getOrg(org))) {
+    throw new AppError('not_found', `organization ${org} not found`);
+  }
+  const decision = decide(principal, org, member, need);
+  if (!decision.allowed) throw new AppError(decision.denial, decision.reason);
+  let scope: ViewScope | undefined;
+  if (principal.type === 'viewer' && (principal.workspace !== null || principal.actor !== null)) {
+    scope = {};
+    if (principal.workspace !== null) scope.workspace = principal.workspace;
+    if (principal.actor !== null) scope.actor = principal.actor;
+  }
+  return { principal, org, member, scope, grants: decision.grants };
 }
 
 export function originOf(request: FastifyRequest): RequestOrigin {
@@ -88,4 +131,23 @@ export function originOf(request: FastifyRequest): RequestOrigin {
   const agent = request.headers['user-agent'];
   if (agent) origin.userAgent = agent;
   return origin;
+}
+
+/** `Secure` when the browser reached us over TLS (directly, or through a trusted proxy). */
+function secure(request: FastifyRequest): boolean {
+  return request.protocol === 'https';
+}
+
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, session: NewSession): void {
+  reply.setCookie(SESSION_COOKIE, session.secret, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: secure(request),
+    expires: new Date(session.expiresAt),
+  });
+}
+
+export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: secure(request) });
 }

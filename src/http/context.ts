@@ -1,4 +1,9 @@
 import type { Enricher } from '../domain/prepare-event.js';
+import type { Authenticator } from '../identity/authenticator.js';
+import type { LogViews } from '../identity/log-views.js';
+import type { Mailer } from '../identity/mailer.js';
+import type { ChangeHooks } from '../identity/self-audit.js';
+import type { Logins } from '../identity/sessions.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Metrics } from '../metrics.js';
 import type { AuditStore } from '../store/store.js';
@@ -11,4 +16,14 @@ export interface AppContext {
   metrics: Metrics;
   /** The clock, replaceable in tests. */
   now: () => Date;
+  /** Checks credentials (keys, viewer tokens, sessions). */
+  auth: Authenticator;
+  /** Sign-in with its rate limits. */
+  logins: Logins;
+  /** Sends invitations (SMTP, or the log when none is configured). */
+  mailer: Mailer;
+  /** Records `audit_log.viewed`, at most once per principal per window. */
+  views: LogViews;
+  /** Test hooks; absent in production. */
+  hooks?: ChangeHooks;
 }

@@ -30,7 +30,7 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
     const where = error.validationContext ?? 'body';
     const errors = error.validation.map((v) => {
       const params = v.params as Record<string, unknown>;
-      let path = `/${where === 'body' ? '' : `${where}`}${v.instancePath}`.replace(/\/$/, '') || '/';
+      let path = `${where === 'body' ? '' : `/${where}`}${v.instancePath}`.replace(/\/$/, '') || '/';
       if (where === 'querystring') path = `/query${v.instancePath}`;
       if (v.keyword === 'required') path = `${path === '/' ? '' : path}/${String(params.missingProperty)}`;
       if (v.keyword === 'additionalProperties')

@@ -1,9 +1,8 @@
 import { sha256Hex } from '../domain/chain.js';
 import { newId, newSecret } from '../domain/ids.js';
-import type { Enricher } from '../domain/prepare-event.js';
-import type { ApiKeyScope, Principal, RequestOrigin } from '../domain/principal.js';
-import type { ApiKeyRecord, AuditStore } from '../store/store.js';
-import { selfEvent } from './self-event.js';
+import { type ApiKeyScope, principalId } from '../domain/principal.js';
+import { audited, type Cause, type ChangeDeps } from '../identity/self-audit.js';
+import type { ApiKeyRecord } from '../store/store.js';
 
 export const API_KEY_PREFIX = 'tmk';
 
@@ -18,18 +17,24 @@ export interface CreatedApiKey {
   secret: string;
 }
 
+export interface NewApiKeyInput {
+  name: string;
+  scopes: ApiKeyScope[];
+  expiresAt?: string | null;
+  rateLimitPerMinute?: number | null;
+}
+
+/** Creates an org key (or, with org null, a deployment key) and records `api_key.created`. */
 export async function createApiKey(
-  store: AuditStore,
-  enricher: Enricher,
+  deps: ChangeDeps,
   org: string | null,
-  input: { name: string; scopes: ApiKeyScope[]; expiresAt?: string | null },
-  principal: Principal | null,
-  origin: RequestOrigin,
+  input: NewApiKeyInput,
+  cause: Cause,
 ): Promise<CreatedApiKey> {
   const secret = newSecret(API_KEY_PREFIX);
   const id = newId('key');
-  return store.transaction(async (tx) => {
-    const record = await tx.createApiKey({
+  return audited(deps, cause, async (tx, record) => {
+    const key = await tx.createApiKey({
       id,
       org,
       name: input.name,
@@ -37,26 +42,28 @@ export async function createApiKey(
       last4: secret.slice(-4),
       scopes: input.scopes,
       key_hash: hashApiKey(secret),
-      created_at: new Date().toISOString(),
-      created_by: principal?.keyId ?? null,
+      created_at: deps.now().toISOString(),
+      created_by: cause.principal ? principalId(cause.principal) : null,
       expires_at: input.expiresAt ?? null,
+      rate_limit_per_minute: input.rateLimitPerMinute ?? null,
     });
     if (org) {
-      await tx.appendEvents(org, [
-        selfEvent(
-          org,
-          'api_key.created',
-          principal,
-          origin,
-          {
-            resource: { type: 'api_key', id, name: input.name },
-            description: `API key ${input.name} created`,
-            metadata: { scopes: input.scopes, last4: record.last4 },
-          },
-          enricher,
-        ),
-      ]);
+      const fields = ['name', 'scopes'];
+      if (key.expires_at) fields.push('expires_at');
+      if (key.rate_limit_per_minute !== null) fields.push('rate_limit_per_minute');
+      record(org, 'api_key.created', {
+        resource: { type: 'api_key', id, name: input.name },
+        description: `API key ${input.name} created`,
+        metadata: {
+          changed_fields: fields,
+          scopes: input.scopes,
+          prefix: key.prefix,
+          last4: key.last4,
+          expires_at: key.expires_at,
+          rate_limit_per_minute: key.rate_limit_per_minute,
+        },
+      });
     }
-    return { record, secret };
+    return { record: key, secret };
   });
 }

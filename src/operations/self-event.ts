@@ -1,6 +1,6 @@
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import { type Enricher, prepareEvent } from '../domain/prepare-event.js';
-import { actorOf, type Principal, type RequestOrigin } from '../domain/principal.js';
+import { actorOf, authTypeOf, type Principal, type RequestOrigin } from '../domain/principal.js';
 
 /** An event Trailmark records about its own actions (SPEC §5), attributed to the principal. */
 export function selfEvent(
@@ -20,7 +20,7 @@ export function selfEvent(
   const context: NonNullable<EventInput['context']> = {};
   if (origin.ip) context.ip = origin.ip;
   if (origin.userAgent) context.user_agent = origin.userAgent.slice(0, 1024);
-  if (principal) context.auth_type = 'api_key';
+  if (principal) context.auth_type = authTypeOf(principal);
   if (Object.keys(context).length) input.context = context;
   return prepareEvent(input, org, now, enricher);
 }

@@ -1,5 +1,5 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import type { Cursor, EventFilter } from '../domain/query.js';
+import type { Cursor, EventFilter, ViewScope } from '../domain/query.js';
 
 /** The event columns both backends share; what differs (search, org key type) is passed in. */
 export interface FilterableEvents {
@@ -68,5 +68,25 @@ export function filterTerms<DB extends FilterableEvents>(
   if (filter.workspace !== undefined) terms.push(e('events.workspace', '=', filter.workspace));
   if (filter.ip !== undefined) terms.push(e('events.ip', '=', filter.ip));
   if (filter.kind !== undefined) terms.push(e('events.kind', '=', filter.kind));
+  if (filter.scope) terms.push(...scopeTerms(eb, filter.scope));
+  return terms;
+}
+
+/**
+ * A viewer token's restriction as WHERE terms. Added on top of the request's own filters, so a
+ * `workspace` filter for another workspace matches nothing rather than widening the view.
+ */
+export function scopeTerms<DB extends FilterableEvents>(
+  eb: ExpressionBuilder<DB, 'events'>,
+  scope: ViewScope | undefined,
+): Expression<SqlBool>[] {
+  const e = eb as unknown as ExpressionBuilder<FilterableEvents, 'events'>;
+  const terms: Expression<SqlBool>[] = [];
+  if (scope?.workspace !== undefined) terms.push(e('events.workspace', '=', scope.workspace));
+  if (scope?.actor !== undefined) {
+    terms.push(
+      e.or([e('events.actor_id', '=', scope.actor), e('events.actor_email', '=', scope.actor.toLowerCase())]),
+    );
+  }
   return terms;
 }

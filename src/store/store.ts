@@ -1,7 +1,8 @@
 import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
-import type { Cursor, EventFilter, EventQuery } from '../domain/query.js';
+import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
+import type { IdentityReads, IdentityWrites } from './identity-store.js';
 
 /**
  * The storage contract. Every backend (sqlite/, postgres/) implements it and passes the same
@@ -27,14 +28,21 @@ export interface ApiKeyRecord {
   last4: string;
   scopes: ApiKeyScope[];
   key_hash: string;
-  status: 'active' | 'disabled';
+  /** `deleted` keys keep their row (events name them) and never authenticate again. */
+  status: 'active' | 'disabled' | 'deleted';
   created_at: string;
+  /** The user or key that created it; null for keys made by the CLI or at first start. */
   created_by: string | null;
   last_used_at: string | null;
   expires_at: string | null;
+  /** Requests per minute this key may make; null: no per-key limit. */
+  rate_limit_per_minute: number | null;
 }
 
-export type NewApiKey = Omit<ApiKeyRecord, 'status' | 'last_used_at'> & { status?: ApiKeyRecord['status'] };
+export type NewApiKey = Omit<ApiKeyRecord, 'status' | 'last_used_at' | 'rate_limit_per_minute'> & {
+  status?: ApiKeyRecord['status'];
+  rate_limit_per_minute?: number | null;
+};
 
 export interface AppendedEvent {
   id: string;
@@ -73,6 +81,8 @@ export interface StoreTx {
   createApiKey(key: NewApiKey): Promise<ApiKeyRecord>;
   /** Appends to one org's chain inside the surrounding transaction. */
   appendEvents(org: string, events: PendingEvent[]): Promise<AppendedEvent[]>;
+  /** People, sessions, members, roles, invitations, viewer tokens, key management. */
+  identity: IdentityWrites;
 }
 
 export interface AuditStore {
@@ -85,6 +95,9 @@ export interface AuditStore {
   /** Runs `fn` in one transaction: everything it writes is committed together, or nothing is. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
+  /** People, sessions, members, roles, invitations, viewer tokens, key management. */
+  readonly identity: IdentityReads;
+
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;
 
@@ -95,7 +108,8 @@ export interface AuditStore {
   /** Group commit: all batches in one durable transaction; one batch's conflict fails only it. */
   appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]>;
 
-  getEvent(org: string, id: string): Promise<StoredEvent | undefined>;
+  /** `scope` (a viewer token's restriction) hides events outside it, in SQL. */
+  getEvent(org: string, id: string, scope?: ViewScope): Promise<StoredEvent | undefined>;
   listEvents(org: string, query: EventQuery): Promise<EventPage>;
   /** Every matching event in list order (newest first), read in bounded chunks. */
   streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent>;
@@ -104,7 +118,7 @@ export interface AuditStore {
    * it out without parsing and re-serialising it. Optional; exports fall back to streamEvents.
    */
   streamEventJson?(org: string, filter: EventFilter): AsyncIterable<string>;
-  listActions(org: string, filter: Pick<EventFilter, 'from' | 'to'>): Promise<ActionCount[]>;
+  listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]>;
   chainHead(org: string): Promise<ChainHead>;
   /** The org's events in chain order from `fromSeq`, read in bounded chunks. */
   streamChain(org: string, fromSeq?: number): AsyncIterable<StoredEvent>;

@@ -1,5 +1,5 @@
-import { loadConfig } from '../../src/config.js';
-import { type RunningServer, startServer } from '../../src/server.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/server.js';
 import type { TestBackend, TestDatabase } from './backends.js';
 import { tempDir } from './temp.js';
 
@@ -20,7 +20,14 @@ export interface TestServer {
  * backends.ts), dropped again by close().
  */
 export async function startTestServer(
-  options: { databaseUrl?: string; backend?: TestBackend; now?: () => Date } = {},
+  options: {
+    databaseUrl?: string;
+    backend?: TestBackend;
+    now?: () => Date;
+    /** Settings to override (rate limits, session lifetimes, SMTP, proxy). */
+    config?: Partial<Config>;
+    hooks?: ServerOptions['hooks'];
+  } = {},
 ): Promise<TestServer> {
   let owned: TestDatabase | undefined;
   if (options.backend && !options.databaseUrl) {
@@ -35,8 +42,12 @@ export async function startTestServer(
     logLevel: 'silent',
     adminKey: ADMIN_KEY,
     databaseUrl: options.databaseUrl ?? `${dir!.path}/trailmark.db`,
+    ...options.config,
   };
-  const server = await startServer(config, options.now ? { now: options.now } : {});
+  const server = await startServer(config, {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  });
   const url = server.url;
   const request: TestServer['request'] = (path, init = {}) => {
     const { key = ADMIN_KEY, json, headers, ...rest } = init;

@@ -245,7 +245,7 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         });
         const created = await store.transaction((tx) => tx.createApiKey(input));
         const { status: _status, ...rest } = input;
-        const expected = { ...rest, status: 'active', last_used_at: null };
+        const expected = { ...rest, status: 'active', last_used_at: null, rate_limit_per_minute: null };
         expect(created).toEqual(expected);
         expect(await store.findApiKeyByHash(input.key_hash)).toEqual(expected);
         expect(await store.findApiKeyByHash(randomBytes(32).toString('hex'))).toBeUndefined();

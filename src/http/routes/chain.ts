@@ -7,7 +7,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/v1/chain',
     { schema: { tags: ['integrity'], summary: "The org's chain head" } },
     async (request) => {
-      const access = await authorize(request, ctx.store, { scope: 'events:read' });
+      const access = await authorize(request, ctx, 'viewAuditLog');
       const head = await ctx.store.chainHead(access.org);
       return { org: access.org, head };
     },

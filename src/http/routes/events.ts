@@ -6,7 +6,8 @@ import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../dom
 import { prepareEvent } from '../../domain/prepare-event.js';
 import { encodeCursor, parseEventQuery, type QueryParams } from '../../domain/query.js';
 import { parseIngestBody } from '../../domain/validate.js';
-import { authenticate, authorize, hasScope, requestedOrg } from '../auth.js';
+import { mayHoldSomewhere } from '../../identity/access.js';
+import { authenticate, authorize, originOf, requestedOrg } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { FilterQuerySchema } from './schemas.js';
 
@@ -54,9 +55,9 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       // The key is checked before the body is read: an unauthenticated client gets 401 without
       // making the server read and parse up to 5 MB. The org is resolved later, from the body.
       onRequest: async (request) => {
-        const principal = await authenticate(request, store);
-        if (!hasScope(principal, 'events:write')) {
-          throw new AppError('forbidden', 'this key lacks the events:write scope');
+        const { principal } = await authenticate(request, ctx);
+        if (!mayHoldSomewhere(principal, 'writeEvents')) {
+          throw new AppError('forbidden', 'sending events needs an API key with the events:write scope');
         }
       },
     },
@@ -64,7 +65,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       const now = ctx.now();
       const inputs = parseIngestBody(request.body, now.getTime());
       const named = batchOrg(inputs, requestedOrg(request));
-      const access = await authorize(request, store, { scope: 'events:write' }, named);
+      const access = await authorize(request, ctx, 'writeEvents', named);
       const pending = inputs.map((input) => prepareEvent(input, access.org, now, enricher));
       const stored = await queue.submit(access.org, pending);
       return reply.code(201).send({ events: stored });
@@ -81,8 +82,10 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const access = await authorize(request, store, { scope: 'events:read' });
+      const access = await authorize(request, ctx, 'viewAuditLog');
       const query = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
+      if (access.scope) query.scope = access.scope;
+      await ctx.views.viewed(access.org, access.principal, originOf(request), query);
       const page = await store.listEvents(access.org, query);
       return { data: page.events, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
     },
@@ -98,9 +101,10 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const access = await authorize(request, store, { scope: 'events:read' });
+      const access = await authorize(request, ctx, 'viewAuditLog');
       const { id } = request.params as { id: string };
-      const event = await store.getEvent(access.org, id);
+      await ctx.views.viewed(access.org, access.principal, originOf(request));
+      const event = await store.getEvent(access.org, id, access.scope);
       if (!event) throw new AppError('not_found', `event ${id} not found`);
       return event;
     },
@@ -116,8 +120,9 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const access = await authorize(request, store, { scope: 'events:read' });
+      const access = await authorize(request, ctx, 'viewAuditLog');
       const query = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
+      if (access.scope) query.scope = access.scope;
       return { data: await store.listActions(access.org, query) };
     },
   );

@@ -20,8 +20,9 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         },
       },
       async (request, reply) => {
-        const access = await authorize(request, store, { scope: 'events:read' });
+        const access = await authorize(request, ctx, 'exportAuditLog');
         const filter = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
+        if (access.scope) filter.scope = access.scope;
         const origin = originOf(request);
         const stamp = ctx.now().toISOString().slice(0, 19).replaceAll(':', '');
         const events =

@@ -1,26 +1,28 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
-import { API_KEY_SCOPES, type ApiKeyScope } from '../../domain/principal.js';
-import { createApiKey } from '../../operations/create-api-key.js';
+import { updateOrg } from '../../identity/orgs.js';
 import { createOrg } from '../../operations/create-org.js';
-import { authenticate, originOf, requireDeploymentKey } from '../auth.js';
+import type { OrgPatch } from '../../store/identity-store.js';
+import { authenticate, authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
+import { createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
+import { Text } from './text.js';
 
-const OrgIdParams = Type.Object({ org: Type.String({ maxLength: 64 }) });
+const OrgIdParams = Type.Object({ org: Text(0, 64) });
 
 export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { store, enricher } = ctx;
+  const { store } = ctx;
 
   app.post(
     '/v1/orgs',
     {
       schema: {
         tags: ['organizations'],
-        summary: 'Create an organization (deployment admin key)',
+        summary: 'Create an organization (a signed-in person becomes its owner; or the deployment key)',
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 200 }),
+            name: Text(1, 200),
             id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })),
           },
           { additionalProperties: false },
@@ -28,23 +30,51 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request, reply) => {
-      const principal = await requireDeploymentKey(request, store);
+      const { principal } = await authenticate(request, ctx);
+      const deploymentKey = principal.type === 'api_key' && principal.org === null;
+      if (!deploymentKey && principal.type !== 'user') {
+        throw new AppError(
+          'forbidden',
+          'organizations are created by signed-in people or the deployment key',
+        );
+      }
       const body = request.body as { name: string; id?: string };
-      const org = await createOrg(store, enricher, body, principal, originOf(request));
+      const org = await createOrg(ctx, body, { principal, origin: originOf(request) });
       return reply.code(201).send(org);
     },
   );
 
   app.get(
     '/v1/orgs',
-    { schema: { tags: ['organizations'], summary: 'List organizations' } },
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: "The caller's organizations (a person's, with their role and permissions)",
+      },
+    },
     async (request) => {
-      const principal = await authenticate(request, store);
-      if (principal.org) {
-        const org = await store.getOrg(principal.org);
-        return { data: org ? [org] : [] };
+      const { principal } = await authenticate(request, ctx);
+      switch (principal.type) {
+        case 'api_key': {
+          if (principal.org === null) return { data: await store.listOrgs() };
+          const org = await store.getOrg(principal.org);
+          return { data: org ? [org] : [] };
+        }
+        case 'user': {
+          const members = await store.identity.membershipsOf(principal.userId);
+          const orgs = await Promise.all(
+            members.map(async (m) => ({
+              ...(await store.getOrg(m.org)),
+              role: m.role,
+              role_name: m.role_name,
+              permissions: m.permissions,
+            })),
+          );
+          return { data: orgs };
+        }
+        case 'viewer':
+          throw new AppError('forbidden', 'viewer tokens read the audit log only');
       }
-      return { data: await store.listOrgs() };
     },
   );
 
@@ -52,11 +82,39 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/v1/orgs/:org',
     { schema: { tags: ['organizations'], summary: 'One organization', params: OrgIdParams } },
     async (request) => {
-      const principal = await authenticate(request, store);
       const { org: id } = request.params as { org: string };
-      const org = principal.org === null || principal.org === id ? await store.getOrg(id) : undefined;
+      await authorize(request, ctx, 'memberOfOrg', id);
+      const org = await store.getOrg(id);
       if (!org) throw new AppError('not_found', `organization ${id} not found`);
       return org;
+    },
+  );
+
+  app.patch(
+    '/v1/orgs/:org',
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Rename an organization or change its retention and legal hold (manageSettings)',
+        params: OrgIdParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Text(1, 200)),
+            retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+            request_retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+            legal_hold: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+      },
+    },
+    async (request) => {
+      const { org } = request.params as { org: string };
+      const access = await authorize(request, ctx, 'manageSettings', org);
+      return updateOrg(ctx, org, request.body as OrgPatch, {
+        principal: access.principal,
+        origin: originOf(request),
+      });
     },
   );
 
@@ -67,48 +125,13 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
         tags: ['api keys'],
         summary: 'Create an API key for an organization; the secret is returned once',
         params: OrgIdParams,
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            scopes: Type.Array(Type.Union(API_KEY_SCOPES.map((s) => Type.Literal(s))), {
-              minItems: 1,
-              uniqueItems: true,
-            }),
-            expires_at: Type.Optional(Type.String({ format: 'date-time' })),
-          },
-          { additionalProperties: false },
-        ),
+        body: NewApiKeyBody,
       },
     },
     async (request, reply) => {
-      const principal = await authenticate(request, store);
       const { org } = request.params as { org: string };
-      const allowed = principal.org === null || (principal.org === org && principal.scopes.includes('admin'));
-      if (!allowed) {
-        if (principal.org !== null && principal.org !== org)
-          throw new AppError('not_found', `organization ${org} not found`);
-        throw new AppError('forbidden', 'creating API keys needs the deployment key or an admin-scoped key');
-      }
-      if (!(await store.getOrg(org))) throw new AppError('not_found', `organization ${org} not found`);
-      const body = request.body as { name: string; scopes: ApiKeyScope[]; expires_at?: string };
-      const { record, secret } = await createApiKey(
-        store,
-        enricher,
-        org,
-        { name: body.name, scopes: body.scopes, expiresAt: body.expires_at ?? null },
-        principal,
-        originOf(request),
-      );
-      return reply.code(201).send({
-        id: record.id,
-        name: record.name,
-        key: secret,
-        prefix: record.prefix,
-        last4: record.last4,
-        scopes: record.scopes,
-        created_at: record.created_at,
-        expires_at: record.expires_at,
-      });
+      const access = await authorize(request, ctx, 'manageApiKeys', org);
+      return createKeyAndRespond(ctx, request, reply, access);
     },
   );
 }

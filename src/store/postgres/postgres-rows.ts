@@ -18,7 +18,7 @@ export function orgFromRow(row: OrgRow): Org {
 }
 
 export function keyFromRow(row: KeyRow): ApiKeyRecord {
-  const { org_id, ...rest } = row;
+  const { org_id, deleted_at: _deleted, ...rest } = row;
   return {
     ...rest,
     org: org_id,

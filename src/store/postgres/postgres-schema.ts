@@ -33,6 +33,8 @@ export interface PgTables {
     created_by: string | null;
     last_used_at: NullableTimestamp;
     expires_at: NullableTimestamp;
+    rate_limit_per_minute: Generated<number | null>;
+    deleted_at: Generated<string | null>;
   };
   events: {
     org_pk: number;

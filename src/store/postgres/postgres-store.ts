@@ -11,8 +11,11 @@ import {
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import type { Cursor, EventFilter, EventQuery } from '../../domain/query.js';
-import { type FilterableEvents, filterTerms } from '../filter-sql.js';
+import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
+import { identityReads } from '../identity-sql.js';
+import type { IdentityReads } from '../identity-store.js';
+import type { IdentityTables } from '../identity-tables.js';
 import { streamByPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
@@ -64,7 +67,18 @@ function hasNul(...values: Array<string | readonly string[] | undefined>): boole
 }
 
 function filterHasNul(f: EventFilter): boolean {
-  return hasNul(f.actor, f.actions, f.actionPrefixes, f.resourceType, f.resourceId, f.workspace, f.ip, f.q);
+  return hasNul(
+    f.actor,
+    f.actions,
+    f.actionPrefixes,
+    f.resourceType,
+    f.resourceId,
+    f.workspace,
+    f.ip,
+    f.q,
+    f.scope?.workspace,
+    f.scope?.actor,
+  );
 }
 
 /**
@@ -76,10 +90,12 @@ export class PostgresStore implements AuditStore {
   readonly backend = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly db: Kysely<PgTables>;
+  readonly identity: IdentityReads;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
+    this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
   }
 
   async migrate(): Promise<void> {
@@ -87,6 +103,8 @@ export class PostgresStore implements AuditStore {
     const migrator = new Migrator({
       db: this.db,
       provider: { getMigrations: async (): Promise<Record<string, Migration>> => POSTGRES_MIGRATIONS },
+      // Areas number their migrations (002 integrity, 003 identity) and may land in any order.
+      allowUnorderedMigrations: true,
     });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
@@ -170,14 +188,15 @@ export class PostgresStore implements AuditStore {
     return row?.pk;
   }
 
-  async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
+  async getEvent(org: string, id: string, scope?: ViewScope): Promise<StoredEvent | undefined> {
     const pk = await this.orgPk(org);
-    if (pk === undefined || hasNul(id)) return undefined;
+    if (pk === undefined || hasNul(id, scope?.workspace, scope?.actor)) return undefined;
     const row = await this.db
       .selectFrom('events')
       .select(['body', 'prev_hash', 'hash'])
       .where('org_pk', '=', pk)
       .where('id', '=', id)
+      .where((eb) => eb.and(scopeTerms(eb, scope)))
       .executeTakeFirst();
     return row && eventFromRow(row);
   }
@@ -203,15 +222,16 @@ export class PostgresStore implements AuditStore {
     return streamByPages((query) => this.listEvents(org, query), filter);
   }
 
-  async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to'>): Promise<ActionCount[]> {
+  async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
     const pk = await this.orgPk(org);
-    if (pk === undefined) return [];
+    if (pk === undefined || hasNul(filter.scope?.workspace, filter.scope?.actor)) return [];
     return this.db
       .selectFrom('events')
       .select(['action', sql<number>`count(*)`.as('count')])
       .where('org_pk', '=', pk)
       .where('occurred_at', '>=', timestamp(filter.from))
       .where('occurred_at', '<=', timestamp(filter.to))
+      .where((eb) => eb.and(scopeTerms(eb, filter.scope)))
       .groupBy('action')
       .orderBy('count', 'desc')
       .orderBy('action')

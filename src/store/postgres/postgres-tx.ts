@@ -1,7 +1,10 @@
 import type { Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
+import { identityWrites } from '../identity-sql.js';
+import type { IdentityTables } from '../identity-tables.js';
 import type { NewApiKey, StoreTx } from '../store.js';
 import { appendToOrg } from './postgres-append.js';
+import { POSTGRES_IDENTITY } from './postgres-identity.js';
 import { kyselyConnection } from './postgres-insert.js';
 import { keyFromRow, orgFromRow } from './postgres-rows.js';
 import type { PgTables } from './postgres-schema.js';
@@ -35,11 +38,13 @@ export function postgresTx(trx: Transaction<PgTables>): StoreTx {
           created_at: key.created_at,
           created_by: key.created_by,
           expires_at: key.expires_at,
+          rate_limit_per_minute: key.rate_limit_per_minute ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
       return keyFromRow(row);
     },
     appendEvents: (org, events) => appendToOrg(kyselyConnection(trx), org, events),
+    identity: identityWrites(trx as unknown as Transaction<IdentityTables>, POSTGRES_IDENTITY),
   };
 }

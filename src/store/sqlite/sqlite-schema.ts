@@ -26,6 +26,8 @@ export interface SqliteTables {
     created_by: string | null;
     last_used_at: string | null;
     expires_at: string | null;
+    rate_limit_per_minute: Generated<number | null>;
+    deleted_at: Generated<string | null>;
   };
   events: {
     org_pk: number;

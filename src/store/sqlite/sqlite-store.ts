@@ -13,9 +13,12 @@ import {
 } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import type { Cursor, EventFilter, EventQuery } from '../../domain/query.js';
+import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { toAppendRow } from '../event-row.js';
+import { scopeTerms } from '../filter-sql.js';
+import type { IdentityReads } from '../identity-store.js';
 import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
+
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -30,6 +33,7 @@ import type {
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
+import { sqliteIdentityReads } from './sqlite-identity.js';
 import { eventFromRow, eventJsonFromRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { type EventIndex, planList } from './sqlite-search.js';
@@ -63,6 +67,7 @@ export class SqliteStore implements AuditStore {
   private appender: SqliteAppender | undefined;
   private writer: SqliteWriter | undefined;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  readonly identity: IdentityReads;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path === ':memory:') throw new Error('SqliteStore needs a file: its connections share it');
@@ -75,12 +80,15 @@ export class SqliteStore implements AuditStore {
     this.builder = new Kysely<SqliteTables>({
       dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
     });
+    this.identity = sqliteIdentityReads(this.reader);
   }
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({
       db: this.db,
       provider: { getMigrations: async (): Promise<Record<string, Migration>> => SQLITE_MIGRATIONS },
+      // Areas number their migrations (002 integrity, 003 identity) and may land in any order.
+      allowUnorderedMigrations: true,
     });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
@@ -184,7 +192,7 @@ export class SqliteStore implements AuditStore {
     return row?.pk;
   }
 
-  async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
+  async getEvent(org: string, id: string, scope?: ViewScope): Promise<StoredEvent | undefined> {
     const pk = this.orgPk(org);
     if (pk === undefined) return undefined;
     const [row] = this.rows(
@@ -192,7 +200,8 @@ export class SqliteStore implements AuditStore {
         .selectFrom('events')
         .select(['body', 'prev_hash', 'hash'])
         .where('org_pk', '=', pk)
-        .where('id', '=', id),
+        .where('id', '=', id)
+        .where((eb) => eb.and(scopeTerms(eb, scope))),
     );
     return row && eventFromRow(row);
   }
@@ -223,7 +232,7 @@ export class SqliteStore implements AuditStore {
     }
   }
 
-  async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to'>): Promise<ActionCount[]> {
+  async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
     const pk = this.orgPk(org);
     if (pk === undefined) return [];
     return this.rows(
@@ -233,6 +242,7 @@ export class SqliteStore implements AuditStore {
         .where('org_pk', '=', pk)
         .where('occurred_at', '>=', filter.from)
         .where('occurred_at', '<=', filter.to)
+        .where((eb) => eb.and(scopeTerms(eb, filter.scope)))
         .groupBy('action')
         .orderBy('count', 'desc')
         .orderBy('action'),

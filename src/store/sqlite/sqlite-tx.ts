@@ -1,7 +1,10 @@
 import type { Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
+import { identityWrites } from '../identity-sql.js';
+import type { IdentityTables } from '../identity-tables.js';
 import type { NewApiKey, StoreTx } from '../store.js';
 import type { SqliteAppender } from './sqlite-append.js';
+import { SQLITE_IDENTITY } from './sqlite-identity.js';
 import { keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
@@ -33,6 +36,7 @@ export function sqliteTx(trx: Transaction<SqliteTables>, appender: SqliteAppende
           created_at: key.created_at,
           created_by: key.created_by,
           expires_at: key.expires_at,
+          rate_limit_per_minute: key.rate_limit_per_minute ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -40,5 +44,6 @@ export function sqliteTx(trx: Transaction<SqliteTables>, appender: SqliteAppende
     },
     // The appender's statements run on the same connection, inside this transaction.
     appendEvents: async (org, events) => appender.append(org, events),
+    identity: identityWrites(trx as unknown as Transaction<IdentityTables>, SQLITE_IDENTITY),
   };
 }

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as core from './001_core.js';
+import * as identity from './003_identity.js';
 
 /** In order; names are recorded in the database, never renamed. */
 export const SQLITE_MIGRATIONS: Record<string, Migration> = {
   '001_core': core,
+  '003_identity': identity,
 };

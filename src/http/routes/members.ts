@@ -1,0 +1,157 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  type Actor,
+  acceptInvitation,
+  changeMemberRole,
+  inviteMember,
+  removeMember,
+} from '../../identity/members.js';
+import type { MemberRecord } from '../../store/identity-store.js';
+import { type Access, authorize, originOf, setSessionCookie } from '../auth.js';
+import type { AppContext } from '../context.js';
+import { SessionViewSchema } from './auth.js';
+import { Email, Text } from './text.js';
+
+const UserIdParams = Type.Object({ user_id: Text(0, 128) });
+const Role = Text(1, 128, 'owner, admin, member or a custom role id');
+
+function member(m: MemberRecord) {
+  return {
+    user_id: m.user_id,
+    email: m.email,
+    name: m.name,
+    role: m.role,
+    role_name: m.role_name,
+    permissions: m.permissions,
+    joined_at: m.created_at,
+  };
+}
+
+function actorOf(access: Access, request: FastifyRequest): Actor {
+  return {
+    principal: access.principal,
+    member: access.member,
+    grants: access.grants,
+    origin: originOf(request),
+  };
+}
+
+export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const onError = (error: unknown) => app.log.error({ err: error }, 'could not send an invitation');
+
+  app.get(
+    '/v1/members',
+    { schema: { tags: ['members'], summary: "The org's members and pending invitations (manageMembers)" } },
+    async (request) => {
+      const access = await authorize(request, ctx, 'manageMembers');
+      const [members, invitations] = await Promise.all([
+        ctx.store.identity.listMembers(access.org),
+        ctx.store.identity.listPendingInvitations(access.org, ctx.now().toISOString()),
+      ]);
+      return {
+        data: members.map(member),
+        invitations: invitations.map((i) => ({
+          id: i.id,
+          email: i.email,
+          role: i.role,
+          created_at: i.created_at,
+          expires_at: i.expires_at,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/members/invitations',
+    {
+      schema: {
+        tags: ['members'],
+        summary: 'Invite a person by email; the single-use link is emailed (SMTP) or logged (manageMembers)',
+        body: Type.Object(
+          {
+            email: Email,
+            role: Role,
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const access = await authorize(request, ctx, 'manageMembers');
+      const body = request.body as { email: string; role: string };
+      const invitation = await inviteMember(
+        { ...ctx, settings: ctx.auth.settings, onError },
+        access.org,
+        body,
+        actorOf(access, request),
+      );
+      return reply.code(201).send(invitation);
+    },
+  );
+
+  app.post(
+    '/v1/invitations/accept',
+    {
+      schema: {
+        tags: ['members'],
+        summary: 'Accept an invitation (creating the account if needed); signs the person in',
+        security: [],
+        body: Type.Object(
+          {
+            token: Text(1, 256),
+            name: Text(1, 200),
+            password: Text(1, 1024),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: SessionViewSchema },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { token: string; name: string; password: string };
+      const { view, session } = await acceptInvitation(
+        { ...ctx, settings: ctx.auth.settings },
+        body,
+        originOf(request),
+      );
+      setSessionCookie(request, reply, session);
+      return reply.header('cache-control', 'no-store').send(view);
+    },
+  );
+
+  app.patch(
+    '/v1/members/:user_id',
+    {
+      schema: {
+        tags: ['members'],
+        summary: "Change a member's role; the last owner cannot be demoted (manageMembers)",
+        params: UserIdParams,
+        body: Type.Object({ role: Role }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, ctx, 'manageMembers');
+      const { user_id } = request.params as { user_id: string };
+      const { role } = request.body as { role: string };
+      return member(await changeMemberRole(ctx, access.org, user_id, role, actorOf(access, request)));
+    },
+  );
+
+  app.delete(
+    '/v1/members/:user_id',
+    {
+      schema: {
+        tags: ['members'],
+        summary: 'Remove a member; the last owner cannot be removed (manageMembers)',
+        params: UserIdParams,
+      },
+    },
+    async (request, reply) => {
+      const access = await authorize(request, ctx, 'manageMembers');
+      const { user_id } = request.params as { user_id: string };
+      await removeMember(ctx, access.org, user_id, actorOf(access, request));
+      return reply.code(204).send();
+    },
+  );
+}

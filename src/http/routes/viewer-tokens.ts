@@ -1,0 +1,51 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import {
+  mintViewerToken,
+  VIEWER_TOKEN_DEFAULT_TTL_S,
+  VIEWER_TOKEN_MAX_TTL_S,
+} from '../../identity/viewer-tokens.js';
+import { authorize, originOf } from '../auth.js';
+import type { AppContext } from '../context.js';
+import { Text } from './text.js';
+
+export function viewerTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post(
+    '/v1/viewer-tokens',
+    {
+      schema: {
+        tags: ['viewer tokens'],
+        summary: 'Mint a read-only token for the embedded viewer (API key with the admin scope)',
+        body: Type.Object(
+          {
+            workspace: Type.Optional(Text(1, 256)),
+            actor: Type.Optional(Text(1, 320)),
+            ttl_seconds: Type.Optional(
+              Type.Integer({
+                minimum: 60,
+                maximum: VIEWER_TOKEN_MAX_TTL_S,
+                description: `default ${VIEWER_TOKEN_DEFAULT_TTL_S}`,
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const access = await authorize(request, ctx, 'mintViewerTokens');
+      const body = request.body as { workspace?: string; actor?: string; ttl_seconds?: number };
+      const minted = await mintViewerToken(
+        ctx,
+        access.org,
+        {
+          ...(body.workspace !== undefined ? { workspace: body.workspace } : {}),
+          ...(body.actor !== undefined ? { actor: body.actor } : {}),
+          ...(body.ttl_seconds !== undefined ? { ttlSeconds: body.ttl_seconds } : {}),
+        },
+        { principal: access.principal, origin: originOf(request) },
+      );
+      return reply.code(201).send(minted);
+    },
+  );
+}

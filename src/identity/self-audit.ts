@@ -1,0 +1,65 @@
+import type { EventInput, PendingEvent } from '../domain/event.js';
+import type { Enricher } from '../domain/prepare-event.js';
+import type { Principal, RequestOrigin } from '../domain/principal.js';
+import { selfEvent } from '../operations/self-event.js';
+import type { AuditStore, StoreTx } from '../store/store.js';
+
+/** Test hooks; absent in production. */
+export interface ChangeHooks {
+  /**
+   * Runs inside the transaction once a change and its events are written, before the commit.
+   * Throwing rolls back both: the tests use it to prove that neither survives alone.
+   */
+  beforeCommit?: (actions: string[]) => void;
+}
+
+/** What an operation that changes Trailmark's own state needs. */
+export interface ChangeDeps {
+  store: AuditStore;
+  enricher: Enricher;
+  now: () => Date;
+  hooks?: ChangeHooks;
+}
+
+/** Who caused a change and from where: the actor, IP and user agent of its events. */
+export interface Cause {
+  principal: Principal | null;
+  origin: RequestOrigin;
+}
+
+export type EventFields = Pick<EventInput, 'resource' | 'description' | 'metadata' | 'status'>;
+
+/** Records one §5 event about the change in progress; `principal` overrides the cause's actor. */
+export type Record = (org: string, action: string, fields: EventFields, principal?: Principal | null) => void;
+
+/**
+ * Runs a change of Trailmark's own state and the events that record it in one transaction: the
+ * change can never happen without its record, nor the record without the change.
+ */
+export async function audited<T>(
+  deps: ChangeDeps,
+  cause: Cause,
+  change: (tx: StoreTx, record: Record) => Promise<T>,
+): Promise<T> {
+  const now = deps.now();
+  return deps.store.transaction(async (tx) => {
+    const byOrg = new Map<string, PendingEvent[]>();
+    const actions: string[] = [];
+    const record: Record = (org, action, fields, principal = cause.principal) => {
+      const event = selfEvent(org, action, principal, cause.origin, fields, deps.enricher, now);
+      byOrg.set(org, [...(byOrg.get(org) ?? []), event]);
+      actions.push(action);
+    };
+    const result = await change(tx, record);
+    for (const [org, events] of byOrg) await tx.appendEvents(org, events);
+    deps.hooks?.beforeCommit?.(actions);
+    return result;
+  });
+}
+
+/** The fields of `after` that differ from `before`, for `metadata.changed_fields`. */
+export function changedFields<T extends object>(before: T, after: Partial<T>): (keyof T & string)[] {
+  return (Object.keys(after) as (keyof T & string)[]).filter(
+    (k) => after[k] !== undefined && JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+  );
+}

@@ -1,0 +1,502 @@
+import type { Kysely, Selectable } from 'kysely';
+import { AppError } from '../domain/errors.js';
+import { BUILT_IN_PERMISSIONS, isBuiltInRole, type Permission } from '../domain/permissions.js';
+import type { ApiKeyScope } from '../domain/principal.js';
+import type {
+  ApiKeyListing,
+  IdentityReads,
+  IdentityWrites,
+  InvitationRecord,
+  MemberRecord,
+  RoleRecord,
+  SessionRecord,
+  UserRecord,
+  ViewerTokenRecord,
+} from './identity-store.js';
+import { type IdentityTables, isoTime, jsonList } from './identity-tables.js';
+import type { ApiKeyRecord, Org } from './store.js';
+
+/**
+ * The identity queries, written once for both backends: they use only what SQLite and
+ * PostgreSQL share (ON CONFLICT, RETURNING, ISO text parameters for times, JSON text for lists).
+ * What differs is passed in as a small adapter.
+ */
+export interface IdentityDialect {
+  /** The stored form of the org's legal hold flag (0/1 on SQLite, boolean on PostgreSQL). */
+  legalHold(value: boolean): number | boolean;
+  /** Reads an org row the backend's own way (it knows its columns). */
+  orgById(db: Kysely<IdentityTables>, id: string): Promise<Org | undefined>;
+  /** Unique-constraint violations, to report them as conflicts. */
+  isUniqueViolation(error: unknown): boolean;
+}
+
+type Db = Kysely<IdentityTables>;
+
+/**
+ * PostgreSQL refuses NUL in text. No stored id, email or name holds one (validation refuses it),
+ * so a lookup by a value with NUL finds nothing, and answers so without asking the database.
+ */
+function hasNul(...values: string[]): boolean {
+  return values.some((v) => v.includes('\u0000'));
+}
+
+function userFromRow(row: Selectable<IdentityTables['users']>): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    password_hash: row.password_hash,
+    created_at: isoTime(row.created_at),
+    password_changed_at: isoTime(row.password_changed_at),
+  };
+}
+
+function sessionFromRow(row: Selectable<IdentityTables['sessions']>): SessionRecord {
+  return {
+    ...row,
+    created_at: isoTime(row.created_at),
+    last_seen_at: isoTime(row.last_seen_at),
+    expires_at: isoTime(row.expires_at),
+    revoked_at: isoTime(row.revoked_at),
+  };
+}
+
+function invitationFromRow(row: Selectable<IdentityTables['invitations']>): InvitationRecord {
+  const { org_id, ...rest } = row;
+  return {
+    ...rest,
+    org: org_id,
+    created_at: isoTime(row.created_at),
+    expires_at: isoTime(row.expires_at),
+    accepted_at: isoTime(row.accepted_at),
+  };
+}
+
+function viewerTokenFromRow(row: Selectable<IdentityTables['viewer_tokens']>): ViewerTokenRecord {
+  const { org_id, ...rest } = row;
+  return { ...rest, org: org_id, created_at: isoTime(row.created_at), expires_at: isoTime(row.expires_at) };
+}
+
+function roleFromRow(row: Selectable<IdentityTables['roles']>): RoleRecord {
+  return {
+    id: row.id,
+    org: row.org_id,
+    name: row.name,
+    permissions: jsonList<Permission>(row.permissions),
+    created_at: isoTime(row.created_at),
+    updated_at: isoTime(row.updated_at),
+    created_by: row.created_by,
+  };
+}
+
+export function apiKeyFromRow(row: Selectable<IdentityTables['api_keys']>): ApiKeyRecord {
+  return {
+    id: row.id,
+    org: row.org_id,
+    name: row.name,
+    prefix: row.prefix,
+    last4: row.last4,
+    scopes: jsonList<ApiKeyScope>(row.scopes),
+    key_hash: row.key_hash,
+    status: row.status as ApiKeyRecord['status'],
+    created_at: isoTime(row.created_at),
+    created_by: row.created_by,
+    last_used_at: isoTime(row.last_used_at),
+    expires_at: isoTime(row.expires_at),
+    rate_limit_per_minute: row.rate_limit_per_minute === null ? null : Number(row.rate_limit_per_minute),
+  };
+}
+
+/** Members with their role resolved: built-in roles from code, custom ones from `roles`. */
+function membersQuery(db: Db) {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .innerJoin('orgs as o', 'o.id', 'm.org_id')
+    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'm.org_id').onRef('r.id', '=', 'm.role'))
+    .select([
+      'm.org_id',
+      'o.name as org_name',
+      'm.user_id',
+      'u.email',
+      'u.name',
+      'm.role',
+      'm.created_at',
+      'r.name as role_name',
+      'r.permissions',
+    ]);
+}
+
+type MemberRow = {
+  org_id: string;
+  org_name: string;
+  user_id: string;
+  email: string;
+  name: string;
+  role: string;
+  created_at: string | Date;
+  role_name: string | null;
+  permissions: string | unknown[] | null;
+};
+
+function memberFromRow(row: MemberRow): MemberRecord {
+  const role = row.role;
+  const builtIn = isBuiltInRole(role);
+  return {
+    org: row.org_id,
+    org_name: row.org_name,
+    user_id: row.user_id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    // A custom role that no longer exists grants nothing (deleting a role in use is refused).
+    role_name: builtIn ? row.role : (row.role_name ?? row.role),
+    permissions: builtIn
+      ? [...BUILT_IN_PERMISSIONS[role]]
+      : row.permissions === null
+        ? []
+        : jsonList<Permission>(row.permissions),
+    created_at: isoTime(row.created_at),
+  };
+}
+
+function keyListingQuery(db: Db) {
+  return db
+    .selectFrom('api_keys as k')
+    .leftJoin('users as u', 'u.id', 'k.created_by')
+    .selectAll('k')
+    .select('u.email as created_by_email');
+}
+
+function keyListing(row: Selectable<IdentityTables['api_keys']> & { created_by_email: string | null }) {
+  const { key_hash: _hash, ...key } = apiKeyFromRow(row);
+  return { ...key, created_by_email: row.created_by_email } satisfies ApiKeyListing;
+}
+
+async function getMember(db: Db, org: string, userId: string): Promise<MemberRecord | undefined> {
+  if (hasNul(org, userId)) return undefined;
+  const row = await membersQuery(db)
+    .where('m.org_id', '=', org)
+    .where('m.user_id', '=', userId)
+    .executeTakeFirst();
+  return row && memberFromRow(row);
+}
+
+async function getRole(db: Db, org: string, id: string): Promise<RoleRecord | undefined> {
+  if (hasNul(org, id)) return undefined;
+  const row = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('org_id', '=', org)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && roleFromRow(row);
+}
+
+async function getApiKey(db: Db, org: string, id: string): Promise<ApiKeyListing | undefined> {
+  if (hasNul(org, id)) return undefined;
+  const row = await keyListingQuery(db)
+    .where('k.org_id', '=', org)
+    .where('k.id', '=', id)
+    .where('k.status', '!=', 'deleted')
+    .executeTakeFirst();
+  return row && keyListing(row);
+}
+
+export function identityReads(db: Db): IdentityReads {
+  return {
+    async countUsers() {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async getUser(id) {
+      if (hasNul(id)) return undefined;
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && userFromRow(row);
+    },
+    async findUserByEmail(email) {
+      if (hasNul(email)) return undefined;
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email.toLowerCase())
+        .executeTakeFirst();
+      return row && userFromRow(row);
+    },
+    async findSessionByHash(tokenHash) {
+      const row = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row && sessionFromRow(row);
+    },
+    async findViewerTokenByHash(tokenHash) {
+      const row = await db
+        .selectFrom('viewer_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row && viewerTokenFromRow(row);
+    },
+    async findInvitationByHash(tokenHash) {
+      const row = await db
+        .selectFrom('invitations')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row && invitationFromRow(row);
+    },
+    async membershipsOf(userId) {
+      if (hasNul(userId)) return [];
+      const rows = await membersQuery(db).where('m.user_id', '=', userId).orderBy('o.name').execute();
+      return rows.map(memberFromRow);
+    },
+    getMember: (org, userId) => getMember(db, org, userId),
+    async listMembers(org) {
+      if (hasNul(org)) return [];
+      const rows = await membersQuery(db).where('m.org_id', '=', org).orderBy('u.email').execute();
+      return rows.map(memberFromRow);
+    },
+    async listPendingInvitations(org, now) {
+      if (hasNul(org)) return [];
+      const rows = await db
+        .selectFrom('invitations')
+        .selectAll()
+        .where('org_id', '=', org)
+        .where('accepted_at', 'is', null)
+        .where('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .execute();
+      return rows.map(invitationFromRow);
+    },
+    async listRoles(org) {
+      if (hasNul(org)) return [];
+      const rows = await db
+        .selectFrom('roles')
+        .selectAll()
+        .where('org_id', '=', org)
+        .orderBy('name')
+        .execute();
+      return rows.map(roleFromRow);
+    },
+    getRole: (org, id) => getRole(db, org, id),
+    async listApiKeys(org) {
+      if (hasNul(org)) return [];
+      const rows = await keyListingQuery(db)
+        .where('k.org_id', '=', org)
+        .where('k.status', '!=', 'deleted')
+        .orderBy('k.created_at', 'desc')
+        .orderBy('k.id', 'desc')
+        .execute();
+      return rows.map(keyListing);
+    },
+    getApiKey: (org, id) => getApiKey(db, org, id),
+  };
+}
+
+/** The identity writes on `trx`, a transaction of the backend: they commit with its events. */
+export function identityWrites(trx: Db, dialect: IdentityDialect): IdentityWrites {
+  const unique = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (dialect.isUniqueViolation(error)) throw new AppError('conflict', what);
+      throw error;
+    }
+  };
+  return {
+    async createUser(user) {
+      const row = await unique(`a user with email ${user.email} already exists`, () =>
+        trx
+          .insertInto('users')
+          .values({ ...user, email: user.email.toLowerCase(), password_changed_at: user.created_at })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+      return userFromRow(row);
+    },
+    async setPassword(userId, passwordHash, at) {
+      await trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, password_changed_at: at })
+        .where('id', '=', userId)
+        .execute();
+    },
+
+    getMember: (org, userId) => getMember(trx, org, userId),
+    async addMember(org, userId, role, at) {
+      await unique(`user ${userId} is already a member of ${org}`, () =>
+        trx
+          .insertInto('memberships')
+          .values({ org_id: org, user_id: userId, role, created_at: at })
+          .execute(),
+      );
+    },
+    async setMemberRole(org, userId, role) {
+      await trx
+        .updateTable('memberships')
+        .set({ role })
+        .where('org_id', '=', org)
+        .where('user_id', '=', userId)
+        .execute();
+    },
+    async removeMember(org, userId) {
+      await trx.deleteFrom('memberships').where('org_id', '=', org).where('user_id', '=', userId).execute();
+    },
+    async countMembersWithRole(org, role) {
+      const row = await trx
+        .selectFrom('memberships')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('org_id', '=', org)
+        .where('role', '=', role)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    getRole: (org, id) => getRole(trx, org, id),
+    async createRole(role) {
+      const row = await unique(`a role named ${role.name} already exists`, () =>
+        trx
+          .insertInto('roles')
+          .values({
+            org_id: role.org,
+            id: role.id,
+            name: role.name,
+            permissions: JSON.stringify(role.permissions),
+            created_at: role.created_at,
+            updated_at: role.updated_at,
+            created_by: role.created_by,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+      return roleFromRow(row);
+    },
+    async updateRole(org, id, patch, at) {
+      const set: { name?: string; permissions?: string; updated_at: string } = { updated_at: at };
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.permissions !== undefined) set.permissions = JSON.stringify(patch.permissions);
+      const row = await unique(`a role named ${patch.name} already exists`, () =>
+        trx
+          .updateTable('roles')
+          .set(set)
+          .where('org_id', '=', org)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst(),
+      );
+      return row && roleFromRow(row);
+    },
+    async deleteRole(org, id) {
+      await trx.deleteFrom('roles').where('org_id', '=', org).where('id', '=', id).execute();
+    },
+
+    async createInvitation(invitation) {
+      const { org, ...rest } = invitation;
+      await trx
+        .insertInto('invitations')
+        .values({ ...rest, org_id: org })
+        .execute();
+    },
+    async acceptInvitation(id, userId, at) {
+      const result = await trx
+        .updateTable('invitations')
+        .set({ accepted_at: at, accepted_by: userId })
+        .where('id', '=', id)
+        .where('accepted_at', 'is', null)
+        .where('expires_at', '>', at)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async createSession(session) {
+      await trx.insertInto('sessions').values(session).execute();
+    },
+    async touchSession(id, at) {
+      await trx.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
+    },
+    async revokeSession(id, at) {
+      await trx
+        .updateTable('sessions')
+        .set({ revoked_at: at })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
+    async revokeUserSessions(userId, at) {
+      const result = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: at })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async createViewerToken(token) {
+      const { org, ...rest } = token;
+      await trx
+        .insertInto('viewer_tokens')
+        .values({ ...rest, org_id: org })
+        .execute();
+    },
+
+    getApiKey: (org, id) => getApiKey(trx, org, id),
+    async setApiKeyStatus(org, id, status) {
+      await trx
+        .updateTable('api_keys')
+        .set({ status })
+        .where('org_id', '=', org)
+        .where('id', '=', id)
+        .where('status', '!=', 'deleted')
+        .execute();
+    },
+    async deleteApiKey(org, id, at) {
+      await trx
+        .updateTable('api_keys')
+        .set({ status: 'deleted', deleted_at: at })
+        .where('org_id', '=', org)
+        .where('id', '=', id)
+        .execute();
+    },
+    async touchApiKey(id, at) {
+      await trx.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+    },
+
+    async updateOrg(id, patch) {
+      const set: Partial<{
+        name: string;
+        retention_days: number;
+        request_retention_days: number;
+        legal_hold: number | boolean;
+      }> = {};
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.retention_days !== undefined) set.retention_days = patch.retention_days;
+      if (patch.request_retention_days !== undefined)
+        set.request_retention_days = patch.request_retention_days;
+      if (patch.legal_hold !== undefined) set.legal_hold = dialect.legalHold(patch.legal_hold);
+      if (Object.keys(set).length) await trx.updateTable('orgs').set(set).where('id', '=', id).execute();
+      return dialect.orgById(trx, id);
+    },
+
+    async claimView(org, principal, at, windowMs) {
+      const before = new Date(Date.parse(at) - windowMs).toISOString();
+      const row = await trx
+        .insertInto('log_views')
+        .values({ org_id: org, principal, viewed_at: at })
+        .onConflict((oc) =>
+          oc
+            .columns(['org_id', 'principal'])
+            .doUpdateSet({ viewed_at: at })
+            .where('log_views.viewed_at', '<=', before),
+        )
+        .returning('viewed_at')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+  };
+}

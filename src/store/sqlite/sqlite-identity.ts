@@ -1,0 +1,28 @@
+import type { Database } from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { type IdentityDialect, identityReads } from '../identity-sql.js';
+import type { IdentityReads } from '../identity-store.js';
+import type { IdentityTables } from '../identity-tables.js';
+import { orgFromRow } from './sqlite-rows.js';
+import type { SqliteTables } from './sqlite-schema.js';
+
+export const SQLITE_IDENTITY: IdentityDialect = {
+  legalHold: (value) => (value ? 1 : 0),
+  async orgById(db, id) {
+    const sqlite = db as unknown as Kysely<SqliteTables>;
+    const row = await sqlite.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && orgFromRow(row);
+  },
+  isUniqueViolation: (error) => {
+    const code = error instanceof Error ? (error as { code?: string }).code : undefined;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  },
+};
+
+/**
+ * Identity reads run on the reader connection, so signing in and checking a session never wait
+ * behind a group commit on the writer.
+ */
+export function sqliteIdentityReads(reader: Database): IdentityReads {
+  return identityReads(new Kysely<IdentityTables>({ dialect: new SqliteDialect({ database: reader }) }));
+}
