@@ -26,57 +26,66 @@ export function prepareEvent(
 ): PendingEvent {
   const receivedIso = receivedAt.toISOString();
   const { actor, resource, context, request } = input;
-  const event = {
-    action: input.action,
-    actor: { email: actor.email, id: actor.id, name: actor.name, type: actor.type },
-    context: context && storedContext(context, enricher),
-    description: input.description,
-    id: input.id ?? newId('evt', receivedAt.getTime()),
-    metadata: input.metadata,
-    occurred_at: input.occurred_at ? new Date(input.occurred_at).toISOString() : receivedIso,
-    org,
-    received_at: receivedIso,
-    request: request && storedRequest(request),
-    resource: resource && { id: resource.id, name: resource.name, type: resource.type },
-    status: input.status ?? 'success',
-    workspace: input.workspace,
-    // Only a client-chosen id can be sent again; a generated one is new by construction.
-    input_hash: input.id !== undefined ? inputHash(input) : '',
-    client_id: input.id !== undefined,
-  };
-  return dropUndefined(event) as unknown as PendingEvent;
+  // Members are added in canonical order, and only when present (never as undefined).
+  const event: Record<string, unknown> = { action: input.action, actor: storedActor(actor) };
+  if (context) event.context = storedContext(context, enricher);
+  if (input.description !== undefined) event.description = input.description;
+  event.id = input.id ?? newId('evt', receivedAt.getTime());
+  if (input.metadata !== undefined) event.metadata = input.metadata;
+  event.occurred_at = input.occurred_at ? new Date(input.occurred_at).toISOString() : receivedIso;
+  event.org = org;
+  event.received_at = receivedIso;
+  if (request) event.request = storedRequest(request);
+  if (resource) event.resource = storedResource(resource);
+  event.status = input.status ?? 'success';
+  if (input.workspace !== undefined) event.workspace = input.workspace;
+  // Only a client-chosen id can be sent again; a generated one is new by construction.
+  event.input_hash = input.id !== undefined ? inputHash(input) : '';
+  event.client_id = input.id !== undefined;
+  return event as unknown as PendingEvent;
+}
+
+function storedActor(actor: EventInput['actor']): EventInput['actor'] {
+  const out: Partial<EventInput['actor']> = {};
+  if (actor.email !== undefined) out.email = actor.email;
+  out.id = actor.id;
+  if (actor.name !== undefined) out.name = actor.name;
+  out.type = actor.type;
+  return out as EventInput['actor'];
+}
+
+function storedResource(resource: NonNullable<EventInput['resource']>): NonNullable<EventInput['resource']> {
+  const out: Partial<NonNullable<EventInput['resource']>> = {};
+  if (resource.id !== undefined) out.id = resource.id;
+  if (resource.name !== undefined) out.name = resource.name;
+  out.type = resource.type;
+  return out as NonNullable<EventInput['resource']>;
 }
 
 function storedContext(context: NonNullable<EventInput['context']>, enricher: Enricher): StoredContext {
-  const location = context.ip ? enricher.location(context.ip) : undefined;
+  const out: StoredContext = {};
+  if (context.auth_type !== undefined) out.auth_type = context.auth_type;
   const client = context.user_agent ? enricher.client(context.user_agent) : undefined;
-  return dropUndefined({
-    auth_type: context.auth_type,
-    client,
-    ip: context.ip,
-    location,
-    user_agent: context.user_agent,
-  });
+  if (client) out.client = client;
+  if (context.ip !== undefined) out.ip = context.ip;
+  const location = context.ip ? enricher.location(context.ip) : undefined;
+  if (location) out.location = location;
+  if (context.user_agent !== undefined) out.user_agent = context.user_agent;
+  return out;
 }
 
 function storedRequest(request: NonNullable<EventInput['request']>): NonNullable<PendingEvent['request']> {
-  return dropUndefined({
-    api_key_last4: request.api_key_last4,
-    body: request.body === undefined ? undefined : redactFields(request.body),
-    duration_ms: request.duration_ms,
-    headers: request.headers && redactHeaders(request.headers),
-    method: request.method,
-    params: request.params && (redactFields(request.params) as Record<string, unknown>),
-    path: request.path,
-    query: request.query && (redactFields(request.query) as Record<string, unknown>),
-    status_code: request.status_code,
-  });
-}
-
-/** Stored events hold no `undefined` members: what is absent is absent from the JSON too. */
-function dropUndefined<T extends object>(object: T): T {
-  for (const key in object) if (object[key] === undefined) delete object[key];
-  return object;
+  const out: Partial<NonNullable<PendingEvent['request']>> = {};
+  if (request.api_key_last4 !== undefined) out.api_key_last4 = request.api_key_last4;
+  if (request.body !== undefined) out.body = redactFields(request.body);
+  if (request.duration_ms !== undefined) out.duration_ms = request.duration_ms;
+  if (request.headers !== undefined) out.headers = redactHeaders(request.headers);
+  out.method = request.method;
+  if (request.params !== undefined) out.params = redactFields(request.params) as Record<string, unknown>;
+  out.path = request.path;
+  if (request.query !== undefined) out.query = redactFields(request.query) as Record<string, unknown>;
+  out.status_code = request.status_code;
+  return out as NonNullable<PendingEvent['request']>;
 }
 
 /**

@@ -65,53 +65,74 @@ function collect(errors: ErrorObject[] | null | undefined, prefix: string): Fiel
 export const MAX_DEPTH = 32;
 /** Keys of free-form maps (metadata, request data). */
 export const MAX_KEY_LENGTH = 256;
-const UNPAIRED_SURROGATE = /\p{Cs}/u;
 
 /** Why a string cannot be stored as given: NUL is refused by PostgreSQL text, lone surrogates are not Unicode. */
 function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain NUL characters';
-  if (UNPAIRED_SURROGATE.test(text)) return 'must be valid Unicode text (no unpaired surrogates)';
+  if (!text.isWellFormed()) return 'must be valid Unicode text (no unpaired surrogates)';
   return undefined;
 }
 
-function pointerToken(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+function pointerToken(key: string | number): string {
+  return typeof key === 'number' ? String(key) : key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** The JSON Pointer of the value being checked, built only when there is something to report. */
+function pointer(prefix: string, trail: Array<string | number>): string {
+  return prefix + trail.map((token) => `/${pointerToken(token)}`).join('');
 }
 
 /**
  * Rules for every value, including inside free-form maps the schema cannot see into: strings and
  * keys must be storable text, numbers finite (JSON's 1e999 parses to Infinity), nesting bounded.
+ * Runs on every ingested value, so the path is a stack of tokens, joined only for an issue.
  */
-function valueIssues(value: unknown, path: string, depth: number, issues: FieldIssue[]): void {
+function valueIssues(
+  value: unknown,
+  prefix: string,
+  trail: Array<string | number>,
+  issues: FieldIssue[],
+): void {
   if (issues.length >= MAX_ISSUES) return;
   if (typeof value === 'string') {
     const problem = textProblem(value);
-    if (problem) issues.push({ path, message: problem });
+    if (problem) issues.push({ path: pointer(prefix, trail), message: problem });
     return;
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) issues.push({ path, message: 'must be a finite number' });
+    if (!Number.isFinite(value))
+      issues.push({ path: pointer(prefix, trail), message: 'must be a finite number' });
     return;
   }
   if (value === null || typeof value !== 'object') return;
-  if (depth >= MAX_DEPTH) {
-    issues.push({ path, message: `must not be nested more than ${MAX_DEPTH} levels deep` });
+  if (trail.length >= MAX_DEPTH) {
+    issues.push({
+      path: pointer(prefix, trail),
+      message: `must not be nested more than ${MAX_DEPTH} levels deep`,
+    });
     return;
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) valueIssues(value[i], `${path}/${i}`, depth + 1, issues);
+    for (let i = 0; i < value.length; i++) {
+      trail.push(i);
+      valueIssues(value[i], prefix, trail, issues);
+      trail.pop();
+    }
     return;
   }
-  for (const [key, item] of Object.entries(value)) {
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
     const keyProblem =
       key.length > MAX_KEY_LENGTH
         ? `keys must be at most ${MAX_KEY_LENGTH} characters`
         : textProblem(key)?.replace(/^must/, 'keys must');
     if (keyProblem) {
-      issues.push({ path: path || '/', message: keyProblem });
+      issues.push({ path: pointer(prefix, trail) || '/', message: keyProblem });
       continue;
     }
-    valueIssues(item, `${path}/${pointerToken(key)}`, depth + 1, issues);
+    trail.push(key);
+    valueIssues(record[key], prefix, trail, issues);
+    trail.pop();
   }
 }
 
@@ -194,7 +215,7 @@ export function parseIngestBody(body: unknown, now = Date.now()): EventInput[] {
   events.forEach((event, i) => {
     const prefix = isBatch ? `/events/${i}` : '';
     const own: FieldIssue[] = [];
-    valueIssues(event, prefix, 0, own);
+    valueIssues(event, prefix, [], own);
     // Sizes are measured only on values that passed the walk (bounded depth, finite numbers).
     issues.push(...(own.length ? own : semanticIssues(event, prefix, now)));
   });
