@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * Serves the dashboard (web/, built by `npm run build` into web/dist) from the API's own server.
- * Hashed files under /assets/ are cached for a year; index.html is answered for each client route
+ * Hashed files under /assets/ are cached for a year and sent pre-compressed when the browser
+ * accepts it; index.html is answered for each client route
  * and is never cached, so a new build is picked up on the next navigation. Only the paths below
  * fall back to the app: /v1/*, /healthz and every other unknown path keep their JSON answers.
  */
@@ -62,6 +63,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
       index: false,
       maxAge: '365d',
       immutable: true,
+      // web/vite.config.ts writes .br and .gz beside each text asset.
+      preCompressed: true,
       schemaHide: true,
     });
   }

@@ -45,11 +45,21 @@ describe('dashboard serving', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
-  it('caches hashed assets for a year', async () => {
+  it('caches hashed assets for a year and sends them pre-compressed', async () => {
     const res = await get(asset);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/javascript/);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const plain = readFileSync(new URL(`../../web/dist${asset}`, import.meta.url), 'utf8');
+    for (const encoding of ['br', 'gzip']) {
+      const compressed = await get(asset, { headers: { 'accept-encoding': encoding } });
+      expect(compressed.headers.get('content-encoding')).toBe(encoding);
+      expect(Number(compressed.headers.get('content-length'))).toBeLessThan(plain.length / 2);
+      expect(await compressed.text()).toBe(plain); // fetch decodes it
+    }
+    const identity = await get(asset, { headers: { 'accept-encoding': 'identity' } });
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    expect(await identity.text()).toBe(plain);
   });
 
   it('never falls back to the app for the API, operations routes or unknown paths', async () => {

@@ -30,7 +30,7 @@ function homeOf(session: Session): string {
 }
 
 function noAccessNotice(session: Session, page: string): string {
-  const role = session.org?.role ?? 'your role';
+  const role = session.org?.role_name ?? session.org?.role ?? 'your role';
   return `You were redirected: ${page} needs the “View audit log” permission, which the role “${role}” does not have in ${session.org?.name ?? 'this organization'}. Ask an owner or admin for access.`;
 }
 

@@ -34,7 +34,9 @@ export interface User {
 export interface Membership {
   id: string;
   name: string;
+  /** Role id: owner, admin, member or a custom role's id. */
   role: string;
+  role_name?: string;
   permissions: string[];
 }
 
@@ -81,9 +83,24 @@ export interface Member {
   user_id: string;
   email: string;
   name: string;
+  /** Role id. */
   role: string;
+  role_name?: string;
+  permissions?: string[];
   joined_at?: string;
-  created_at?: string;
+}
+
+export interface PendingInvitation {
+  id: string;
+  email: string;
+  role: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface MemberList {
+  data: Member[];
+  invitations?: PendingInvitation[];
 }
 
 export interface Role {

@@ -41,7 +41,7 @@ function OrgSwitcher() {
         <span className="org-name" title={current.id}>
           {current.name}
         </span>
-        <span className="org-role">{current.role}</span>
+        <span className="org-role">{current.role_name ?? current.role}</span>
       </div>
     );
   }
@@ -66,7 +66,7 @@ function OrgSwitcher() {
           </option>
         ))}
       </select>
-      <span className="org-role">{current.role}</span>
+      <span className="org-role">{current.role_name ?? current.role}</span>
     </div>
   );
 }

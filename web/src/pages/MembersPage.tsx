@@ -3,6 +3,7 @@ import { ApiError, errorMessage } from '../api/client.js';
 import {
   type Invitation,
   type Member,
+  type MemberList,
   PERMISSION_LABELS,
   PERMISSIONS,
   type Permission,
@@ -30,7 +31,11 @@ function isBuiltin(role: Role): boolean {
 }
 
 function memberId(member: Member): string {
-  return member.user_id ?? (member as unknown as { id: string }).id;
+  return member.user_id;
+}
+
+function roleName(roles: Role[] | undefined, id: string): string {
+  return roles?.find((r) => r.id === id)?.name ?? id;
 }
 
 function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited(invitation: Invitation): void }) {
@@ -248,10 +253,9 @@ function ConfirmDialog({
 export function MembersPage() {
   const session = useSession();
   const canManage = session.can('manageMembers');
-  const members = useAsync(
-    (signal) => session.api.get<{ data: Member[] }>('/v1/members', { signal }).then((r) => r.data),
-    [session.api],
-  );
+  const list = useAsync((signal) => session.api.get<MemberList>('/v1/members', { signal }), [session.api]);
+  const members = { ...list, data: list.data?.data };
+  const pending = list.data?.invitations ?? [];
   const roles = useAsync(
     (signal) => session.api.get<{ data: Role[] }>('/v1/roles', { signal }).then((r) => r.data),
     [session.api],
@@ -268,7 +272,7 @@ export function MembersPage() {
     setActionError(null);
     try {
       await session.api.patch(`/v1/members/${encodeURIComponent(memberId(member))}`, { role });
-      setNotice(`${member.name || member.email} is now ${role}.`);
+      setNotice(`${member.name || member.email} is now ${roleName(roles.data, role)}.`);
       members.reload();
       if (memberId(member) === me) void session.reload();
     } catch (error) {
@@ -364,7 +368,7 @@ export function MembersPage() {
               <tbody>
                 {members.data.map((member) => {
                   const id = memberId(member);
-                  const joined = member.joined_at ?? member.created_at;
+                  const joined = member.joined_at;
                   return (
                     <tr key={id} data-member-id={id}>
                       <td className="strong">
@@ -391,7 +395,9 @@ export function MembersPage() {
                             ))}
                           </select>
                         ) : (
-                          <Badge variant="outline">{member.role}</Badge>
+                          <Badge variant="outline">
+                            {member.role_name ?? roleName(roles.data, member.role)}
+                          </Badge>
                         )}
                       </td>
                       <td>
@@ -423,6 +429,48 @@ export function MembersPage() {
           </div>
         )}
       </section>
+      {pending.length > 0 && (
+        <section className="card" aria-labelledby="pending-title">
+          <div className="table-toolbar">
+            <h2 id="pending-title" className="card-title">
+              Pending invitations
+            </h2>
+          </div>
+          <div className="table-wrap">
+            <table className="data-table">
+              <caption className="visually-hidden">Invitations not accepted yet</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Invited</th>
+                  <th scope="col">Expires</th>
+                </tr>
+              </thead>
+              <tbody>
+                {pending.map((inv) => (
+                  <tr key={inv.id}>
+                    <td>{inv.email}</td>
+                    <td>
+                      <Badge variant="outline">{roleName(roles.data, inv.role)}</Badge>
+                    </td>
+                    <td>
+                      <time dateTime={inv.created_at} title={formatUtc(inv.created_at)}>
+                        {formatLocal(inv.created_at)}
+                      </time>
+                    </td>
+                    <td>
+                      <time dateTime={inv.expires_at} title={formatUtc(inv.expires_at)}>
+                        {formatLocal(inv.expires_at)}
+                      </time>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
       <section className="card" aria-labelledby="roles-title">
         <div className="table-toolbar">
           <h2 id="roles-title" className="card-title">
