@@ -107,7 +107,7 @@ export interface Role {
   id: string;
   name: string;
   permissions: string[];
-  builtin?: boolean;
+  built_in?: boolean;
 }
 
 export interface Invitation {
@@ -128,6 +128,8 @@ export interface ApiKey {
   scopes: string[];
   status: 'active' | 'disabled';
   created_at: string;
+  created_by?: string | null;
+  created_by_email?: string | null;
   last_used_at: string | null;
   expires_at: string | null;
   rate_limit_per_minute?: number | null;

@@ -23,9 +23,11 @@ export function Badge({
 
 /** A timestamp in the viewer's zone; the UTC time on hover and for screen readers' description. */
 export function Timestamp({ value }: { value: string }) {
+  const [date, time] = formatLocal(value).split(' ');
+  // Two spans so that a narrow column breaks between date and time, never inside either.
   return (
     <time dateTime={value} title={formatUtc(value)} className="timestamp">
-      {formatLocal(value)}
+      <span>{date}</span> <span>{time}</span>
     </time>
   );
 }

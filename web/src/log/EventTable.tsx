@@ -24,19 +24,18 @@ const ACTOR_TYPE_LABELS: Record<string, string> = {
   system: 'system',
 };
 
+/** Who: name (or email, or id) on the first line; the kind of actor and the email or id below. */
 function Actor({ event }: { event: AuditEvent }) {
   const { actor } = event;
-  const shown = actor.email || actor.name;
+  const primary = actor.name || actor.email;
+  const secondary = actor.name && actor.email ? actor.email : actor.id;
   return (
-    <span className="actor">
-      {shown ? (
-        <span className="truncate" title={`${shown} (${actor.id})`}>
-          {shown}
-        </span>
-      ) : (
-        <ShortId value={actor.id} />
-      )}
-      <Badge variant="muted">{ACTOR_TYPE_LABELS[actor.type] ?? actor.type}</Badge>
+    <span className="stack-cell" title={[actor.name, actor.email, actor.id].filter(Boolean).join(' · ')}>
+      <span>{primary ?? <ShortId value={actor.id} />}</span>
+      <span className="secondary-line">
+        <Badge variant="muted">{ACTOR_TYPE_LABELS[actor.type] ?? actor.type}</Badge>
+        {primary && <span className="actor-secondary"> {secondary}</span>}
+      </span>
     </span>
   );
 }
@@ -48,8 +47,24 @@ function statusVariant(code: number): 'success' | 'warning' | 'destructive' | 'm
   return 'muted';
 }
 
-const AUDIT_COLUMNS = ['Timestamp', 'Action', 'Resource', 'Actor', 'Description', 'IP address'];
-const REQUEST_COLUMNS = ['Timestamp', 'Method', 'Endpoint', 'Status', 'Response time', 'API key', 'Actor'];
+/** Header and column class (web/src/styles.css sizes the columns by class). */
+const AUDIT_COLUMNS: [string, string][] = [
+  ['Timestamp', 'time'],
+  ['Action', 'action'],
+  ['Resource', 'resource'],
+  ['Actor', 'actor'],
+  ['Description', 'description'],
+  ['IP address', 'ip'],
+];
+const REQUEST_COLUMNS: [string, string][] = [
+  ['Timestamp', 'time'],
+  ['Method', 'method'],
+  ['Endpoint', 'endpoint'],
+  ['Status', 'status'],
+  ['Response time', 'duration'],
+  ['API key', 'key'],
+  ['Actor', 'actor'],
+];
 
 const EventRow = memo(function EventRow({
   kind,
@@ -106,17 +121,21 @@ const EventRow = memo(function EventRow({
                 </>
               )}
             </td>
-            <td>
+            <td className="col-stack">
               {event.resource ? (
-                <span className="resource">
-                  <span className="resource-type">{event.resource.type}</span>
-                  {event.resource.id && <ShortId value={event.resource.id} keep={8} />}
+                <span className="stack-cell">
+                  <span>{event.resource.type}</span>
+                  {event.resource.id && (
+                    <span className="secondary-line">
+                      <ShortId value={event.resource.id} keep={12} />
+                    </span>
+                  )}
                 </span>
               ) : (
                 <span className="muted">—</span>
               )}
             </td>
-            <td>
+            <td className="col-stack">
               <Actor event={event} />
             </td>
             <td className="col-description">
@@ -147,7 +166,7 @@ const EventRow = memo(function EventRow({
             <td className="mono">
               {request.api_key_last4 ? `…${request.api_key_last4}` : <span className="muted">—</span>}
             </td>
-            <td>
+            <td className="col-stack">
               <Actor event={event} />
             </td>
           </>
@@ -170,12 +189,18 @@ export function EventTable({ kind, rows, expanded, onToggle, onFilter, busy, cap
     <div className="table-wrap">
       <table className={`event-table event-table-${kind}`} aria-busy={busy}>
         <caption className="visually-hidden">{caption}</caption>
+        <colgroup>
+          <col className="col-expand" />
+          {headers.map(([header, name]) => (
+            <col key={header} className={`col-${name}`} />
+          ))}
+        </colgroup>
         <thead>
           <tr>
             <th scope="col" className="col-expand">
               <span className="visually-hidden">Details</span>
             </th>
-            {headers.map((header) => (
+            {headers.map(([header]) => (
               <th key={header} scope="col">
                 {header}
               </th>

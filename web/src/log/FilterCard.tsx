@@ -113,30 +113,29 @@ export function FilterCard({ filters, asOf, actions, actionsFailed, onApply }: P
           <span className="muted small">Times in {zoneLabel(new Date(asOf))}</span>
         </div>
         <div className="filter-grid">
-          <div className="field">
+          <div className="field field-range">
             <label htmlFor={`${id}-range`}>Date range</label>
-            <select
-              id={`${id}-range`}
-              name="range"
-              value={filters.range}
-              onChange={(e) => {
-                const range = e.target.value as LogFilters['range'];
-                if (range === 'custom') apply({ range, ...customRange(days.from, days.to) });
-                else apply({ range });
-              }}
-            >
-              {RANGE_PRESETS.map((preset) => (
-                <option key={preset.id} value={preset.id}>
-                  {preset.label}
-                </option>
-              ))}
-              <option value="custom">Custom dates…</option>
-            </select>
-          </div>
-          <fieldset className="field field-dates">
-            <legend className="field-label">From – to</legend>
-            <div className="date-pair">
+            <div className="range-row">
+              <select
+                className="range-select"
+                id={`${id}-range`}
+                name="range"
+                value={filters.range}
+                onChange={(e) => {
+                  const range = e.target.value as LogFilters['range'];
+                  if (range === 'custom') apply({ range, ...customRange(days.from, days.to) });
+                  else apply({ range });
+                }}
+              >
+                {RANGE_PRESETS.map((preset) => (
+                  <option key={preset.id} value={preset.id}>
+                    {preset.label}
+                  </option>
+                ))}
+                <option value="custom">Custom dates</option>
+              </select>
               <input
+                className="range-date"
                 type="date"
                 name="from"
                 aria-label="From date"
@@ -146,7 +145,11 @@ export function FilterCard({ filters, asOf, actions, actionsFailed, onApply }: P
                   if (e.target.value) apply({ range: 'custom', ...customRange(e.target.value, days.to) });
                 }}
               />
+              <span className="range-dash" aria-hidden="true">
+                –
+              </span>
               <input
+                className="range-date"
                 type="date"
                 name="to"
                 aria-label="To date"
@@ -157,7 +160,7 @@ export function FilterCard({ filters, asOf, actions, actionsFailed, onApply }: P
                 }}
               />
             </div>
-          </fieldset>
+          </div>
           <div className="field">
             <label htmlFor={`${id}-action`}>Action</label>
             <select

@@ -377,9 +377,14 @@ export function ApiKeysPage() {
                         )}
                       </td>
                       <td>
-                        <time dateTime={key.created_at} title={formatUtc(key.created_at)}>
-                          {formatLocal(key.created_at)}
-                        </time>
+                        <span className="stack-cell">
+                          <time dateTime={key.created_at} title={formatUtc(key.created_at)}>
+                            {formatLocal(key.created_at)}
+                          </time>
+                          {key.created_by_email && (
+                            <span className="secondary-line">by {key.created_by_email}</span>
+                          )}
+                        </span>
                       </td>
                       <td>
                         {key.last_used_at ? (

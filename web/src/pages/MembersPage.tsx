@@ -27,7 +27,7 @@ import { useSession } from '../session.js';
 const BUILTIN_ROLES = new Set(['owner', 'admin', 'member']);
 
 function isBuiltin(role: Role): boolean {
-  return role.builtin ?? BUILTIN_ROLES.has(role.id);
+  return role.built_in ?? BUILTIN_ROLES.has(role.id);
 }
 
 function memberId(member: Member): string {
