@@ -264,6 +264,7 @@ describeInChromium('audit log and API requests in Chromium', () => {
     expect(await target.getByRole('button', { name: /Hide details/ }).getAttribute('aria-expanded')).toBe(
       'true',
     );
+    await target.evaluate((element) => (element as unknown as { scrollIntoView(): void }).scrollIntoView());
     await screenshot(page, 'audit-log-details');
     await target.getByRole('button', { name: /Hide details/ }).click();
     await details.waitFor({ state: 'detached' });

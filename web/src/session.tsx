@@ -34,7 +34,7 @@ export interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
-function storedOrg(): string | null {
+export function storedOrg(): string | null {
   try {
     return window.localStorage.getItem(ORG_STORAGE_KEY);
   } catch {
@@ -95,6 +95,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (linked && linked !== orgId) switchOrg(linked);
   }, [linked, orgId, switchOrg]);
+
+  // Remember the org in use, so the next visit can ask for its log before /me answers.
+  const current = org?.id;
+  useEffect(() => {
+    if (current && current !== storedOrg()) switchOrg(current);
+  }, [current, switchOrg]);
 
   const signedIn = useCallback((next: SessionInfo) => setState({ status: 'signed-in', info: next }), []);
 

@@ -21,7 +21,7 @@ const NAV: { title: string; items: NavItem[] }[] = [
   {
     title: 'Organization',
     items: [
-      { href: '/settings/members', label: 'Members & roles' },
+      { href: '/settings/members', label: 'Members & roles', needs: 'manageMembers' },
       { href: '/settings/api-keys', label: 'API keys', needs: 'manageApiKeys' },
       { href: '/settings/organization', label: 'Settings' },
     ],

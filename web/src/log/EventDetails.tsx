@@ -82,7 +82,7 @@ export function EventDetails({ event, onFilter }: Props) {
   const request = event.request;
   return (
     <div className="details">
-      <section aria-label="Event">
+      <section className="details-column">
         <h3>Event</h3>
         <dl>
           <Row label="Action">
@@ -120,8 +120,17 @@ export function EventDetails({ event, onFilter }: Props) {
             <Value value={event.description} />
           </Row>
         </dl>
+        <h3>Chain</h3>
+        <dl>
+          <Row label="Hash">
+            <Value value={event.hash} mono />
+          </Row>
+          <Row label="Previous hash">
+            <Value value={event.prev_hash} mono />
+          </Row>
+        </dl>
       </section>
-      <section aria-label="Actor and resource">
+      <section className="details-column">
         <h3>Actor</h3>
         <dl>
           <Row label="Type">{event.actor.type}</Row>
@@ -157,8 +166,6 @@ export function EventDetails({ event, onFilter }: Props) {
             <Value value={event.resource?.name} />
           </Row>
         </dl>
-      </section>
-      <section aria-label="Context">
         <h3>Context</h3>
         <dl>
           <Row label="IP address">
@@ -182,18 +189,9 @@ export function EventDetails({ event, onFilter }: Props) {
             <Value value={context?.auth_type} />
           </Row>
         </dl>
-        <h3>Chain</h3>
-        <dl>
-          <Row label="Hash">
-            <Value value={event.hash} mono />
-          </Row>
-          <Row label="Previous hash">
-            <Value value={event.prev_hash} mono />
-          </Row>
-        </dl>
       </section>
       {request && (
-        <section aria-label="Request" className="details-wide">
+        <section className="details-wide">
           <h3>Request</h3>
           <dl className="dl-inline">
             <Row label="Method">
@@ -232,7 +230,7 @@ export function EventDetails({ event, onFilter }: Props) {
           </div>
         </section>
       )}
-      <section aria-label="Metadata" className="details-wide">
+      <section className="details-wide">
         <h3>Metadata</h3>
         <Json value={event.metadata} label="Metadata" />
       </section>

@@ -15,6 +15,7 @@ import {
   resolveQuery,
   type TextFilter,
 } from './filters.js';
+import { filterKeyOf, prefetchedAsOf } from './prefetch.js';
 import { useEventPages } from './use-event-pages.js';
 
 export type ExportAccess = { allowed: true } | { allowed: false; reason: string };
@@ -43,7 +44,11 @@ export function EventLog({ api, kind, filters, onFiltersChange, exportAccess, sh
   const id = useId();
   const filterKey = filtersToSearch(filters).toString();
   const [refresh, setRefresh] = useState(0);
-  const [resolved, setResolved] = useState({ key: filterKey, refresh, asOf: Date.now() });
+  const [resolved, setResolved] = useState(() => ({
+    key: filterKey,
+    refresh,
+    asOf: prefetchedAsOf(filterKeyOf(api.org, kind, filterKey)) ?? Date.now(),
+  }));
   if (resolved.key !== filterKey || resolved.refresh !== refresh) {
     setResolved({ key: filterKey, refresh, asOf: Date.now() });
   }
@@ -55,8 +60,9 @@ export function EventLog({ api, kind, filters, onFiltersChange, exportAccess, sh
 
   // The action list is a GROUP BY over the whole window: it waits for the first rows, so the
   // table never queues behind it, and reloads only when the window itself changes.
-  const [actionsWanted, setActionsWanted] = useState(false);
-  if (!actionsWanted && !pages.loading) setActionsWanted(true);
+  const [firstShown, setFirstShown] = useState(false);
+  if (!firstShown && !pages.loading) setFirstShown(true);
+  const actionsWanted = firstShown;
   const windowKey = filters.range === 'custom' ? `${filters.from}|${filters.to}` : filters.range;
   const queryRef = useRef(query);
   queryRef.current = query;
@@ -157,7 +163,12 @@ export function EventLog({ api, kind, filters, onFiltersChange, exportAccess, sh
             </span>
           </div>
           <div className="toolbar-right">
-            {showChain && <ChainStatusBadge api={api} refresh={refresh} />}
+            {showChain &&
+              (firstShown ? (
+                <ChainStatusBadge api={api} refresh={refresh} />
+              ) : (
+                <span className="chain-status muted small">Checking the chain…</span>
+              ))}
             <button
               type="button"
               className="button button-secondary"

@@ -112,14 +112,11 @@ const EventRow = memo(function EventRow({
         </td>
         {kind === 'audit' || !request ? (
           <>
-            <td>
-              <ActionBadge action={event.action} />
-              {event.status === 'failure' && (
-                <>
-                  {' '}
-                  <Badge variant="warning">failure</Badge>
-                </>
-              )}
+            <td className="col-stack">
+              <span className="badge-stack">
+                <ActionBadge action={event.action} />
+                {event.status === 'failure' && <Badge variant="warning">failure</Badge>}
+              </span>
             </td>
             <td className="col-stack">
               {event.resource ? (

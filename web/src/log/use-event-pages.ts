@@ -2,8 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ApiClient, isAbort } from '../api/client.js';
 import type { AuditEvent, Page } from '../api/types.js';
 import type { ApiQuery } from './filters.js';
+import { PAGE_SIZE, queryKeyOf, takePrefetched } from './prefetch.js';
 
-export const PAGE_SIZE = 50;
+export { PAGE_SIZE };
 
 export interface EventPages {
   /** While a new query loads, the previous result's rows (shown dimmed, `loading` is true). */
@@ -42,25 +43,29 @@ export function useEventPages(api: ApiClient, query: ApiQuery): EventPages {
     const current = new AbortController();
     controller.current = current;
     setState((s) => ({ ...s, loading: true, loadingMore: false, error: undefined }));
-    api
-      .get<Page<AuditEvent>>('/v1/events', { query: { ...query, limit: PAGE_SIZE }, signal: current.signal })
-      .then(
-        (page) => {
-          if (current.signal.aborted) return;
-          setState({
-            key,
-            rows: page.data,
-            cursor: page.next_cursor,
-            loading: false,
-            loadingMore: false,
-            error: undefined,
-          });
-        },
-        (error: unknown) => {
-          if (current.signal.aborted || isAbort(error)) return;
-          setState({ key, rows: [], cursor: null, loading: false, loadingMore: false, error });
-        },
-      );
+    const first =
+      takePrefetched(queryKeyOf(api.org, query)) ??
+      api.get<Page<AuditEvent>>('/v1/events', {
+        query: { ...query, limit: PAGE_SIZE },
+        signal: current.signal,
+      });
+    first.then(
+      (page) => {
+        if (current.signal.aborted) return;
+        setState({
+          key,
+          rows: page.data,
+          cursor: page.next_cursor,
+          loading: false,
+          loadingMore: false,
+          error: undefined,
+        });
+      },
+      (error: unknown) => {
+        if (current.signal.aborted || isAbort(error)) return;
+        setState({ key, rows: [], cursor: null, loading: false, loadingMore: false, error });
+      },
+    );
     return () => current.abort();
   }, [api, key, attempt]);
 

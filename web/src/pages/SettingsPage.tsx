@@ -102,6 +102,23 @@ export function SettingsPage() {
               {errorMessage(saveError)}
             </div>
           )}
+          <dl className="facts">
+            <div>
+              <dt>Organization id</dt>
+              <dd className="detail-value">
+                <span className="mono">{org.data.id}</span>
+                <CopyButton value={org.data.id} />
+              </dd>
+            </div>
+            <div>
+              <dt>Created</dt>
+              <dd>{formatLocal(org.data.created_at)}</dd>
+            </div>
+            <div>
+              <dt>Your role</dt>
+              <dd>{session.org?.role_name ?? session.org?.role}</dd>
+            </div>
+          </dl>
           <fieldset disabled={!canEdit || saving}>
             <legend className="section-title">Organization</legend>
             <div className="form-grid">
@@ -117,17 +134,6 @@ export function SettingsPage() {
                   aria-invalid={issues.name ? true : undefined}
                 />
                 {issues.name && <span className="field-error">{issues.name}</span>}
-              </div>
-              <div className="field">
-                <span className="field-label">Organization id</span>
-                <span className="detail-value">
-                  <span className="mono">{org.data.id}</span>
-                  <CopyButton value={org.data.id} />
-                </span>
-              </div>
-              <div className="field">
-                <span className="field-label">Created</span>
-                <span>{formatLocal(org.data.created_at)}</span>
               </div>
             </div>
           </fieldset>
