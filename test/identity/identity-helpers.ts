@@ -60,8 +60,7 @@ export class Browser {
   async login(email: string, password: string): Promise<Response> {
     const res = await this.fetch('/v1/auth/login', { method: 'POST', json: { email, password } });
     if (res.status === 200) {
-      const body = (await res.clone().json()) as { csrf_token: string; orgs: Array<{ id: string }> };
-      this.csrf = body.csrf_token;
+      const body = (await res.clone().json()) as { orgs: Array<{ id: string }> };
       this.org ??= body.orgs[0]?.id;
     }
     return res;
@@ -88,9 +87,13 @@ export class Browser {
       method,
       headers,
       ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
-    }).then((res) => {
+    }).then(async (res) => {
       const cookie = setCookie(res, 'tm_session');
       if (cookie) this.cookie = cookie.value || undefined;
+      // A new session (sign-in, password change, accepted invitation) comes with its CSRF token.
+      if (cookie?.value && res.ok) {
+        this.csrf = ((await res.clone().json()) as { csrf_token: string }).csrf_token;
+      }
       return res;
     });
   }
