@@ -18,6 +18,11 @@ const samples: unknown[] = [
   [1, 'a', { b: 2, a: [3, { z: 1, y: null }] }],
   { b: 1, a: 2, A: 3, é: 4, '\u20ac': 5, '\ud83d\ude00': 6, aa: { c: [], b: {} } },
   { nested: { deeper: { deepest: ['x', { q: 1, p: 2 }] } }, seq: 7 },
+  // Array-index member names, which JavaScript objects always list first in numeric order.
+  { '': 1, '1': 2 },
+  { '9': 1, '10': 2, a: 3 },
+  { '01': 1, '1': 2, '4294967294': 3, '4294967295': 4, '-1': 5, '1.5': 6 },
+  { outer: [{ z: 0 }, { '2': 'b', '10': 'a' }], a: 1 },
 ];
 
 describe('canonical JSON (RFC 8785)', () => {
