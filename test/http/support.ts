@@ -189,3 +189,58 @@ export async function waitForExportRecords(t: TestServer, key: string, count: nu
   }
   throw new Error(`fewer than ${count} audit_log.exported events were recorded`);
 }
+
+/**
+ * RFC 4180 parser, independent of the server's writer: fields separated by commas, records by
+ * CRLF (a lone LF is accepted too), quoted fields may hold commas, quotes (doubled) and breaks.
+ */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+      } else if (c === '"') {
+        quoted = false;
+        i += 1;
+      } else {
+        field += c;
+        i += 1;
+      }
+    } else if (c === '"' && field === '') {
+      quoted = true;
+      i += 1;
+    } else if (c === ',') {
+      record.push(field);
+      field = '';
+      i += 1;
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i += 2;
+    } else if (c === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i += 1;
+    } else {
+      field += c;
+      i += 1;
+    }
+  }
+  if (quoted) throw new Error('CSV ends inside a quoted field');
+  if (field !== '' || record.length) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
+}
