@@ -4,7 +4,7 @@ import type { ApiKeyRecord, Org } from '../store.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 type OrgRow = Selectable<SqliteTables['orgs']>;
-type KeyRow = Selectable<SqliteTables['api_keys']>;
+export type KeyRow = Selectable<SqliteTables['api_keys']>;
 
 export function orgFromRow(row: OrgRow): Org {
   return {

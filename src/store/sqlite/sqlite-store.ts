@@ -34,7 +34,7 @@ import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
-import { eventFromRow, eventJsonFromRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
+import { eventFromRow, eventJsonFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { type EventIndex, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
@@ -130,13 +130,18 @@ export class SqliteStore implements AuditStore {
     const compiled = query.compile();
     let text = compiled.sql;
     if (index) text = text.replace('from "events"', `from "events" indexed by ${index}`);
+    return this.prepared(text).all(...(compiled.parameters as unknown[])) as R[];
+  }
+
+  /** A statement on the reader, prepared once per text. */
+  private prepared(text: string): BetterSqlite3.Statement {
     let statement = this.statements.get(text);
     if (!statement) {
       statement = this.reader.prepare(text);
       if (this.statements.size > 500) this.statements.clear();
       this.statements.set(text, statement);
     }
-    return statement.all(...(compiled.parameters as unknown[])) as R[];
+    return statement;
   }
 
   private started(): { appender: SqliteAppender; writer: SqliteWriter } {
@@ -176,7 +181,8 @@ export class SqliteStore implements AuditStore {
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = this.rows(this.builder.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash));
+    // Every API request asks this: a fixed statement, not a query built per call.
+    const row = this.prepared('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as KeyRow | undefined;
     return row && keyFromRow(row);
   }
 
@@ -188,7 +194,7 @@ export class SqliteStore implements AuditStore {
   }
 
   private orgPk(org: string): number | undefined {
-    const [row] = this.rows(this.builder.selectFrom('orgs').select('pk').where('id', '=', org));
+    const row = this.prepared('SELECT pk FROM orgs WHERE id = ?').get(org) as { pk: number } | undefined;
     return row?.pk;
   }
 
