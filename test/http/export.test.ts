@@ -448,6 +448,20 @@ for (const backend of SERVER_BACKENDS) {
         expect(jsonRecord.status).toBe('success');
       });
 
+      it('is not run, nor recorded, for a HEAD request', async () => {
+        const rec = await t.createOrg('Head');
+        for (const format of ['csv', 'jsonl']) {
+          const res = await t.request(`/v1/events/export.${format}`, { method: 'HEAD', key: rec.readKey });
+          expect(res.status).toBeGreaterThanOrEqual(400);
+          expect(res.status).toBeLessThan(500);
+        }
+        // A real export afterwards is the only one recorded.
+        await exportText(t, rec.readKey, 'jsonl');
+        const records = await waitForExportRecords(t, rec.readKey, 1);
+        expect(records).toHaveLength(1);
+        expect(records[0]!.metadata).toMatchObject({ format: 'jsonl', rows: 4 });
+      });
+
       it('records an empty export with zero rows', async () => {
         const rec = await t.createOrg('Empty');
         await exportText(t, rec.readKey, 'jsonl', { action: 'nothing.here' });

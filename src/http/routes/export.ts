@@ -13,6 +13,8 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
     app.get(
       `/v1/events/export.${format}`,
       {
+        // A HEAD would run the whole export and record rows the client never received.
+        exposeHeadRoute: false,
         schema: {
           tags: ['events'],
           summary: `Stream every event matching the filters as ${format.toUpperCase()}, newest first`,
