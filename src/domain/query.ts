@@ -1,6 +1,7 @@
 import { type FieldIssue, validationError } from './errors.js';
 import type { EventKind } from './event.js';
 import { ACTION_PATTERN, type EVENT_STATUSES, MAX_FUTURE_MS } from './event-schema.js';
+import { canonicalIp } from './ip.js';
 
 export const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEFAULT_LIMIT = 50;
@@ -180,12 +181,13 @@ export function parseEventQuery(params: QueryParams, now = Date.now()): EventQue
     ['resource_type', 'resourceType'],
     ['resource_id', 'resourceId'],
     ['workspace', 'workspace'],
-    ['ip', 'ip'],
   ] as const;
   for (const [param, field] of simple) {
     const value = str(param);
     if (value !== undefined) query[field] = value;
   }
+  const ip = str('ip');
+  if (ip !== undefined) query.ip = canonicalIp(ip.trim());
 
   const status = str('status');
   if (status !== undefined) {

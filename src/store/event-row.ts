@@ -1,6 +1,7 @@
 import { canonicalAroundSeq } from '../domain/chain.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import { eventKind } from '../domain/event.js';
+import { canonicalIp } from '../domain/ip.js';
 
 /**
  * What `q` searches (SPEC §4): description, resource id and name, request path, actor id, email
@@ -34,7 +35,7 @@ export function indexedColumns(event: PendingEvent) {
     resource_id: event.resource?.id ?? null,
     workspace: event.workspace ?? null,
     status: event.status,
-    ip: event.context?.ip ?? null,
+    ip: event.context?.ip === undefined ? null : canonicalIp(event.context.ip),
     kind: eventKind(event),
   };
 }
@@ -84,7 +85,7 @@ export function toAppendRow(event: PendingEvent): AppendRow {
     resourceId: event.resource?.id ?? null,
     workspace: event.workspace ?? null,
     status: event.status,
-    ip: event.context?.ip ?? null,
+    ip: event.context?.ip === undefined ? null : canonicalIp(event.context.ip),
     kind: eventKind(event),
     searchText: searchText(event),
     head,
