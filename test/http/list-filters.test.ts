@@ -392,6 +392,28 @@ for (const backend of SERVER_BACKENDS) {
       expect(await labels({ ip: '203.0.113.70' })).toEqual([]);
     });
 
+    it('filters by ip whatever the spelling of an IPv6 address', async () => {
+      const spelled = await t.createOrg('Spelling');
+      const [ack] = await ingest(t, spelled.writeKey, [
+        { action: 'user.login', actor: { type: 'user', id: 'u' }, context: { ip: '2001:DB8:0:0:0::7' } },
+      ]);
+      for (const ip of [
+        '2001:db8::7',
+        '2001:DB8::7',
+        '2001:0db8:0000:0000:0000:0000:0000:0007',
+        ' 2001:db8::7',
+      ]) {
+        const found = await listAll(t, spelled.readKey, { ip });
+        expect(
+          found.map((e) => e.id),
+          ip,
+        ).toEqual([ack!.id]);
+      }
+      // The event keeps the address as it was sent.
+      const [event] = await listAll(t, spelled.readKey, { ip: '2001:db8::7' });
+      expect(event!.context?.ip).toBe('2001:DB8:0:0:0::7');
+    });
+
     it('filters by kind: audit or request', async () => {
       expect(await labels({ kind: 'request' })).toEqual(['req-fail', 'req-post', 'req-get']);
       const audit = await labels({ kind: 'audit' });
