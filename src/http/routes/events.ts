@@ -26,6 +26,23 @@ function batchOrg(events: EventInput[], named: string | undefined): string | und
   return org;
 }
 
+function isBatchBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'events' in body;
+}
+
+/**
+ * The store and batchOrg name fields by their place in a batch (`/events/0/id`); a request that
+ * sent one event gets paths into that event (`/id`), as validation gives it.
+ */
+function asSingleEvent(error: unknown): unknown {
+  if (!(error instanceof AppError) || !error.errors) return error;
+  const errors = error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/events\/0(?=\/|$)/, '') || '/' }));
+  return new AppError(error.code, error.message, {
+    errors,
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+  });
+}
+
 export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { store, queue, enricher } = ctx;
 
@@ -64,11 +81,15 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       const now = ctx.now();
       const inputs = parseIngestBody(request.body, now.getTime());
-      const named = batchOrg(inputs, requestedOrg(request));
-      const access = await authorize(request, ctx, 'writeEvents', named);
-      const pending = inputs.map((input) => prepareEvent(input, access.org, now, enricher));
-      const stored = await queue.submit(access.org, pending);
-      return reply.code(201).send({ events: stored });
+      try {
+        const named = batchOrg(inputs, requestedOrg(request));
+        const access = await authorize(request, ctx, 'writeEvents', named);
+        const pending = inputs.map((input) => prepareEvent(input, access.org, now, enricher));
+        const stored = await queue.submit(access.org, pending);
+        return reply.code(201).send({ events: stored });
+      } catch (error) {
+        throw isBatchBody(request.body) ? error : asSingleEvent(error);
+      }
     },
   );
 
