@@ -363,6 +363,16 @@ for (const backend of SERVER_BACKENDS) {
       expect(await headSeq(t, org.readKey)).toBe(before);
     });
 
+    it('names /org when a single event names another org than the request', async () => {
+      const other = await t.createOrg('Third');
+      const res = await t.request('/v1/events', {
+        method: 'POST',
+        headers: { 'trailmark-org': org.id },
+        json: ev({ org: other.id }),
+      });
+      await expectProblem(res, 400, '/org');
+    });
+
     it('rejects a batch whose events name two organizations (deployment key)', async () => {
       const other = await t.createOrg('Second');
       const otherBefore = await headSeq(t, other.readKey);
@@ -393,6 +403,14 @@ for (const backend of SERVER_BACKENDS) {
         const kept = all.filter((e) => e.id === id);
         expect(kept).toHaveLength(1);
         expect(kept[0]).toMatchObject({ description: 'original', seq: stored!.seq, hash: stored!.hash });
+      });
+
+      it('names /id, not /events/0/id, when the request was a single event', async () => {
+        const id = unique('evt_single');
+        await ingest(t, org.writeKey, [ev({ id, description: 'first' })]);
+        const res = await post(t, org.writeKey, ev({ id, description: 'second' }));
+        const problem = await expectProblem(res, 409, '/id');
+        expect(problem.errors!.map((e) => e.path)).toEqual(['/id']);
       });
 
       it('answers 409 when one batch holds the same id with two contents', async () => {
