@@ -95,5 +95,7 @@ function storedRequest(request: NonNullable<EventInput['request']>): NonNullable
  */
 export function inputHash(input: EventInput): string {
   const { org: _org, ...content } = input;
+  // The same instant written two ways (…:00Z, …:00.000+00:00) is the same content.
+  if (content.occurred_at !== undefined) content.occurred_at = new Date(content.occurred_at).toISOString();
   return sha256Hex(canonicalJson(content));
 }
