@@ -23,6 +23,11 @@ export interface Config {
   loginWindowMinutes: number;
   /** The first owner's email, created on the first start when there are no users. */
   ownerEmail: string;
+  /** Encrypts the checkpoint signing key at rest; without it the key is stored in clear. */
+  secret: string | undefined;
+  checkpointEveryEvents: number;
+  checkpointMaxAgeMs: number;
+  retentionIntervalMs: number;
 }
 
 function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -75,6 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailuresPerAccount: intFrom(env, 'TRAILMARK_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
     loginWindowMinutes: intFrom(env, 'TRAILMARK_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
     ownerEmail: (env.TRAILMARK_OWNER_EMAIL || 'admin@localhost').trim().toLowerCase(),
+    secret: env.TRAILMARK_SECRET || undefined,
+    checkpointEveryEvents: intFrom(env, 'TRAILMARK_CHECKPOINT_EVERY', 1000, 1, 1000),
+    checkpointMaxAgeMs: intFrom(env, 'TRAILMARK_CHECKPOINT_MAX_AGE_SECONDS', 60, 1, 60) * 1000,
+    retentionIntervalMs: intFrom(env, 'TRAILMARK_RETENTION_INTERVAL_MINUTES', 60, 1, 1440) * 60_000,
   };
 }
 

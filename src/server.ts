@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js';
 import { API_KEY_PREFIX, createApiKey, hashApiKey } from './operations/create-api-key.js';
 import { openStore } from './store/open-store.js';
 import type { AuditStore } from './store/store.js';
+import { createIntegrityServices } from './workers/integrity-services.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -75,6 +76,8 @@ export interface ServerOptions {
    * this function (`trailmark serve` does; tests start without).
    */
   firstOwner?: (text: string) => void;
+  /** false: the checkpointer and the retention job run only when called (tests). */
+  backgroundJobs?: boolean;
 }
 
 export async function startServer(config: Config, overrides: ServerOptions = {}): Promise<RunningServer> {
@@ -88,6 +91,17 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     maxCommitEvents: config.maxCommitEvents,
   });
   const now = overrides.now ?? (() => new Date());
+  const integrity = await createIntegrityServices(
+    store,
+    {
+      secret: config.secret,
+      checkpointEveryEvents: config.checkpointEveryEvents,
+      checkpointMaxAgeMs: config.checkpointMaxAgeMs,
+      checkpointIntervalMs: Math.min(1000, config.checkpointMaxAgeMs / 4),
+      retentionIntervalMs: config.retentionIntervalMs,
+    },
+    { log: logger, enricher, now },
+  );
   const settings = identitySettings(config);
   const changeDeps = { store, enricher, now, ...(overrides.hooks ? { hooks: overrides.hooks } : {}) };
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
@@ -99,6 +113,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     logins: new Logins(changeDeps, settings, onError),
     mailer: createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger }),
     views: new LogViews(changeDeps),
+    integrity,
   };
   await ensureAdminKey(store, enricher, config, logger);
   if (overrides.firstOwner) await ensureFirstOwner(changeDeps, config.ownerEmail, overrides.firstOwner);
@@ -108,6 +123,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     dashboard: { embedFrameAncestors: config.embedFrameAncestors },
   });
   const address = await app.listen({ port: config.port, host: config.host });
+  if (overrides.backgroundJobs !== false) integrity.start();
   const shown = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
   let closing: Promise<void> | undefined;
   return {
@@ -117,6 +133,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     close: () => {
       closing ??= (async () => {
         await app.close();
+        await integrity.stop();
         await queue.drain();
         await ctx.logins.settled();
         ctx.mailer.close();

@@ -10,6 +10,8 @@ import { createOrg } from '../operations/create-org.js';
 import { startServer } from '../server.js';
 import { openStore } from '../store/open-store.js';
 import type { AuditStore } from '../store/store.js';
+import { registerSigningKeyCommands } from './signing-key-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 
 /** The CLI acts as the system: its changes are recorded with actor `system`. */
 function cliDeps(store: AuditStore): ChangeDeps {
@@ -143,6 +145,9 @@ user
         : 'The user already existed and keeps their password; they were added to the organization.\n',
     );
   });
+
+registerSigningKeyCommands(program, withStore);
+registerVerifyCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`trailmark: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -7,6 +7,7 @@ import type { Logins } from '../identity/sessions.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Metrics } from '../metrics.js';
 import type { AuditStore } from '../store/store.js';
+import type { IntegrityServices } from '../workers/integrity-services.js';
 
 /** What every route module is given; routes reach the database only through `store`. */
 export interface AppContext {
@@ -14,6 +15,8 @@ export interface AppContext {
   queue: IngestQueue;
   enricher: Enricher;
   metrics: Metrics;
+  /** Signing keys, checkpointer and retention job. */
+  integrity: IntegrityServices;
   /** The clock, replaceable in tests. */
   now: () => Date;
   /** Checks credentials (keys, viewer tokens, sessions). */

@@ -3,6 +3,7 @@ import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
+import type { IntegrityStore } from './integrity-store.js';
 
 /**
  * The storage contract. Every backend (sqlite/, postgres/) implements it and passes the same
@@ -87,6 +88,8 @@ export interface StoreTx {
 
 export interface AuditStore {
   readonly backend: 'sqlite' | 'postgres';
+  /** Signing keys, checkpoints, verification state, retention (integrity-store.ts). */
+  readonly integrity: IntegrityStore;
   migrate(): Promise<void>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;

@@ -27,6 +27,8 @@ export async function startTestServer(
     /** Settings to override (rate limits, session lifetimes, SMTP, proxy). */
     config?: Partial<Config>;
     hooks?: ServerOptions['hooks'];
+    /** false: checkpointer and retention run only when a test calls them. */
+    backgroundJobs?: boolean;
   } = {},
 ): Promise<TestServer> {
   let owned: TestDatabase | undefined;
@@ -47,6 +49,7 @@ export async function startTestServer(
   const server = await startServer(config, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.backgroundJobs === false ? { backgroundJobs: false } : {}),
   });
   const url = server.url;
   const request: TestServer['request'] = (path, init = {}) => {

@@ -101,7 +101,7 @@ describe.skipIf(!postgres)('PostgreSQL store', () => {
     expect(await verifyChain(stores[0]!, 'org_retry')).toBe(1);
   });
 
-  it('refuses TRUNCATE, and DELETE outside the purge gate, which is transaction-local', async () => {
+  it('refuses TRUNCATE, UPDATE and DELETE; the old purge setting opens nothing', async () => {
     await createOrg(stores[0]!, 'org_purge');
     await stores[0]!.appendBatches([
       { org: 'org_purge', events: [pending('org_purge'), pending('org_purge')] },
@@ -110,23 +110,20 @@ describe.skipIf(!postgres)('PostgreSQL store', () => {
     await expect(pool.query('TRUNCATE events')).rejects.toThrow(/immutable/);
     await expect(pool.query("DELETE FROM events WHERE id LIKE 'evt%'")).rejects.toThrow(/immutable/);
 
+    // Only the retention purge deletes, as the role trailmark_purger (integrity's 002 migration,
+    // tested in test/integrity/immutability.test.ts); a session setting no longer opens a gate.
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
       await client.query("SET LOCAL trailmark.purge = 'on'");
       const pk = (await client.query("SELECT pk FROM orgs WHERE id = 'org_purge'")).rows[0].pk as number;
-      const deleted = await client.query('DELETE FROM events WHERE org_pk = $1 AND seq = 1', [pk]);
-      expect(deleted.rowCount).toBe(1);
-      await client.query('COMMIT');
-      // The gate closed with the transaction that opened it.
-      await expect(client.query('DELETE FROM events WHERE org_pk = $1', [pk])).rejects.toThrow(/immutable/);
-      // UPDATE stays refused even with the gate open.
-      await client.query('BEGIN');
-      await client.query("SET LOCAL trailmark.purge = 'on'");
-      await expect(client.query("UPDATE events SET action = 'x.y' WHERE org_pk = $1", [pk])).rejects.toThrow(
+      await expect(client.query('DELETE FROM events WHERE org_pk = $1 AND seq = 1', [pk])).rejects.toThrow(
         /immutable/,
       );
       await client.query('ROLLBACK');
+      await expect(client.query("UPDATE events SET action = 'x.y' WHERE org_pk = $1", [pk])).rejects.toThrow(
+        /immutable/,
+      );
     } finally {
       client.release();
     }

@@ -1,15 +1,159 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/errors.js';
+import { FAILURE_REASONS } from '../../integrity/chain-verifier.js';
+import { verifyAndRecord } from '../../operations/verify-chain.js';
 import { authorize } from '../auth.js';
 import type { AppContext } from '../context.js';
 
+const Seq = Type.Integer({ minimum: 0 });
+const Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+const CheckpointSchema = Type.Object({
+  org: Type.String(),
+  seq: Seq,
+  hash: Hex,
+  from_seq: Seq,
+  tree_root: Hex,
+  signed_at: Type.String({ format: 'date-time' }),
+  key_id: Type.String(),
+  signature: Type.String({ description: 'base64url Ed25519 signature (docs/integrity.md)' }),
+});
+
+const FailureSchema = Type.Object({
+  seq: Seq,
+  reason: Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r))),
+  detail: Type.String(),
+});
+
+const ReportSchema = Type.Object({
+  ok: Type.Boolean(),
+  checked: Seq,
+  first_seq: Type.Union([Seq, Type.Null()]),
+  last_seq: Type.Union([Seq, Type.Null()]),
+  checkpoints_checked: Seq,
+  pruned: Seq,
+  failure: Type.Optional(FailureSchema),
+  verified_at: Type.String({ format: 'date-time' }),
+});
+
+const JwkSchema = Type.Object({
+  kty: Type.Literal('OKP'),
+  crv: Type.Literal('Ed25519'),
+  x: Type.String(),
+  kid: Type.String(),
+  alg: Type.Literal('EdDSA'),
+  use: Type.Literal('sig'),
+  status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
+  created_at: Type.String(),
+  retired_at: Type.Union([Type.String(), Type.Null()]),
+});
+
 export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { store } = ctx;
+
   app.get(
     '/v1/chain',
-    { schema: { tags: ['integrity'], summary: "The org's chain head" } },
+    {
+      schema: {
+        tags: ['integrity'],
+        summary: "The org's chain head, newest signed checkpoint, retention anchor and last verification",
+        response: {
+          200: Type.Object({
+            org: Type.String(),
+            head: Type.Object({ seq: Seq, hash: Hex }),
+            checkpoint: Type.Union([CheckpointSchema, Type.Null()]),
+            anchor: Type.Object({ seq: Seq, prev_hash: Hex }),
+            last_verification: Type.Union([ReportSchema, Type.Null()]),
+          }),
+        },
+      },
+    },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      const head = await ctx.store.chainHead(access.org);
-      return { org: access.org, head };
+      const [head, checkpoint, anchor, last] = await Promise.all([
+        store.chainHead(access.org),
+        store.integrity.latestCheckpoint(access.org),
+        store.integrity.chainStart(access.org),
+        store.integrity.lastVerification(access.org),
+      ]);
+      return {
+        org: access.org,
+        head,
+        checkpoint: checkpoint ?? null,
+        anchor,
+        last_verification: last ?? null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/chain/checkpoints',
+    {
+      schema: {
+        tags: ['integrity'],
+        summary: "The org's signed checkpoints in seq order, from `from_seq`",
+        querystring: Type.Object({
+          from_seq: Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,15}$', description: 'first seq (default 1)' }),
+          ),
+          limit: Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,4}$', description: '1 to 1000, default 100' }),
+          ),
+          org: Type.Optional(Type.String()),
+        }),
+        response: {
+          200: Type.Object({
+            data: Type.Array(CheckpointSchema),
+            next_from_seq: Type.Union([Seq, Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, ctx, 'viewAuditLog');
+      const query = request.query as { from_seq?: string; limit?: string };
+      const limit = query.limit === undefined ? 100 : Number(query.limit);
+      if (limit < 1 || limit > 1000) {
+        throw new AppError('validation', '/query/limit: must be 1 to 1000', {
+          errors: [{ path: '/query/limit', message: 'must be 1 to 1000' }],
+        });
+      }
+      const data = await store.integrity.listCheckpoints(access.org, Number(query.from_seq ?? 1), limit + 1);
+      const more = data.length > limit;
+      const page = more ? data.slice(0, limit) : data;
+      return { data: page, next_from_seq: more ? page[page.length - 1]!.seq + 1 : null };
+    },
+  );
+
+  app.post(
+    '/v1/chain/verify',
+    {
+      schema: {
+        tags: ['integrity'],
+        summary: "Verify the org's whole retained chain against its signed checkpoints",
+        response: { 200: ReportSchema },
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, ctx, 'viewAuditLog');
+      return verifyAndRecord(store, access.org, await ctx.integrity.keys.keyRing(), ctx.now);
+    },
+  );
+
+  app.get(
+    '/v1/signing-keys',
+    {
+      schema: {
+        tags: ['integrity'],
+        summary: 'Public keys that sign checkpoints (JWK Set; retired keys stay listed)',
+        security: [],
+        response: { 200: Type.Object({ keys: Type.Array(JwkSchema) }) },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return { keys: await ctx.integrity.keys.published() };
     },
   );
 }

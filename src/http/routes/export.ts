@@ -4,6 +4,7 @@ import { asJson, CONTENT_TYPES, type ExportFormat, exportStream } from '../../ex
 import { selfEvent } from '../../operations/self-event.js';
 import { authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
+import { proofExportStream, withProofOf } from './export-proof.js';
 import { FilterQuerySchema } from './schemas.js';
 
 export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -25,11 +26,10 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         const access = await authorize(request, ctx, 'exportAuditLog');
         const filter = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
         if (access.scope) filter.scope = access.scope;
+        const proof = format === 'jsonl' ? withProofOf(request.query as Record<string, unknown>) : undefined;
         const origin = originOf(request);
         const stamp = ctx.now().toISOString().slice(0, 19).replaceAll(':', '');
-        const events =
-          store.streamEventJson?.(access.org, filter) ?? asJson(store.streamEvents(access.org, filter));
-        const stream = exportStream(events, format, (rows, completed) => {
+        const onEnd = (rows: number, completed: boolean) => {
           metrics.exportedRows.inc({ format }, rows);
           // Recorded after the last row, so the count is what was actually sent.
           const event = selfEvent(
@@ -39,17 +39,31 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
             origin,
             {
               description: `Audit log exported as ${format.toUpperCase()} (${rows} rows)`,
-              metadata: { format, rows, completed, filters: describeFilter(filter) },
+              metadata: {
+                format,
+                rows,
+                completed,
+                filters: proof?.complete ? null : describeFilter(filter),
+                ...(proof ? { with_proof: true } : {}),
+              },
               ...(completed ? {} : { status: 'failure' as const }),
             },
             enricher,
+            ctx.now(),
           );
           store
             .transaction((tx) => tx.appendEvents(access.org, [event]))
             .catch((error: unknown) => {
               request.log.error({ err: error }, 'could not record audit_log.exported');
             });
-        });
+        };
+        const stream = proof
+          ? await proofExportStream(ctx, access.org, proof.complete ? undefined : filter, onEnd)
+          : exportStream(
+              store.streamEventJson?.(access.org, filter) ?? asJson(store.streamEvents(access.org, filter)),
+              format,
+              onEnd,
+            );
         return reply
           .header('content-type', CONTENT_TYPES[format])
           .header('content-disposition', `attachment; filename="trailmark-${access.org}-${stamp}.${format}"`)

@@ -31,6 +31,7 @@ import type {
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
 import { clientConnection } from './postgres-insert.js';
+import { PostgresIntegrity } from './postgres-integrity.js';
 import { createPool } from './postgres-pool.js';
 import { eventFromRow, keyFromRow, orgFromRow } from './postgres-rows.js';
 import type { PgTables } from './postgres-schema.js';
@@ -91,11 +92,13 @@ export class PostgresStore implements AuditStore {
   readonly pool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
+  readonly integrity: PostgresIntegrity;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
+    this.integrity = new PostgresIntegrity(this.pool);
   }
 
   async migrate(): Promise<void> {

@@ -34,6 +34,7 @@ import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
+import { SqliteIntegrity } from './sqlite-integrity.js';
 import { eventFromRow, eventJsonFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { type EventIndex, planList } from './sqlite-search.js';
@@ -66,6 +67,7 @@ export class SqliteStore implements AuditStore {
   readonly builder: Kysely<SqliteTables>;
   private appender: SqliteAppender | undefined;
   private writer: SqliteWriter | undefined;
+  readonly integrity: SqliteIntegrity;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   readonly identity: IdentityReads;
 
@@ -81,6 +83,7 @@ export class SqliteStore implements AuditStore {
       dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
     });
     this.identity = sqliteIdentityReads(this.reader);
+    this.integrity = new SqliteIntegrity(this.main, this.reader, (fn) => this.write(async () => fn()));
   }
 
   async migrate(): Promise<void> {

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { newId } from '../domain/ids.js';
+import type { Enricher } from '../domain/prepare-event.js';
+import { SigningKeys } from '../operations/signing-keys.js';
+import type { AuditStore } from '../store/store.js';
+import { Checkpointer } from './checkpointer.js';
+import { RetentionJob } from './retention.js';
+
+export interface IntegrityConfig {
+  secret: string | undefined;
+  checkpointEveryEvents: number;
+  checkpointMaxAgeMs: number;
+  /** How often the checkpointer looks for unsigned events. */
+  checkpointIntervalMs: number;
+  retentionIntervalMs: number;
+}
+
+/** Signing keys and the two background jobs of the integrity side, started with the server. */
+export interface IntegrityServices {
+  keys: SigningKeys;
+  checkpointer: Checkpointer;
+  retention: RetentionJob;
+  /** Starts the jobs' timers (the server does; tests may drive the jobs by hand instead). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export async function createIntegrityServices(
+  store: AuditStore,
+  config: IntegrityConfig,
+  deps: { log: Logger; enricher: Enricher; now: () => Date },
+): Promise<IntegrityServices> {
+  const keys = new SigningKeys(store, config.secret, deps.now);
+  const { unencrypted } = await keys.ensure();
+  if (unencrypted) {
+    deps.log.warn(
+      'TRAILMARK_SECRET is not set: the checkpoint signing key is stored unencrypted in the database',
+    );
+  }
+  const holder = newId('proc');
+  const checkpointer = new Checkpointer({
+    store,
+    log: deps.log,
+    holder,
+    intervalMs: config.checkpointIntervalMs,
+    keys,
+    now: deps.now,
+    everyEvents: config.checkpointEveryEvents,
+    maxAgeMs: config.checkpointMaxAgeMs,
+  });
+  const retention = new RetentionJob({
+    store,
+    log: deps.log,
+    holder,
+    intervalMs: config.retentionIntervalMs,
+    enricher: deps.enricher,
+    now: deps.now,
+  });
+  return {
+    keys,
+    checkpointer,
+    retention,
+    start() {
+      checkpointer.start();
+      retention.start();
+    },
+    async stop() {
+      await Promise.all([checkpointer.stop(), retention.stop()]);
+    },
+  };
+}

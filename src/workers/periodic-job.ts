@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { AuditStore } from '../store/store.js';
+
+export interface JobOptions {
+  store: AuditStore;
+  log: Logger;
+  /** Identifies this process in leases. */
+  holder: string;
+  /** Milliseconds between runs. */
+  intervalMs: number;
+  /** How long a lease lasts without renewal. */
+  leaseMs?: number;
+}
+
+/**
+ * A background job that runs every `intervalMs` in whichever process holds its lease, so that
+ * any number of Trailmark processes on one database run it once at a time. Runs never overlap
+ * within a process; `runNow()` runs it at once (tests, CLI) and answers what the run returned.
+ */
+export abstract class PeriodicJob<R> {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<R | undefined> | undefined;
+  private stopped = false;
+  protected readonly store: AuditStore;
+  protected readonly log: Logger;
+  private readonly holder: string;
+  private readonly intervalMs: number;
+  protected readonly leaseMs: number;
+
+  constructor(
+    readonly name: string,
+    options: JobOptions,
+  ) {
+    this.store = options.store;
+    this.log = options.log;
+    this.holder = options.holder;
+    this.intervalMs = options.intervalMs;
+    this.leaseMs = options.leaseMs ?? Math.max(30_000, options.intervalMs * 3);
+  }
+
+  protected abstract run(): Promise<R>;
+
+  start(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => {
+      void this.runNow().catch((error: unknown) =>
+        this.log.error({ err: error, job: this.name }, 'job failed'),
+      );
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Renews the lease during a long run; false when another process took it. */
+  protected async renewLease(): Promise<boolean> {
+    return this.store.integrity.acquireLease(this.name, this.holder, this.leaseMs, Date.now());
+  }
+
+  /** Runs once unless a run is under way here or another process holds the lease (undefined). */
+  async runNow(): Promise<R | undefined> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      if (this.stopped) return undefined;
+      if (!(await this.renewLease())) return undefined;
+      return this.run();
+    })();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Stops the timer, waits for a run under way, and frees the lease for another process. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    try {
+      await this.running;
+    } catch {
+      // logged by whoever awaited the run
+    }
+    await this.store.integrity.releaseLease(this.name, this.holder).catch(() => undefined);
+  }
+
+  protected get isStopped(): boolean {
+    return this.stopped;
+  }
+}
