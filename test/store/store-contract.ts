@@ -314,21 +314,24 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
           actor: { type: 'user' as const, id: 'tab\there', name: 'Name\\nNot a newline' },
           metadata: { raw: 'a\tb\nc\\d', '\\N': null },
         };
-        await append(store, org, [pending(org, { id: 'evt_group', ...tricky })]);
+        // A large commit (a store may load those differently), a small one, and a transaction.
+        await append(store, org, [
+          pending(org, { id: 'evt_large', ...tricky }),
+          ...Array.from({ length: 150 }, () => pending(org)),
+        ]);
+        await append(store, org, [pending(org, { id: 'evt_small', ...tricky })]);
         await store.transaction((tx) => tx.appendEvents(org, [pending(org, { id: 'evt_tx', ...tricky })]));
-        for (const id of ['evt_group', 'evt_tx']) {
-          const e = await store.getEvent(org, id);
-          expect(e).toMatchObject(tricky);
-        }
+        const ids = ['evt_large', 'evt_small', 'evt_tx'];
+        for (const id of ids) expect(await store.getEvent(org, id)).toMatchObject(tricky);
         const byWorkspace = await store.listEvents(org, { ...WIDE, workspace: '\\N', limit: 10 });
-        expect(byWorkspace.events.map((e) => e.id).sort()).toEqual(['evt_group', 'evt_tx']);
+        expect(byWorkspace.events.map((e) => e.id).sort()).toEqual(ids);
         const byActor = await store.listEvents(org, {
           ...WIDE,
           actor: 'tab\there',
           q: 'back\\slash',
           limit: 10,
         });
-        expect(byActor.events).toHaveLength(2);
+        expect(byActor.events).toHaveLength(3);
         await verifyChain(store, org);
       });
 

@@ -19,20 +19,20 @@ interface StoredIdentity {
   hash: string;
 }
 
+/** An org's new head, written with the rows that moved it. */
+export interface HeadMove {
+  pk: number;
+  seq: number;
+  hash: string;
+}
+
 /** Where an append runs: a Kysely transaction, or a pooled client holding a transaction. */
 export interface AppendConnection {
   query<R>(text: string, parameters: unknown[]): Promise<R[]>;
-  insertRows(rows: EventRow[]): Promise<void>;
+  /** Inserts the rows and moves the heads, in as few statements as the connection allows. */
+  write(rows: EventRow[], heads: HeadMove[]): Promise<void>;
 }
 
-/**
- * Appends on PostgreSQL. A group commit costs a fixed number of round trips whatever the number
- * of batches: lock every org's head (one statement, in id order so that processes committing
- * overlapping sets of orgs never deadlock), look up every client id (one statement), decide each
- * batch in memory (chain, idempotency, conflicts), then insert all rows and move all heads.
- * A batch that conflicts is refused before anything is written, so it leaves no trace while the
- * others commit: no savepoint is needed.
- */
 /** A batch with its events reduced to rows (toAppendRow): the costly part, done before locking. */
 export interface PreparedBatch {
   org: string;
@@ -43,6 +43,13 @@ export function prepareBatches(batches: AppendBatch[]): PreparedBatch[] {
   return batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) }));
 }
 
+/**
+ * Appends on PostgreSQL with a fixed number of statements whatever the number of batches: lock
+ * every org's head (in id order, so that processes committing overlapping sets of orgs never
+ * deadlock), look up every client id, decide each batch in memory (chain, idempotency,
+ * conflicts), then write all rows and heads. A batch that conflicts is refused before anything
+ * is written, so it leaves no trace while the others commit: no savepoint is needed.
+ */
 export async function appendBatches(
   db: AppendConnection,
   batches: PreparedBatch[],
@@ -67,11 +74,8 @@ export async function appendBatches(
       throw error;
     }
   });
-  if (rows.length > 0) await db.insertRows(rows);
-  await moveHeads(
-    db,
-    [...moved].filter(([org, head]) => head.seq !== heads.get(org)!.seq).map(([, head]) => head),
-  );
+  const changed = [...moved].filter(([org, head]) => head.seq !== heads.get(org)!.seq).map(([, h]) => h);
+  if (rows.length > 0 || changed.length > 0) await db.write(rows, changed);
   return outcomes;
 }
 
@@ -207,14 +211,4 @@ function planAppend(
 
   for (const [id, identity] of inBatch) stored.set(id, identity);
   return { rows, results, head: { pk: head.pk, seq, hash: prevHash } };
-}
-
-async function moveHeads(db: AppendConnection, heads: OrgHead[]): Promise<void> {
-  if (heads.length === 0) return;
-  await db.query(
-    `UPDATE orgs SET head_seq = h.seq, head_hash = h.hash
-     FROM unnest($1::integer[], $2::bigint[], $3::text[]) AS h (pk, seq, hash)
-     WHERE orgs.pk = h.pk`,
-    [heads.map((h) => h.pk), heads.map((h) => h.seq), heads.map((h) => h.hash)],
-  );
 }

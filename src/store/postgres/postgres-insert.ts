@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { AppendConnection } from './postgres-append.js';
+import type { AppendConnection, HeadMove } from './postgres-append.js';
 import type { PgTables } from './postgres-schema.js';
 
 /** Columns of `events` in the order every insert lists them, with their types. */
@@ -33,22 +33,47 @@ export type EventRow = Record<(typeof COLUMNS)[number][0], string | number | nul
 const COLUMN_LIST = COLUMNS.map(([name]) => name).join(', ');
 /** Rows per statement or per COPY write: bounds memory whatever a commit holds. */
 const CHUNK = 1000;
-
 /**
- * Multi-row INSERT through `unnest`: each column is one array parameter. Used inside Kysely
- * transactions (Trailmark's own events, a few rows at a time).
+ * From this many rows COPY is worth its extra exchange with the server (it answers the COPY
+ * statement before taking the data, and the heads then need a statement of their own).
  */
+const COPY_FROM_ROWS = 100;
+
+/** Multi-row INSERT through `unnest`: each column is one array parameter. */
 const UNNEST_INSERT = `INSERT INTO events (${COLUMN_LIST})
   SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+/** Moves heads; `first` is the number of its first parameter. */
+function moveHeadsSql(first: number): string {
+  return `UPDATE orgs SET head_seq = h.seq, head_hash = h.hash
+  FROM unnest($${first}::integer[], $${first + 1}::bigint[], $${first + 2}::text[]) AS h (pk, seq, hash)
+  WHERE orgs.pk = h.pk`;
+}
+const MOVE_HEADS = moveHeadsSql(1);
+/** Rows and heads in one statement: one exchange with the server instead of two. */
+const INSERT_AND_MOVE = `WITH inserted AS (${UNNEST_INSERT}) ${moveHeadsSql(COLUMNS.length + 1)}`;
 
-async function insertByUnnest(run: AppendConnection['query'], rows: EventRow[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    const chunk = rows.slice(start, start + CHUNK);
-    await run(
-      UNNEST_INSERT,
-      COLUMNS.map(([name]) => chunk.map((row) => row[name])),
-    );
-  }
+function headParameters(heads: HeadMove[]): unknown[] {
+  return [heads.map((h) => h.pk), heads.map((h) => h.seq), heads.map((h) => h.hash)];
+}
+
+function rowParameters(rows: EventRow[]): unknown[] {
+  return COLUMNS.map(([name]) => rows.map((row) => row[name]));
+}
+
+/** The rows by INSERT ... unnest, the last chunk together with the heads. */
+async function writeByUnnest(run: AppendConnection['query'], rows: EventRow[], heads: HeadMove[]) {
+  let start = 0;
+  for (; start + CHUNK < rows.length; start += CHUNK)
+    await run(UNNEST_INSERT, rowParameters(rows.slice(start, start + CHUNK)));
+  const last = rows.slice(start);
+  if (last.length === 0) await moveHeads(run, heads);
+  else if (heads.length === 0) await run(UNNEST_INSERT, rowParameters(last));
+  else await run(INSERT_AND_MOVE, [...rowParameters(last), ...headParameters(heads)]);
+}
+
+async function moveHeads(run: AppendConnection['query'], heads: HeadMove[]): Promise<void> {
+  if (heads.length === 0) return;
+  await run(MOVE_HEADS, headParameters(heads));
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -83,18 +108,23 @@ async function insertByCopy(client: pg.PoolClient, rows: EventRow[]): Promise<vo
   await pipeline(Readable.from(copyChunks(rows)), stream);
 }
 
-/** An append inside a Kysely transaction (StoreTx). */
+/** An append inside a Kysely transaction (StoreTx: Trailmark's own events, a few at a time). */
 export function kyselyConnection(trx: Kysely<PgTables>): AppendConnection {
   const query = async <R>(text: string, parameters: unknown[]): Promise<R[]> =>
     (await trx.executeQuery<R>(CompiledQuery.raw(text, parameters))).rows;
-  return { query, insertRows: (rows) => insertByUnnest(query, rows) };
+  return { query, write: (rows, heads) => writeByUnnest(query, rows, heads) };
 }
 
 /** An append on a pooled client that holds the transaction (the group commit). */
 export function clientConnection(client: pg.PoolClient): AppendConnection {
+  const query = async <R>(text: string, parameters: unknown[]): Promise<R[]> =>
+    (await client.query(text, parameters)).rows as R[];
   return {
-    query: async <R>(text: string, parameters: unknown[]): Promise<R[]> =>
-      (await client.query(text, parameters)).rows as R[],
-    insertRows: (rows) => insertByCopy(client, rows),
+    query,
+    async write(rows, heads) {
+      if (rows.length < COPY_FROM_ROWS) return writeByUnnest(query, rows, heads);
+      await insertByCopy(client, rows);
+      await moveHeads(query, heads);
+    },
   };
 }

@@ -90,12 +90,15 @@ function filterHasNul(f: EventFilter): boolean {
 export class PostgresStore implements AuditStore {
   readonly backend = 'postgres' as const;
   readonly pool: pg.Pool;
+  /** Connections for the group commit only (one commit runs at a time per process). */
+  private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
   readonly integrity: PostgresIntegrity;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
+    this.appendPool = createPool(options.connectionString, 2);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
     this.integrity = new PostgresIntegrity(this.pool);
@@ -118,6 +121,7 @@ export class PostgresStore implements AuditStore {
   }
 
   async close(): Promise<void> {
+    await this.appendPool.end();
     await this.db.destroy();
   }
 
@@ -126,15 +130,16 @@ export class PostgresStore implements AuditStore {
   }
 
   /**
-   * The group commit runs on a client of its own rather than a Kysely transaction, so that rows
-   * go in by COPY (see postgres-insert.ts).
+   * The group commit runs on a pooled client rather than a Kysely transaction, so that large
+   * commits go in by COPY (see postgres-insert.ts), from a pool of its own, so that a commit never
+   * queues behind the reads of the requests it is about to answer.
    */
   async appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
     if (batches.length === 0) return [];
     // Canonical text and columns are computed before the transaction: the org locks it takes
     // are then held only for the database work.
     const prepared = prepareBatches(batches);
-    const client = await this.pool.connect();
+    const client = await this.appendPool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
