@@ -103,11 +103,6 @@ export class SqliteStore implements AuditStore {
     this.writer ??= new SqliteWriter({ path: this.path, cacheMiB: this.cacheMiB, checkpointIntervalMs: 200 });
   }
 
-  /** Refreshes planner statistics; cheap, run periodically and after bulk loads. */
-  optimize(): void {
-    this.reader.pragma('optimize');
-  }
-
   async ping(): Promise<void> {
     this.reader.prepare('SELECT 1').get();
   }
