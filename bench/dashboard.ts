@@ -17,6 +17,8 @@ import { ADMIN_KEY, argValue, freshDatabase, report, sampleEvent, startServer } 
  * serves it as `npm start` would.
  *
  *   npm run bench:dashboard -- --events=1000000 [--backend=sqlite|postgres] [--runs=5]
+ *   npm run bench:dashboard -- --reuse=path/to/trailmark.db   (a SQLite file a previous run seeded
+ *                                                              with --keep=path; not removed)
  */
 
 const ORG = 'bench_dashboard';
@@ -73,9 +75,22 @@ async function adminApi(url: string, path: string, json: unknown): Promise<Recor
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** Events in the bench org, from its chain head (for the label of a reused database). */
+async function eventCount(url: string): Promise<number> {
+  const res = await fetch(`${url}/v1/chain`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'trailmark-org': ORG },
+  });
+  return ((await res.json()) as { head: { seq: number } }).head.seq;
+}
+
 /** An owner account, made the way people get one: an invitation, accepted. */
 async function createOwner(url: string): Promise<string> {
   const email = 'owner@bench.example';
+  const members = await fetch(`${url}/v1/members`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'trailmark-org': ORG },
+  });
+  if (((await members.json()) as { data: { email: string }[] }).data.some((m) => m.email === email))
+    return email;
   const invitation = await adminApi(url, '/v1/members/invitations', { email, role: 'owner' });
   const token = new URL(String(invitation.accept_url)).searchParams.get('token');
   await adminApi(url, '/v1/invitations/accept', { token, name: 'Bench Owner', password: PASSWORD });
@@ -107,12 +122,18 @@ async function run(): Promise<void> {
   const backend = argValue('backend', 'sqlite');
   const count = Number(argValue('events', '1000000'));
   const runs = Number(argValue('runs', '5'));
-  const db = await freshDatabase(backend);
+  const reuse = argValue('reuse', '');
+  const keep = argValue('keep', '');
+  const db = reuse
+    ? { url: reuse, drop: async () => undefined }
+    : keep
+      ? { url: keep, drop: async () => undefined }
+      : await freshDatabase(backend);
   const profile = mkdtempSync(join(tmpdir(), 'trailmark-bench-chromium-'));
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   try {
-    await seed(db.url, count);
+    if (!reuse) await seed(db.url, count);
     server = await startServer(db.url, 3902);
     const email = await createOwner(server.url);
     browser = await chromium.launchPersistentContext(profile, {
@@ -129,7 +150,8 @@ async function run(): Promise<void> {
     await page.click('button[type=submit]');
     await page.waitForSelector('.event-log[data-log-state="ready"]');
 
-    const label = `${count >= 1_000_000 ? `${count / 1_000_000}m` : `${count / 1000}k`}_${backend}`;
+    const total = reuse ? await eventCount(server.url) : count;
+    const label = `${total >= 1_000_000 ? `${Math.round(total / 100_000) / 10}m` : `${Math.round(total / 1000)}k`}_${backend}`;
     const first: number[] = [];
     for (let i = 0; i < runs; i++) first.push(await firstRows(page, server.url));
     report(`dashboard_first_rows_${label}`, median(first), 'ms');
@@ -156,8 +178,13 @@ async function run(): Promise<void> {
         { kind: 'select', name: 'range', value: '30d' },
       ],
       [
-        'actor',
+        'actor_email',
         { kind: 'text', name: 'actor', value: 'user4242@example.com' },
+        { kind: 'text', name: 'actor', value: '' },
+      ],
+      [
+        'actor_id',
+        { kind: 'text', name: 'actor', value: 'usr_4242' },
         { kind: 'text', name: 'actor', value: '' },
       ],
       [

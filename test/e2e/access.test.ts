@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/test-server.js';
+import { expectAccessible } from './helpers/accessibility.js';
 import { type Browser, describeInChromium, launchChromium, screenshot } from './helpers/chromium.js';
 import {
   addPerson,
@@ -81,6 +82,7 @@ describeInChromium('sign-in, permissions, organizations and invitations in Chrom
       expect(await notice.textContent()).toContain('“member”');
     }
     await screenshot(page, 'no-access-redirect');
+    await expectAccessible(page, 'the settings page, read-only, with the redirect notice');
     const api = await page.request.get(`${server.url}/v1/events`, { headers: { 'trailmark-org': acme.id } });
     expect(api.status()).toBe(403);
     expect(api.headers()['content-type']).toMatch(/^application\/problem\+json/);
@@ -139,6 +141,7 @@ describeInChromium('sign-in, permissions, organizations and invitations in Chrom
       .getByText('nora@acme.example')
       .waitFor();
     await screenshot(page, 'members');
+    await expectAccessible(page, 'the members page');
 
     await signOut();
     await page.goto(`${server.url}/invitations/accept${acceptUrl.search}`);
@@ -148,6 +151,7 @@ describeInChromium('sign-in, permissions, organizations and invitations in Chrom
     await page.getByText('The passwords differ.').waitFor();
     await page.getByLabel('Repeat the password').fill(PASSWORD);
     await screenshot(page, 'accept-invitation');
+    await expectAccessible(page, 'the invitation page');
     await page.getByRole('button', { name: 'Accept invitation' }).click();
     await page.waitForURL(/\/settings\/audit-log/);
     expect(await page.locator('.account-email').textContent()).toBe('nora@acme.example');

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/test-server.js';
+import { expectAccessible } from './helpers/accessibility.js';
 import { type Browser, describeInChromium, launchChromium, screenshot } from './helpers/chromium.js';
 import {
   addPerson,
@@ -56,6 +57,7 @@ describeInChromium('API keys and settings pages in Chromium', () => {
     const secret = await secretField.inputValue();
     expect(secret).toMatch(/^tmk_/);
     await screenshot(page, 'api-key-created');
+    await expectAccessible(page, 'the new key dialog');
     await secretDialog.getByRole('button', { name: 'Copy key' }).click();
     await secretDialog.getByText('Copied').waitFor();
     const clipboard = await page.evaluate(() =>
@@ -77,6 +79,7 @@ describeInChromium('API keys and settings pages in Chromium', () => {
     const listed = await server.request(`/v1/events?actor=svc_reports`, { key: secret });
     expect(listed.status).toBe(200);
     await screenshot(page, 'api-keys');
+    await expectAccessible(page, 'the API keys page');
   });
 
   it('disables, enables and revokes a key; a revoked key stops working at once', async () => {
@@ -114,6 +117,7 @@ describeInChromium('API keys and settings pages in Chromium', () => {
     await retention.fill('45');
     await page.getByLabel('Legal hold').check();
     await screenshot(page, 'settings');
+    await expectAccessible(page, 'the settings page');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Saved retention days, legal hold.').waitFor();
 

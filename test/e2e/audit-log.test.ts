@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/test-server.js';
+import { expectAccessible } from './helpers/accessibility.js';
 import { type Browser, describeInChromium, launchChromium, screenshot } from './helpers/chromium.js';
 import {
   addPerson,
@@ -62,6 +63,7 @@ describeInChromium('audit log and API requests in Chromium', () => {
     await page.goto(`${server.url}/settings/audit-log`);
     await page.waitForURL(/\/login\?next=%2Fsettings%2Faudit-log$/);
     await screenshot(page, 'login');
+    await expectAccessible(page, 'the sign-in page');
     await signIn(page, server.url, owner);
     await page.waitForURL(/\/settings\/audit-log/);
     const { rows, query } = await expectTableMatchesApi(page, server, org.readKey, { kind: 'audit' });
@@ -72,6 +74,7 @@ describeInChromium('audit log and API requests in Chromium', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     await expect.poll(() => page.locator('.chain-status').textContent()).toMatch(/Chain/);
     await screenshot(page, 'audit-log');
+    await expectAccessible(page, 'the audit log');
   });
 
   it('never shows another org’s events', async () => {
@@ -104,17 +107,20 @@ describeInChromium('audit log and API requests in Chromium', () => {
   });
 
   it('filters by action: one action, then every action of a resource', async () => {
+    await field('Action').focus();
     await field('Action').selectOption('template.updated');
     const one = await expectTableMatchesApi(page, server, org.readKey, { action: 'template.updated' });
     expect(one.rows.length).toBeGreaterThan(0);
     expect(new Set(one.rows.map((r) => r.action))).toEqual(new Set(['template.updated']));
     expect(new URL(page.url()).searchParams.get('action')).toBe('template.updated');
 
+    await field('Action').focus();
     await field('Action').selectOption('template.*');
     const all = await expectTableMatchesApi(page, server, org.readKey, { action: 'template.*' });
     expect(new Set(all.rows.map((r) => r.action))).toEqual(
       new Set(['template.updated', 'template.created', 'template.deleted']),
     );
+    await field('Action').focus();
     await field('Action').selectOption('');
     await expectTableMatchesApi(page, server, org.readKey);
   });
@@ -194,6 +200,7 @@ describeInChromium('audit log and API requests in Chromium', () => {
   it('combines filters, keeps them in the URL and restores them on reload and Back', async () => {
     await field('Date range').selectOption('7d');
     await applyText('Actor', 'ada@example.com');
+    await field('Action').focus();
     await field('Action').selectOption('template.*');
     const combined = await expectTableMatchesApi(page, server, org.readKey, {
       actor: 'ada@example.com',
@@ -266,8 +273,39 @@ describeInChromium('audit log and API requests in Chromium', () => {
     );
     await target.evaluate((element) => (element as unknown as { scrollIntoView(): void }).scrollIntoView());
     await screenshot(page, 'audit-log-details');
+    await expectAccessible(page, 'an opened event');
     await target.getByRole('button', { name: /Hide details/ }).click();
     await details.waitFor({ state: 'detached' });
+  });
+
+  it('works from the keyboard: skip link, filters with Enter, rows open with Enter', async () => {
+    await page.goto(`${server.url}/settings/audit-log`);
+    await settled(page);
+    await page.keyboard.press('Tab');
+    const focused = () =>
+      page.evaluate(() => {
+        const active = (
+          globalThis as unknown as { document: { activeElement: { textContent: string; id: string } | null } }
+        ).document.activeElement;
+        return active ? `${active.id}|${active.textContent}` : '';
+      });
+    expect(await focused()).toBe('|Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await focused()).toMatch(/^main\|/);
+
+    await field('Actor').focus();
+    await page.keyboard.type('grace@example.com');
+    await page.keyboard.press('Enter');
+    const { rows } = await expectTableMatchesApi(page, server, org.readKey, { actor: 'grace@example.com' });
+    const toggle = row(rows[0]!.description!).getByRole('button', { name: /Show details/ });
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('tr.details-row').waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('tr.details-row').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: /^Clear all/ }).focus();
+    await page.keyboard.press('Enter');
+    await expectTableMatchesApi(page, server, org.readKey);
   });
 
   it('shows an event whose description is HTML as text, and runs nothing', async () => {
@@ -287,6 +325,7 @@ describeInChromium('audit log and API requests in Chromium', () => {
 
   it('exports exactly the rows of the current filters as CSV', async () => {
     await field('Date range').selectOption('7d');
+    await field('Action').focus();
     await field('Action').selectOption('template.*');
     const { rows, query } = await expectTableMatchesApi(page, server, org.readKey, { action: 'template.*' });
     const link = page.getByRole('link', { name: 'Export CSV' });
@@ -311,6 +350,7 @@ describeInChromium('audit log and API requests in Chromium', () => {
     expect(await reason.textContent()).toBe('No events match these filters, so there is nothing to export.');
     expect(await page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
     await screenshot(page, 'audit-log-empty');
+    await expectAccessible(page, 'the empty state');
     await page.getByRole('button', { name: 'Clear all filters' }).click();
     await expectTableMatchesApi(page, server, org.readKey);
   });
@@ -324,6 +364,7 @@ describeInChromium('audit log and API requests in Chromium', () => {
     const cells = await render.locator('td').allTextContents();
     expect(cells).toEqual(expect.arrayContaining(['POST', '201', '182 ms', '…c9d1']));
     await screenshot(page, 'api-requests');
+    await expectAccessible(page, 'the API requests page');
 
     await field('Status').selectOption('failure');
     const failed = await expectTableMatchesApi(page, server, org.readKey, {

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/test-server.js';
+import { expectAccessible } from './helpers/accessibility.js';
 import { type Browser, describeInChromium, launchChromium, screenshot } from './helpers/chromium.js';
 import {
   apiEvents,
@@ -59,7 +60,9 @@ describeInChromium('embedded viewer in Chromium', () => {
     expect(await page.getByRole('link', { name: 'Members & roles' }).count()).toBe(0);
     expect(await page.getByText(XSS_DESCRIPTION, { exact: true }).count()).toBe(1);
     await screenshot(page, 'embed');
+    await expectAccessible(page, 'the embedded viewer');
 
+    await page.getByLabel('Action', { exact: true }).focus();
     await page.getByLabel('Action', { exact: true }).selectOption('template.*');
     await expectTableMatchesApi(page, server, acme.readKey, { action: 'template.*' });
     // A reload keeps working: the token stays in this tab's session storage.
@@ -130,6 +133,7 @@ describeInChromium('embedded viewer in Chromium', () => {
       expect(await alert.textContent()).toContain('This viewer link has expired or is not valid.');
       expect(await page.locator('tr[data-event-id]').count()).toBe(0);
       await screenshot(page, 'embed-expired');
+      await expectAccessible(page, 'the expired viewer');
     } finally {
       clockOffset = 0;
     }

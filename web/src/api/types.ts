@@ -57,17 +57,23 @@ export interface ActionCount {
   count: number;
 }
 
+/** A verification report (POST /v1/chain/verify; the last one is in GET /v1/chain). */
+export interface Verification {
+  ok: boolean;
+  checked: number;
+  first_seq?: number | null;
+  last_seq: number | null;
+  checkpoints_checked?: number;
+  pruned?: number;
+  failure?: { seq?: number; reason?: string; detail?: string } | string | null;
+  verified_at: string;
+}
+
 export interface ChainStatus {
   org: string;
   head: { seq: number; hash: string };
   checkpoint?: { seq: number; hash: string; signed_at: string; key_id: string; signature: string } | null;
-  last_verification?: {
-    ok: boolean;
-    checked: number;
-    last_seq: number;
-    verified_at: string;
-    failure?: unknown;
-  } | null;
+  last_verification?: Verification | null;
 }
 
 export interface Org {

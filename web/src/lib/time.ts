@@ -20,8 +20,11 @@ export function formatUtc(value: string | number | Date): string {
 }
 
 /** `Europe/Paris (UTC+01:00)`; the offset is the current one. */
+let zoneName: string | undefined;
+
 export function zoneLabel(at = new Date()): string {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  zoneName ??= Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  const zone = zoneName;
   const minutes = -at.getTimezoneOffset();
   const sign = minutes >= 0 ? '+' : '-';
   const abs = Math.abs(minutes);

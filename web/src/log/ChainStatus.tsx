@@ -1,30 +1,101 @@
-import type { ApiClient } from '../api/client.js';
-import type { ChainStatus as Chain } from '../api/types.js';
+import { useState } from 'react';
+import { type ApiClient, errorMessage } from '../api/client.js';
+import type { ChainStatus as Chain, Verification } from '../api/types.js';
 import { Badge } from '../components/ui.js';
 import { formatLocal, formatUtc } from '../lib/time.js';
 import { useAsync } from '../lib/use-async.js';
 
-function describeFailure(failure: unknown): string {
+function describeFailure(failure: Verification['failure']): string {
   if (failure === undefined || failure === null) return 'no detail given';
   if (typeof failure === 'string') return failure;
-  if (typeof failure === 'object') {
-    const f = failure as Record<string, unknown>;
-    const parts: string[] = [];
-    if (f.seq !== undefined) parts.push(`at #${String(f.seq)}`);
-    for (const key of ['reason', 'message', 'detail']) {
-      if (typeof f[key] === 'string') parts.push(f[key] as string);
-    }
-    if (parts.length) return parts.join(': ');
+  const parts: string[] = [];
+  if (failure.seq !== undefined) parts.push(`at #${failure.seq.toLocaleString()}`);
+  if (failure.reason) parts.push(failure.reason.replaceAll('_', ' '));
+  if (failure.detail) parts.push(failure.detail);
+  return parts.length ? parts.join(': ') : JSON.stringify(failure);
+}
+
+function At({ value }: { value: string }) {
+  return (
+    <time dateTime={value} title={formatUtc(value)}>
+      {formatLocal(value)}
+    </time>
+  );
+}
+
+function Summary({ chain }: { chain: Chain }) {
+  const { head, checkpoint, last_verification: verification } = chain;
+  if (verification && !verification.ok) {
+    return (
+      <>
+        <Badge variant="destructive">Chain verification failed</Badge>
+        <span className="small chain-failure">
+          {describeFailure(verification.failure)} · checked <At value={verification.verified_at} />
+        </span>
+      </>
+    );
   }
-  return JSON.stringify(failure);
+  if (verification?.ok) {
+    return (
+      <>
+        <Badge variant="success">Chain verified</Badge>
+        <span className="small muted">
+          {verification.last_seq === null
+            ? 'no events yet'
+            : `up to #${verification.last_seq.toLocaleString()}`}{' '}
+          at <At value={verification.verified_at} />
+        </span>
+      </>
+    );
+  }
+  return (
+    <>
+      <Badge variant="outline">Chain head #{head.seq.toLocaleString()}</Badge>
+      <span className="small muted">
+        {checkpoint ? (
+          <>
+            signed checkpoint #{checkpoint.seq.toLocaleString()} at <At value={checkpoint.signed_at} />
+          </>
+        ) : (
+          'not verified yet'
+        )}
+      </span>
+    </>
+  );
 }
 
 /**
- * The chain's state in one line: verified up to a sequence number at a time, the failure, or
- * (before any verification has run) the head and the newest signed checkpoint.
+ * The chain's state in one line: verified up to a sequence number at a time, or the failure,
+ * or (before any verification) the head and the newest signed checkpoint. "Verify now" runs a
+ * full verification on the server.
  */
-export function ChainStatusBadge({ api, refresh }: { api: ApiClient; refresh: number }) {
-  const chain = useAsync((signal) => api.get<Chain>('/v1/chain', { signal }), [api, refresh]);
+export function ChainStatusBadge({
+  api,
+  refresh,
+  canVerify,
+}: {
+  api: ApiClient;
+  refresh: number;
+  canVerify: boolean;
+}) {
+  const [verified, setVerified] = useState(0);
+  const [verifying, setVerifying] = useState(false);
+  const [verifyError, setVerifyError] = useState<string | null>(null);
+  const chain = useAsync((signal) => api.get<Chain>('/v1/chain', { signal }), [api, refresh, verified]);
+
+  const verify = async () => {
+    setVerifying(true);
+    setVerifyError(null);
+    try {
+      await api.post<Verification>('/v1/chain/verify');
+      setVerified((v) => v + 1);
+    } catch (error) {
+      setVerifyError(errorMessage(error));
+    } finally {
+      setVerifying(false);
+    }
+  };
+
   if (chain.loading && !chain.data) {
     return <span className="chain-status muted small">Checking the chain…</span>;
   }
@@ -35,49 +106,22 @@ export function ChainStatusBadge({ api, refresh }: { api: ApiClient; refresh: nu
       </span>
     );
   }
-  const { head, checkpoint, last_verification: verification } = chain.data;
-  const hashTitle = `Head #${head.seq} · ${head.hash}`;
-  if (verification && !verification.ok) {
-    return (
-      <span className="chain-status" role="status" title={hashTitle}>
-        <Badge variant="destructive">Chain verification failed</Badge>
-        <span className="small">
-          {describeFailure(verification.failure)} · checked{' '}
-          <time dateTime={verification.verified_at} title={formatUtc(verification.verified_at)}>
-            {formatLocal(verification.verified_at)}
-          </time>
-        </span>
-      </span>
-    );
-  }
-  if (verification?.ok) {
-    return (
-      <span className="chain-status" title={hashTitle}>
-        <Badge variant="success">Chain verified</Badge>
-        <span className="small muted">
-          up to #{verification.last_seq.toLocaleString()} at{' '}
-          <time dateTime={verification.verified_at} title={formatUtc(verification.verified_at)}>
-            {formatLocal(verification.verified_at)}
-          </time>
-        </span>
-      </span>
-    );
-  }
+  const { head } = chain.data;
   return (
-    <span className="chain-status" title={hashTitle}>
-      <Badge variant="outline">Chain head #{head.seq.toLocaleString()}</Badge>
-      <span className="small muted">
-        {checkpoint ? (
-          <>
-            signed checkpoint #{checkpoint.seq.toLocaleString()} at{' '}
-            <time dateTime={checkpoint.signed_at} title={formatUtc(checkpoint.signed_at)}>
-              {formatLocal(checkpoint.signed_at)}
-            </time>
-          </>
-        ) : (
-          'not verified yet'
-        )}
-      </span>
+    <span className="chain-status" role="status" title={`Head #${head.seq} · ${head.hash}`}>
+      <Summary chain={chain.data} />
+      {canVerify && (
+        <button
+          type="button"
+          className="button button-link"
+          onClick={verify}
+          disabled={verifying}
+          title="Recompute every hash of the retained chain and check the signed checkpoints"
+        >
+          {verifying ? 'Verifying…' : 'Verify now'}
+        </button>
+      )}
+      {verifyError && <span className="small field-error">{verifyError}</span>}
     </span>
   );
 }

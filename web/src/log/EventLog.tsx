@@ -18,6 +18,9 @@ import {
 import { filterKeyOf, prefetchedAsOf } from './prefetch.js';
 import { useEventPages } from './use-event-pages.js';
 
+/** How long after the first rows the action list is fetched when nobody asked for it sooner. */
+const ACTIONS_AFTER_MS = 2500;
+
 export type ExportAccess = { allowed: true } | { allowed: false; reason: string };
 
 interface Props {
@@ -28,6 +31,8 @@ interface Props {
   /** null: no export at all (the embedded viewer). */
   exportAccess: ExportAccess | null;
   showChain?: boolean;
+  /** Offer "Verify now" (POST /v1/chain/verify); the read-only viewer does not. */
+  canVerify?: boolean;
 }
 
 const NOUN: Record<LogKind, [string, string]> = {
@@ -40,7 +45,15 @@ const NOUN: Record<LogKind, [string, string]> = {
  * the export of exactly what the table is showing. Used by the audit log, the API requests page
  * and the embedded viewer.
  */
-export function EventLog({ api, kind, filters, onFiltersChange, exportAccess, showChain = true }: Props) {
+export function EventLog({
+  api,
+  kind,
+  filters,
+  onFiltersChange,
+  exportAccess,
+  showChain = true,
+  canVerify = true,
+}: Props) {
   const id = useId();
   const filterKey = filtersToSearch(filters).toString();
   const [refresh, setRefresh] = useState(0);
@@ -58,25 +71,34 @@ export function EventLog({ api, kind, filters, onFiltersChange, exportAccess, sh
   const queryString = new URLSearchParams(query).toString();
   const pages = useEventPages(api, query);
 
-  // The action list is a GROUP BY over the whole window: it waits for the first rows, so the
-  // table never queues behind it, and reloads only when the window itself changes.
+  // The action list counts every event in the window: the most expensive read this page makes,
+  // and one that would hold up the table if it ran first. It is asked for once the first rows
+  // are on screen and the page has been quiet for a moment, or as soon as someone reaches for
+  // the action filter. A new date range makes it stale; it is asked for again only when the
+  // action filter is reached for, or on Refresh. Stale counts are not shown.
   const [firstShown, setFirstShown] = useState(false);
   if (!firstShown && !pages.loading) setFirstShown(true);
-  const actionsWanted = firstShown;
   const windowKey = filters.range === 'custom' ? `${filters.from}|${filters.to}` : filters.range;
+  const [actionsWindow, setActionsWindow] = useState<string | null>(null);
+  const wantActions = useCallback(() => setActionsWindow(windowKey), [windowKey]);
+  useEffect(() => {
+    if (!firstShown || actionsWindow !== null) return;
+    const timer = window.setTimeout(wantActions, ACTIONS_AFTER_MS);
+    return () => window.clearTimeout(timer);
+  }, [firstShown, actionsWindow, wantActions]);
   const queryRef = useRef(query);
   queryRef.current = query;
   const actions = useAsync(
     async (signal) => {
-      if (!actionsWanted) return undefined;
+      if (actionsWindow === null) return undefined;
       const { from, to } = queryRef.current;
       const result = await api.get<{ data: ActionCount[] }>('/v1/actions', {
         query: { from, to, kind },
         signal,
       });
-      return result.data;
+      return { window: actionsWindow, data: result.data };
     },
-    [api, windowKey, refresh, actionsWanted, kind],
+    [api, actionsWindow, refresh, kind],
   );
 
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
@@ -145,7 +167,11 @@ export function EventLog({ api, kind, filters, onFiltersChange, exportAccess, sh
       <FilterCard
         filters={filters}
         asOf={asOf}
-        actions={actions.data}
+        actions={actions.data?.data}
+        actionCounts={actions.data?.window === windowKey}
+        onWantActions={() => {
+          if (actions.data?.window !== windowKey && actionsWindow !== windowKey) wantActions();
+        }}
         actionsFailed={Boolean(actions.error)}
         onApply={onFiltersChange}
       />
@@ -165,14 +191,17 @@ export function EventLog({ api, kind, filters, onFiltersChange, exportAccess, sh
           <div className="toolbar-right">
             {showChain &&
               (firstShown ? (
-                <ChainStatusBadge api={api} refresh={refresh} />
+                <ChainStatusBadge api={api} refresh={refresh} canVerify={canVerify} />
               ) : (
                 <span className="chain-status muted small">Checking the chain…</span>
               ))}
             <button
               type="button"
               className="button button-secondary"
-              onClick={() => setRefresh((r) => r + 1)}
+              onClick={() => {
+                setRefresh((r) => r + 1);
+                if (actionsWindow !== null) setActionsWindow(windowKey);
+              }}
               title="Load the newest events with the same filters"
             >
               Refresh

@@ -16,6 +16,10 @@ interface Props {
   /** When the filters were resolved (the window of a preset ends here). */
   asOf: number;
   actions: ActionCount[] | undefined;
+  /** The counts are for the current date range (else only the names are shown). */
+  actionCounts: boolean;
+  /** Someone is reaching for the action filter: the list should be (re)loaded. */
+  onWantActions(): void;
   actionsFailed: boolean;
   onApply(filters: LogFilters): void;
 }
@@ -28,6 +32,9 @@ function draftOf(filters: LogFilters): Draft {
   for (const name of DRAFT_FIELDS) draft[name] = filters[name] ?? '';
   return draft;
 }
+
+const numbers = new Intl.NumberFormat();
+const count = (n: number) => numbers.format(n);
 
 /** Actions grouped by resource (`api_key.*`), each group with an "all of them" choice. */
 function groupActions(actions: ActionCount[]): [string, ActionCount[]][] {
@@ -45,7 +52,15 @@ function groupActions(actions: ActionCount[]): [string, ActionCount[]][] {
  * The filter card. Choices from a list (range, action, status) apply at once; typed fields apply
  * with Enter or the Apply button, so a search does not run on every keystroke.
  */
-export function FilterCard({ filters, asOf, actions, actionsFailed, onApply }: Props) {
+export function FilterCard({
+  filters,
+  asOf,
+  actions,
+  actionCounts,
+  onWantActions,
+  actionsFailed,
+  onApply,
+}: Props) {
   const id = useId();
   const [draft, setDraft] = useState<Draft>(() => draftOf(filters));
   const [synced, setSynced] = useState(filters);
@@ -168,6 +183,8 @@ export function FilterCard({ filters, asOf, actions, actionsFailed, onApply }: P
               name="action"
               value={filters.action ?? ''}
               onChange={(e) => apply({ action: e.target.value })}
+              onFocus={onWantActions}
+              onPointerEnter={onWantActions}
               aria-describedby={actionsFailed ? `${id}-action-hint` : undefined}
             >
               <option value="">All actions</option>
@@ -176,12 +193,13 @@ export function FilterCard({ filters, asOf, actions, actionsFailed, onApply }: P
                 <optgroup key={resource} label={resource}>
                   {items.length > 1 && (
                     <option value={`${resource}.*`}>
-                      {resource}.* (all {items.reduce((n, i) => n + i.count, 0).toLocaleString()})
+                      {resource}.* (all
+                      {actionCounts ? ` ${count(items.reduce((n, i) => n + i.count, 0))}` : ''})
                     </option>
                   )}
                   {items.map((item) => (
                     <option key={item.action} value={item.action}>
-                      {item.action} ({item.count.toLocaleString()})
+                      {actionCounts ? `${item.action} (${count(item.count)})` : item.action}
                     </option>
                   ))}
                 </optgroup>
