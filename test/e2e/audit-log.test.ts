@@ -72,9 +72,23 @@ describeInChromium('audit log and API requests in Chromium', () => {
     expect(rows.some((r) => r.description === 'Grace Hopper signed in')).toBe(false); // 41 days old
     const times = rows.map((r) => Date.parse(r.occurred_at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    await expect.poll(() => page.locator('.chain-status').textContent()).toMatch(/Chain/);
+    await expect.poll(() => page.locator('.chain-status').textContent()).toMatch(/Chain head #\d+/);
     await screenshot(page, 'audit-log');
     await expectAccessible(page, 'the audit log');
+  });
+
+  it('verifies the chain on request and shows up to which event and when', async () => {
+    await page.getByRole('button', { name: 'Verify now' }).click();
+    const status = page.locator('.chain-status');
+    await status.getByText('Chain verified').waitFor();
+    const chain = (await (await server.request('/v1/chain', { key: org.readKey })).json()) as {
+      last_verification: { ok: boolean; last_seq: number; verified_at: string };
+    };
+    expect(chain.last_verification.ok).toBe(true);
+    const text = await status.textContent();
+    expect(text).toContain(`up to #${chain.last_verification.last_seq.toLocaleString('en-GB')}`);
+    expect(text).toContain(formatInZone(chain.last_verification.verified_at, ZONE));
+    await screenshot(page, 'audit-log-verified');
   });
 
   it('never shows another org’s events', async () => {
