@@ -4,7 +4,7 @@ import type { RequestOrigin, UserPrincipal } from '../domain/principal.js';
 import type { MemberRecord, UserRecord } from '../store/identity-store.js';
 import type { IdentitySettings } from './authenticator.js';
 import { dummyPasswordHash, hashPassword, passwordIssues, verifyPassword } from './passwords.js';
-import { FailureLimiter } from './rate-limit.js';
+import { FailureLimiter, Throttle } from './rate-limit.js';
 import { audited, type ChangeDeps, type Record } from './self-audit.js';
 import { csrfTokenFor, hashToken, newToken, SESSION_PREFIX } from './tokens.js';
 
@@ -98,6 +98,8 @@ export class Logins {
   private readonly byIp: FailureLimiter;
   private readonly byAccount: FailureLimiter;
   private readonly dummyHash: Promise<string>;
+  /** Accounts whose blocked attempts were recorded in the current window. */
+  private readonly blockedNotice: Throttle;
   /** Failed-login events being written; tests and shutdown wait for them. */
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -109,6 +111,7 @@ export class Logins {
     this.byIp = new FailureLimiter(settings.loginMaxFailuresPerIp, settings.loginWindowMs);
     this.byAccount = new FailureLimiter(settings.loginMaxFailuresPerAccount, settings.loginWindowMs);
     this.dummyHash = dummyPasswordHash();
+    this.blockedNotice = new Throttle(settings.loginWindowMs);
   }
 
   async login(input: LoginInput): Promise<{ view: SessionView; session: NewSession }> {
@@ -120,6 +123,8 @@ export class Logins {
       this.byAccount.retryAfter(email, now.getTime()),
     );
     if (wait > 0) {
+      // Recorded once per window and account, after the answer, whether the account exists or not.
+      if (this.blockedNotice.due(email, now.getTime())) this.recordBlocked(email, input.origin);
       throw new AppError('rate_limited', 'too many failed sign-ins; try again later', { retryAfter: wait });
     }
     const user = await this.deps.store.identity.findUserByEmail(email);
@@ -156,28 +161,42 @@ export class Logins {
     return { view: sessionView(user, members, session.secret), session };
   }
 
+  private recordBlocked(email: string, origin: RequestOrigin): void {
+    this.track(
+      (async () => {
+        const user = await this.deps.store.identity.findUserByEmail(email);
+        if (user) await this.writeFailure(user, origin, 'rate_limited');
+      })(),
+    );
+  }
+
   /** Written after the 401 is sent, so that the answer's timing does not depend on it. */
   private recordFailure(user: UserRecord, origin: RequestOrigin, reason: string): void {
-    const write = (async () => {
-      const members = await this.deps.store.identity.membershipsOf(user.id);
-      if (!members.length) return;
-      await audited(this.deps, { principal: null, origin }, async (_tx, record) => {
-        recordInEachOrg(
-          record,
-          members,
-          'user.login_failed',
-          {
-            status: 'failure',
-            resource: { type: 'user', id: user.id, name: user.email },
-            description: `Failed sign-in for ${user.email}: ${reason.replaceAll('_', ' ')}`,
-            metadata: { reason, ip: origin.ip ?? null, user_agent: origin.userAgent ?? null },
-          },
-          userPrincipal(user, 'none'),
-        );
-      });
-    })();
+    this.track(this.writeFailure(user, origin, reason));
+  }
+
+  private track(write: Promise<void>): void {
     const tracked = write.catch(this.onError).finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
+  }
+
+  private async writeFailure(user: UserRecord, origin: RequestOrigin, reason: string): Promise<void> {
+    const members = await this.deps.store.identity.membershipsOf(user.id);
+    if (!members.length) return;
+    await audited(this.deps, { principal: null, origin }, async (_tx, record) => {
+      recordInEachOrg(
+        record,
+        members,
+        'user.login_failed',
+        {
+          status: 'failure',
+          resource: { type: 'user', id: user.id, name: user.email },
+          description: `Failed sign-in for ${user.email}: ${reason.replaceAll('_', ' ')}`,
+          metadata: { reason, ip: origin.ip ?? null, user_agent: origin.userAgent ?? null },
+        },
+        userPrincipal(user, 'none'),
+      );
+    });
   }
 
   /** Resolves once every failed-login event started so far is written. */

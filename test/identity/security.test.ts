@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { addUser, Browser } from './identity-helpers.js';
+import { addUser, Browser, eventsOf } from './identity-helpers.js';
 
 type Org = { id: string; writeKey: string; readKey: string; adminKey: string };
 
@@ -269,6 +269,13 @@ describe.each(BACKENDS)('security on $name', (backend) => {
         user.password,
       );
       expect(fresh.status).toBe(429);
+      await t.server.ctx.logins.settled();
+      const failed = (await eventsOf(t, a.id, 'user.login_failed')).filter((e) => e.actor.id === user.id);
+      expect(failed.map((e) => e.metadata?.reason)).toEqual([
+        'rate_limited',
+        ...Array(5).fill('invalid_password'),
+      ]);
+      expect(failed[0]!.context).toMatchObject({ ip: '192.0.2.6' });
       clock += 15 * 60_000;
     });
   });
