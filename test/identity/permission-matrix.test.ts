@@ -46,6 +46,10 @@ function row(ok: number, allowed: PrincipalName[], overrides: Partial<Record<Pri
   return { ...expected, ...overrides };
 }
 
+function everyone(status: number): Record<PrincipalName, number> {
+  return Object.fromEntries(PRINCIPALS.map((p) => [p, status])) as Record<PrincipalName, number>;
+}
+
 const VIEWERS: PrincipalName[] = [
   'owner',
   'admin',
@@ -77,7 +81,8 @@ describe.each(BACKENDS)('permission matrix on $name', (backend) => {
   };
 
   beforeAll(async () => {
-    t = await startTestServer({ backend });
+    // Every principal tries one wrong sign-in below; the per-IP limit is not what this measures.
+    t = await startTestServer({ backend, config: { loginMaxFailuresPerIp: 1000 } });
     orgA = await t.createOrg('A');
     const orgB = await t.createOrg('B');
     const view = await setup('POST', '/v1/roles', { name: 'Auditor', permissions: ['viewAuditLog'] });
@@ -147,6 +152,13 @@ describe.each(BACKENDS)('permission matrix on $name', (backend) => {
     },
     { name: 'GET /v1/actions', call: get('/v1/actions'), expected: row(200, VIEWERS) },
     { name: 'GET /v1/chain', call: get('/v1/chain'), expected: row(200, VIEWERS) },
+    { name: 'GET /v1/chain/checkpoints', call: get('/v1/chain/checkpoints'), expected: row(200, VIEWERS) },
+    {
+      name: 'POST /v1/chain/verify',
+      call: async () => ({ method: 'POST', path: '/v1/chain/verify' }),
+      expected: row(200, VIEWERS),
+    },
+    { name: 'GET /v1/signing-keys', call: get('/v1/signing-keys'), expected: everyone(200) },
     { name: 'GET /v1/events/export.csv', call: get('/v1/events/export.csv'), expected: row(200, EXPORTERS) },
     {
       name: 'GET /v1/events/export.jsonl',
@@ -283,13 +295,30 @@ describe.each(BACKENDS)('permission matrix on $name', (backend) => {
         path: '/v1/invitations/accept',
         json: { token: 'tmi_unknown', name: 'X', password: 'a long enough passphrase' },
       }),
-      expected: Object.fromEntries(PRINCIPALS.map((p) => [p, 404])) as Record<PrincipalName, number>,
+      expected: everyone(404),
     },
     {
-      name: 'GET /healthz',
-      call: get('/healthz'),
-      expected: Object.fromEntries(PRINCIPALS.map((p) => [p, 200])) as Record<PrincipalName, number>,
+      name: 'POST /v1/auth/login (wrong password)',
+      call: async () => ({
+        method: 'POST',
+        path: '/v1/auth/login',
+        json: { email: `${unique('nobody')}@example.test`, password: 'not a password of anyone' },
+      }),
+      expected: everyone(401),
     },
+    {
+      name: 'POST /v1/auth/password (wrong current password)',
+      call: async () => ({
+        method: 'POST',
+        path: '/v1/auth/password',
+        json: { current_password: 'not it', new_password: 'whatever comes next 99' },
+      }),
+      expected: row(400, SESSIONS, { otherOrgAdmin: 400 }),
+    },
+    { name: 'GET /healthz', call: get('/healthz'), expected: everyone(200) },
+    { name: 'GET /readyz', call: get('/readyz'), expected: everyone(200) },
+    { name: 'GET /metrics', call: get('/metrics'), expected: everyone(200) },
+    { name: 'GET /openapi.json', call: get('/openapi.json'), expected: everyone(200) },
     // Last: it ends the sessions.
     {
       name: 'POST /v1/auth/logout',
