@@ -25,6 +25,8 @@ export interface Config {
   ownerEmail: string;
   /** Encrypts the checkpoint signing key at rest; without it the key is stored in clear. */
   secret: string | undefined;
+  /** Whether this process signs checkpoints (another process on the same database may instead). */
+  checkpointer: boolean;
   checkpointEveryEvents: number;
   checkpointMaxAgeMs: number;
   retentionIntervalMs: number;
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginWindowMinutes: intFrom(env, 'TRAILMARK_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
     ownerEmail: (env.TRAILMARK_OWNER_EMAIL || 'admin@localhost').trim().toLowerCase(),
     secret: env.TRAILMARK_SECRET || undefined,
+    checkpointer: boolFrom(env, 'TRAILMARK_CHECKPOINTER', true),
     checkpointEveryEvents: intFrom(env, 'TRAILMARK_CHECKPOINT_EVERY', 1000, 1, 1000),
     checkpointMaxAgeMs: intFrom(env, 'TRAILMARK_CHECKPOINT_MAX_AGE_SECONDS', 60, 1, 60) * 1000,
     retentionIntervalMs: intFrom(env, 'TRAILMARK_RETENTION_INTERVAL_MINUTES', 60, 1, 1440) * 60_000,

@@ -95,6 +95,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     store,
     {
       secret: config.secret,
+      checkpointer: config.checkpointer,
       checkpointEveryEvents: config.checkpointEveryEvents,
       checkpointMaxAgeMs: config.checkpointMaxAgeMs,
       checkpointIntervalMs: Math.min(1000, config.checkpointMaxAgeMs / 4),

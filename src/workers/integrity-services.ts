@@ -8,6 +8,8 @@ import { RetentionJob } from './retention.js';
 
 export interface IntegrityConfig {
   secret: string | undefined;
+  /** False: this process signs no checkpoints (another one on the same database does). */
+  checkpointer?: boolean;
   checkpointEveryEvents: number;
   checkpointMaxAgeMs: number;
   /** How often the checkpointer looks for unsigned events. */
@@ -61,7 +63,7 @@ export async function createIntegrityServices(
     checkpointer,
     retention,
     start() {
-      checkpointer.start();
+      if (config.checkpointer !== false) checkpointer.start();
       retention.start();
     },
     async stop() {

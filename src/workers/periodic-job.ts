@@ -40,13 +40,26 @@ export abstract class PeriodicJob<R> {
 
   protected abstract run(): Promise<R>;
 
+  /**
+   * Runs the job every `intervalMs`, the first time soon after start (at most 10 s): a process
+   * restarted more often than the interval would otherwise never run it.
+   */
   start(): void {
     if (this.timer || this.stopped) return;
-    this.timer = setInterval(() => {
+    const tick = () => {
       void this.runNow().catch((error: unknown) =>
         this.log.error({ err: error, job: this.name }, 'job failed'),
       );
-    }, this.intervalMs);
+    };
+    this.timer = setTimeout(
+      () => {
+        if (this.stopped) return;
+        tick();
+        this.timer = setInterval(tick, this.intervalMs);
+        this.timer.unref();
+      },
+      Math.min(this.intervalMs, 10_000),
+    );
     this.timer.unref();
   }
 
@@ -73,7 +86,8 @@ export abstract class PeriodicJob<R> {
   /** Stops the timer, waits for a run under way, and frees the lease for another process. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    // clearTimeout clears either kind of timer.
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     try {
       await this.running;
