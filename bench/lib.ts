@@ -62,18 +62,24 @@ export async function startServer(
   port: number,
   env: Record<string, string> = {},
 ): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/trailmark.js'), 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      TRAILMARK_ADMIN_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      ...env,
+  // BENCH_NODE_ARGS passes flags to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, join(ROOT, 'bin/trailmark.js'), 'serve'],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        TRAILMARK_ADMIN_KEY: ADMIN_KEY,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -116,6 +122,19 @@ export async function api(
   });
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<Record<string, unknown>>;
+}
+
+/**
+ * Waits until the org's newest signed checkpoint reaches `seq` (a freshly seeded store is
+ * signed by the server's checkpointer after it starts); answers the seconds it took.
+ */
+export async function waitForCheckpoints(url: string, key: string, seq: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const chain = (await api(url, '/v1/chain', { key })) as { checkpoint: { seq: number } | null };
+    if ((chain.checkpoint?.seq ?? 0) >= seq) return (performance.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export async function createOrgWithKey(url: string, id: string): Promise<string> {

@@ -21,7 +21,28 @@ async function timed(url: string, path: string, key: string): Promise<number> {
 async function measure(url: string, key: string, paths: string[], rounds: number): Promise<LatencyStats> {
   for (const path of paths) await timed(url, path, key); // warm the page cache once
   const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) for (const path of paths) samples.push(await timed(url, path, key));
+  const byPath = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const path of paths) {
+      const ms = await timed(url, path, key);
+      samples.push(ms);
+      byPath.set(path, [...(byPath.get(path) ?? []), ms]);
+    }
+  }
+  // Each request's median on stderr, slowest first: what to look at when a percentile moves.
+  const medians = [...byPath].map(
+    ([path, ms]) =>
+      [
+        path,
+        percentile(
+          ms.sort((a, b) => a - b),
+          50,
+        ),
+      ] as const,
+  );
+  for (const [path, ms] of medians.sort((a, b) => b[1] - a[1])) {
+    process.stderr.write(`  ${ms.toFixed(1).padStart(8)} ms  ${decodeURIComponent(path).slice(0, 120)}\n`);
+  }
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p95: percentile(samples, 95), count: samples.length };
 }

@@ -2,7 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { bareSqliteRate } from './bare-sqlite.js';
-import { api, argValue, createOrgWithKey, freshDatabase, report, sampleEvent, startServer } from './lib.js';
+import {
+  api,
+  argValue,
+  createOrgWithKey,
+  freshDatabase,
+  report,
+  sampleEvent,
+  startServer,
+  waitForCheckpoints,
+} from './lib.js';
 import { runExportBenchmark, runQueryBenchmarks } from './query.js';
 import { seed } from './seed.js';
 
@@ -74,6 +83,9 @@ async function queries(): Promise<void> {
           json: { name: 'bench reader', scopes: ['events:read'] },
         })
       ).key as string;
+      // Measure the steady state: the checkpointer first signs the seeded events.
+      const signing = await waitForCheckpoints(server.url, key, bigOrg - (bigOrg % 1000));
+      report(`checkpoint_catchup_${backend}`, Math.round(seeded.events / signing), 'events/s');
       if (only.has('query')) await runQueryBenchmarks(server.url, key, backend);
       if (only.has('export')) await runExportBenchmark(server.url, key, backend, () => server.rssMiB());
     } finally {

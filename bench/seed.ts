@@ -9,6 +9,8 @@ export interface SeedPlan {
   orgs: Record<string, number>;
   /** Events are spread evenly over this many days before now. */
   days: number;
+  /** When the store received them (default: now); occurred_at is spread before it. */
+  receivedAt?: () => Date;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function seed(
   const store = await openStore(databaseUrl);
   await store.migrate();
   const enricher = createEnricher();
-  const now = Date.now();
+  const now = (plan.receivedAt?.() ?? new Date()).getTime();
   const span = plan.days * 24 * 60 * 60 * 1000;
   try {
     for (const org of Object.keys(plan.orgs)) {
@@ -46,7 +48,7 @@ export async function seed(
           const occurredAt = new Date(now - span + Math.floor((span * n) / target)).toISOString();
           return parseIngestBody(sampleEvent(n, occurredAt))[0]!;
         });
-        const receivedAt = new Date();
+        const receivedAt = plan.receivedAt?.() ?? new Date();
         batches.push({ org, events: inputs.map((input) => prepareEvent(input, org, receivedAt, enricher)) });
         if (left - count === 0) remaining.delete(org);
         else remaining.set(org, left - count);
