@@ -36,13 +36,21 @@ export function filterTerms<DB extends FilterableEvents>(
 ): Expression<SqlBool>[] {
   // The builder is typed against the shared columns only; the casts keep that local.
   const e = eb as unknown as ExpressionBuilder<FilterableEvents, 'events'>;
+  // One upper bound on the time, the tighter of `to` and the cursor's: given two, SQLite ranges
+  // the index scan on one and filters on the other, so every next page would read the index
+  // from `to` down to the cursor again (O(n²) over an export).
+  const upper = cursor ? Math.min(filter.to, cursor.occurredAt) : filter.to;
   const terms: Expression<SqlBool>[] = [
     e('events.occurred_at', '>=', occurredAt(filter.from) as number),
-    e('events.occurred_at', '<=', occurredAt(filter.to) as number),
+    e('events.occurred_at', '<=', occurredAt(upper) as number),
   ];
-  if (cursor) {
-    const t = occurredAt(cursor.occurredAt);
-    terms.push(sql<SqlBool>`(events.occurred_at, events.seq) < (${t}, ${cursor.seq})`);
+  if (cursor && cursor.occurredAt <= filter.to) {
+    terms.push(
+      e.or([
+        e('events.occurred_at', '<', occurredAt(cursor.occurredAt) as number),
+        e('events.seq', '<', cursor.seq),
+      ]),
+    );
   }
   const actionTerms: Expression<SqlBool>[] = [];
   if (filter.actions?.length) actionTerms.push(e('events.action', 'in', filter.actions));
