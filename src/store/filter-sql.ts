@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Cursor, EventFilter, ViewScope } from '../domain/query.js';
 
 /** The event columns both backends share; what differs (search, org key type) is passed in. */
