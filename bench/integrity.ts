@@ -196,6 +196,7 @@ async function purgeBenchmark(): Promise<void> {
     const past = () => new Date(Date.now() - 100 * DAY);
     await seed(db.url, { orgs: { bench_purge: events }, days: 1, receivedAt: past });
     const store = await openStore(db.url);
+    await store.migrate();
     const services = await createIntegrityServices(
       store,
       {

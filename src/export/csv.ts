@@ -27,15 +27,20 @@ export const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
+
+/** = + - @ tab CR: the first characters that make a spreadsheet read a cell as a formula. */
+function startsFormula(value: string): boolean {
+  const c = value.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+}
 
 /**
  * Spreadsheets run a cell that starts with = + - @ (or a tab or CR before one) as a formula;
  * a leading apostrophe makes them show it as text (OWASP's advice for CSV injection).
  */
 export function neutraliseCell(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return startsFormula(value) ? `'${value}` : value;
 }
 
 /**
@@ -45,38 +50,43 @@ export function neutraliseCell(value: string): string {
  */
 function field(value: string | number | undefined): string {
   if (value === undefined) return '';
-  const text = neutraliseCell(String(value));
+  // Numbers are written by the server (seq, status codes, durations): never formulas or quotes.
+  if (typeof value === 'number') return String(value);
+  const text = startsFormula(value) ? `'${value}` : value;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** One event as a CSV line (without the line break), columns as CSV_COLUMNS. Runs per exported row. */
 export function csvRow(event: StoredEvent): string {
-  return [
+  const { actor, resource, context, request } = event;
+  const cells = [
     event.occurred_at,
     event.action,
     event.status,
-    event.actor.type,
-    event.actor.id,
-    event.actor.name,
-    event.actor.email,
-    event.resource?.type,
-    event.resource?.id,
-    event.resource?.name,
+    actor.type,
+    actor.id,
+    actor.name,
+    actor.email,
+    resource?.type,
+    resource?.id,
+    resource?.name,
     event.workspace,
     event.description,
-    event.context?.ip,
-    event.context?.location?.country,
-    event.context?.user_agent,
-    event.request?.method,
-    event.request?.path,
-    event.request?.status_code,
-    event.request?.duration_ms,
+    context?.ip,
+    context?.location?.country,
+    context?.user_agent,
+    request?.method,
+    request?.path,
+    request?.status_code,
+    request?.duration_ms,
     event.metadata === undefined ? undefined : JSON.stringify(event.metadata),
     event.id,
     event.seq,
     event.hash,
-  ]
-    .map(field)
-    .join(',');
+  ];
+  let line = field(cells[0]);
+  for (let i = 1; i < cells.length; i++) line += `,${field(cells[i])}`;
+  return line;
 }
 
 export function csvHeader(): string {

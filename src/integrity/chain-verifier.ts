@@ -43,7 +43,10 @@ export interface ChainLink {
   prev_hash: string;
   hash: string;
   body: string | null;
-  /** The caller already checked the hash and the seq inside the body (offline, unordered files). */
+  /**
+   * The hash and the seq inside the body are not checked here: the caller checked them (offline,
+   * unordered files), or leaves them to verification (the checkpoint signer).
+   */
   verified?: boolean;
 }
 

@@ -39,6 +39,11 @@ export interface PurgeBatch {
   count: number;
   from_seq: number;
   to_seq: number;
+  /**
+   * How long the deleting transaction held the database, in ms (without waiting for it):
+   * what the purge sizes its batches by.
+   */
+  held_ms: number;
 }
 
 export interface PruneBatch {
@@ -77,14 +82,26 @@ export interface IntegrityStore {
    * chain's start); false when that is no longer so (another signer got there first).
    */
   insertCheckpoint(cp: Checkpoint): Promise<boolean>;
+  /**
+   * Stores consecutive checkpoints of one org in order, as insertCheckpoint would, in one write;
+   * stops at the first that does not follow on. Answers how many were stored.
+   */
+  insertCheckpoints(cps: readonly Checkpoint[]): Promise<number>;
 
   /** Where the retained chain begins: the retention anchor, or seq 1 after the genesis hash. */
   chainStart(org: string): Promise<ChainStart>;
   /**
    * Chain links in seq order, from `fromSeq` through `toSeq`, at most `limit`: events with
    * their canonical text, and request log entries pruned by retention with `body: null`.
+   * With `bodies: false`, every link comes without its text (hashes and positions only).
    */
-  chainLinks(org: string, fromSeq: number, toSeq: number, limit: number): Promise<ChainLink[]>;
+  chainLinks(
+    org: string,
+    fromSeq: number,
+    toSeq: number,
+    limit: number,
+    options?: { bodies?: boolean },
+  ): Promise<ChainLink[]>;
   /** The event hashes of seqs fromSeq..toSeq in order (Merkle leaves), pruned entries included. */
   chainHashes(org: string, fromSeq: number, toSeq: number): Promise<string[]>;
   /** When the event at `seq` was received (ISO 8601), if it is stored. */

@@ -68,14 +68,20 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
     return result;
   }
 
-  /** Runs `step` in batches sized to the time target; answers false when the lease was lost. */
-  private async batched(step: (max: number) => Promise<boolean>): Promise<boolean> {
+  /**
+   * Runs `step` in batches sized to the time target; answers false when the lease was lost.
+   * A step answers whether more is left and, when it knows, how long it held the database:
+   * the time it waited for the database (behind ingest commits) says nothing about the size.
+   */
+  private async batched(
+    step: (max: number) => Promise<{ more: boolean; heldMs?: number }>,
+  ): Promise<boolean> {
     let lastRenew = Date.now();
     for (;;) {
       if (this.isStopped) return false;
       const started = performance.now();
-      const more = await step(this.batch);
-      const took = performance.now() - started;
+      const { more, heldMs } = await step(this.batch);
+      const took = heldMs ?? performance.now() - started;
       if (took > this.targetMs * 1.5 && this.batch > 16) this.batch = Math.floor(this.batch / 2);
       else if (took < this.targetMs / 2 && this.batch < 8192) this.batch *= 2;
       if (!more) return true;
@@ -104,11 +110,11 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
     if (boundary) {
       const finished = await this.batched(async (max) => {
         const batch = await integrity.purgeEvents(org.id, boundary.seq, max);
-        if (!batch) return false;
+        if (!batch) return { more: false };
         out.count += batch.count;
         out.from_seq ??= batch.from_seq;
         out.to_seq = batch.to_seq;
-        return batch.to_seq < boundary.seq;
+        return { more: batch.to_seq < boundary.seq, heldMs: batch.held_ms };
       });
       if (!finished) return this.record(org, out);
     }
@@ -119,11 +125,11 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
       const start = await integrity.chainStart(org.id);
       let from = Math.max((await integrity.retentionProgress(org.id)).request_pruned_through + 1, start.seq);
       await this.batched(async (max) => {
-        if (from > requestBoundary.seq) return false;
+        if (from > requestBoundary.seq) return { more: false };
         const batch = await integrity.pruneRequestEntries(org.id, from, requestBoundary.seq, max * 4);
         out.request_entries += batch.count;
         from = batch.through_seq + 1;
-        return from <= requestBoundary.seq;
+        return { more: from <= requestBoundary.seq };
       });
     }
     return this.record(org, out);

@@ -137,6 +137,15 @@ export class PostgresIntegrity implements IntegrityStore {
     return result.rowCount === 1;
   }
 
+  async insertCheckpoints(cps: readonly Checkpoint[]): Promise<number> {
+    let stored = 0;
+    for (const cp of cps) {
+      if (!(await this.insertCheckpoint(cp))) break;
+      stored += 1;
+    }
+    return stored;
+  }
+
   async chainStart(org: string): Promise<ChainStart> {
     const row = await this.one<ChainStart>(
       'SELECT a.seq, a.prev_hash FROM chain_anchors a JOIN orgs o ON o.pk = a.org_pk WHERE o.id = $1',
@@ -145,11 +154,18 @@ export class PostgresIntegrity implements IntegrityStore {
     return row ?? { seq: 1, prev_hash: GENESIS };
   }
 
-  async chainLinks(org: string, fromSeq: number, toSeq: number, limit: number): Promise<ChainLink[]> {
+  async chainLinks(
+    org: string,
+    fromSeq: number,
+    toSeq: number,
+    limit: number,
+    options: { bodies?: boolean } = {},
+  ): Promise<ChainLink[]> {
     const pk = await this.orgPk(org);
     if (pk === undefined) return [];
+    const body = (options.bodies ?? true) ? 'body' : 'NULL::text';
     const result = await this.pool.query<[number, string, string, string | null]>({
-      text: `(SELECT seq, prev_hash, hash, body FROM events
+      text: `(SELECT seq, prev_hash, hash, ${body} FROM events
               WHERE org_pk = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4)
              UNION ALL
              (SELECT seq, prev_hash, hash, NULL FROM pruned_events
@@ -231,11 +247,19 @@ export class PostgresIntegrity implements IntegrityStore {
   async purgeEvents(org: string, throughSeq: number, max: number): Promise<PurgeBatch | undefined> {
     const pk = await this.orgPk(org);
     if (pk === undefined) return undefined;
+    const started = performance.now();
     const row = await this.one<{ deleted: number; from_seq: number; to_seq: number }>(
       'SELECT deleted, from_seq, to_seq FROM trailmark_purge($1, $2, $3)',
       [pk, throughSeq, max],
     );
-    return row && { count: Number(row.deleted), from_seq: Number(row.from_seq), to_seq: Number(row.to_seq) };
+    return (
+      row && {
+        count: Number(row.deleted),
+        from_seq: Number(row.from_seq),
+        to_seq: Number(row.to_seq),
+        held_ms: performance.now() - started,
+      }
+    );
   }
 
   async pruneRequestEntries(

@@ -1,28 +1,19 @@
-import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openConnection } from './sqlite-connection.js';
 import type { WriterOptions } from './writer-protocol.js';
 
 /**
- * Copies committed WAL pages into the database file, off the writer's thread. PASSIVE never
- * blocks the writer or readers; when the WAL has grown large anyway (readers held old snapshots
- * for long), a TRUNCATE checkpoint brings it back to zero, waiting briefly for the writer.
+ * Copies committed WAL pages into the database file, off the writer's thread. Only PASSIVE
+ * checkpoints: they never take the write lock. A TRUNCATE checkpoint holds it while it waits for
+ * readers, and a main-thread transaction that had read before asking to write (the retention
+ * purge) then failed with "database is locked". Once a checkpoint has copied every frame, the
+ * next commit starts the WAL over, and the writers' journal_size_limit trims the file back.
  */
 const options = workerData as WriterOptions;
 const db = openConnection(options.path, { cacheMiB: 8, role: 'checkpointer' });
-const LARGE_WAL_BYTES = 512 * 1024 * 1024;
-
-function walBytes(): number {
-  try {
-    return statSync(`${options.path}-wal`).size;
-  } catch {
-    return 0;
-  }
-}
-
 const timer = setInterval(() => {
   try {
-    db.pragma(walBytes() > LARGE_WAL_BYTES ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)');
+    db.pragma('wal_checkpoint(PASSIVE)');
   } catch {
     // Busy: the next tick tries again.
   }

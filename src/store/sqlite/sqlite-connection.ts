@@ -22,6 +22,8 @@ export function openConnection(path: string, options: ConnectionOptions): Databa
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('wal_autocheckpoint = 0');
+    // A WAL that a busy spell grew is cut back to this size when it starts over.
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   }
   return db;
 }

@@ -153,22 +153,35 @@ export class SqliteIntegrity implements IntegrityStore {
   }
 
   async insertCheckpoint(cp: Checkpoint): Promise<boolean> {
+    return (await this.insertCheckpoints([cp])) === 1;
+  }
+
+  async insertCheckpoints(cps: readonly Checkpoint[]): Promise<number> {
+    if (cps.length === 0) return 0;
+    // One write for the lot: each write waits for the ingest writer's commit in progress, so
+    // a checkpoint per write falls behind a busy org.
     return this.write((w) => {
-      const org = w('SELECT pk FROM orgs WHERE id = ?').get(cp.org) as { pk: number } | undefined;
-      if (!org) return false;
+      const org = w('SELECT pk FROM orgs WHERE id = ?').get(cps[0]!.org) as { pk: number } | undefined;
+      if (!org) return 0;
       const last = w('SELECT max(seq) AS seq FROM checkpoints WHERE org_pk = ?').get(org.pk) as {
         seq: number | null;
       };
       const anchor = w('SELECT seq FROM chain_anchors WHERE org_pk = ?').get(org.pk) as
         | { seq: number }
         | undefined;
-      const expectedFrom = last.seq !== null ? last.seq + 1 : (anchor?.seq ?? 1);
-      if (cp.from_seq !== expectedFrom) return false;
-      w(
+      let expectedFrom = last.seq !== null ? last.seq + 1 : (anchor?.seq ?? 1);
+      const insert = w(
         `INSERT INTO checkpoints (org_pk, seq, from_seq, hash, tree_root, signed_at, key_id, signature)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(org.pk, cp.seq, cp.from_seq, cp.hash, cp.tree_root, cp.signed_at, cp.key_id, cp.signature);
-      return true;
+      );
+      let stored = 0;
+      for (const cp of cps) {
+        if (cp.org !== cps[0]!.org || cp.from_seq !== expectedFrom) break;
+        insert.run(org.pk, cp.seq, cp.from_seq, cp.hash, cp.tree_root, cp.signed_at, cp.key_id, cp.signature);
+        expectedFrom = cp.seq + 1;
+        stored += 1;
+      }
+      return stored;
     });
   }
 
@@ -180,17 +193,24 @@ export class SqliteIntegrity implements IntegrityStore {
     return row ?? { seq: 1, prev_hash: GENESIS };
   }
 
-  async chainLinks(org: string, fromSeq: number, toSeq: number, limit: number): Promise<ChainLink[]> {
+  async chainLinks(
+    org: string,
+    fromSeq: number,
+    toSeq: number,
+    limit: number,
+    options: { bodies?: boolean } = {},
+  ): Promise<ChainLink[]> {
     const pk = this.orgPk(org);
     if (pk === undefined) return [];
-    return this.links(pk, fromSeq, toSeq, limit);
+    return this.links(pk, fromSeq, toSeq, limit, options.bodies ?? true);
   }
 
   /** Events and pruned links merged in seq order; raw rows, no per-row objects from SQLite. */
-  private links(pk: number, fromSeq: number, toSeq: number, limit: number): ChainLink[] {
+  private links(pk: number, fromSeq: number, toSeq: number, limit: number, bodies = true): ChainLink[] {
     const rows = this.on(
       this.reader,
-      'SELECT seq, prev_hash, hash, body FROM events WHERE org_pk = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?',
+      `SELECT seq, prev_hash, hash, ${bodies ? 'body' : 'NULL'} FROM events
+       WHERE org_pk = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
     )
       .raw(true)
       .all(pk, fromSeq, toSeq, limit) as Array<[number, string, string, string]>;
@@ -289,6 +309,7 @@ export class SqliteIntegrity implements IntegrityStore {
     const pk = this.orgPk(org);
     if (pk === undefined) return undefined;
     return this.write((w) => {
+      const started = performance.now();
       const anchor = w('SELECT seq FROM chain_anchors WHERE org_pk = ?').get(pk) as
         | { seq: number }
         | undefined;
@@ -321,7 +342,7 @@ export class SqliteIntegrity implements IntegrityStore {
          ON CONFLICT (org_pk) DO UPDATE SET seq = excluded.seq, prev_hash = excluded.prev_hash,
            updated_at = excluded.updated_at`,
       ).run(pk, to + 1, last.hash, new Date().toISOString());
-      return { count: events + links, from_seq: from, to_seq: to };
+      return { count: events + links, from_seq: from, to_seq: to, held_ms: performance.now() - started };
     });
   }
 
