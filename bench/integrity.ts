@@ -29,8 +29,8 @@ import { seed } from './seed.js';
  * - verify: one org of `--events` events; the server signs its checkpoints, then
  *   `POST /v1/chain/verify` (online) and `trailmark verify` on the `with_proof=1` JSONL export
  *   (offline, its own process, against the public keys alone) are timed.
- * - checkpointing: 100-event batch ingest with the checkpointer off and on, alternated three
- *   times on fresh databases; the medians and their ratio.
+ * - checkpointing: 100-event batch ingest with the checkpointer off and on, alternated
+ *   five times on fresh databases; the medians and their ratio.
  * - purge: `--events` events received and checkpointed 100 days ago, a server with the default
  *   90-day retention; single-event ingest paced at `--rate` events/s runs before and during
  *   the purge, and the latency percentiles of each phase are printed.
@@ -135,7 +135,7 @@ async function ingestRate(checkpointer: 'on' | 'off', port: number): Promise<num
 
 async function checkpointingBenchmark(): Promise<void> {
   const rates: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     for (const mode of ['off', 'on'] as const) rates[mode].push(await ingestRate(mode, 3922));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -89,7 +89,8 @@ export async function startServer(
     });
     child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
   });
-  child.stdout!.resume();
+  // Past its start-up lines the server logs warnings and errors only (LOG_LEVEL=warn): show them.
+  child.stdout!.pipe(process.stderr);
   return {
     url,
     pid: child.pid!,
