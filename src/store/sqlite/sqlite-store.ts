@@ -79,7 +79,9 @@ export class SqliteStore implements AuditStore {
     this.path = options.path;
     this.cacheMiB = options.cacheMiB ?? 128;
     this.main = openConnection(options.path, { cacheMiB: 16, role: 'writer' });
-    this.reader = openConnection(options.path, { cacheMiB: 64, role: 'reader' });
+    // Small: the OS caches the file anyway, and list pages, search blocks (see BlockCache) and
+    // exports read little twice; 64 MiB here only raised an export's peak memory by as much.
+    this.reader = openConnection(options.path, { cacheMiB: 16, role: 'reader' });
     this.db = new Kysely<SqliteTables>({ dialect: new SqliteDialect({ database: this.main }) });
     this.builder = new Kysely<SqliteTables>({
       dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
