@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import pino from 'pino';
 import { createEnricher } from '../src/enrich/enricher.js';
 import { openStore } from '../src/store/open-store.js';
@@ -15,6 +14,7 @@ import {
   argValue,
   createOrgWithKey,
   freshDatabase,
+  ingestLoad,
   report,
   sampleEvent,
   startServer,
@@ -113,14 +113,8 @@ async function ingestRate(checkpointer: 'on' | 'off', port: number): Promise<num
   const server = await startServer(db.url, port, { TRAILMARK_CHECKPOINTER: checkpointer });
   try {
     const key = await createOrgWithKey(server.url, 'bench_cp');
-    const result = await autocannon({
-      url: `${server.url}/v1/events`,
-      method: 'POST',
-      connections: 50,
-      duration: seconds,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) }),
-    });
+    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
+    const result = await ingestLoad(server.url, key, body, seconds);
     if (checkpointer === 'on') {
       const chain = (await api(server.url, '/v1/chain', { key })) as unknown as ChainStatus;
       const behind = chain.head.seq - (chain.checkpoint?.seq ?? 0);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import autocannon from 'autocannon';
 
 export const ADMIN_KEY = 'tmk_bench_admin_key_0123456789abcdefghijklmnopq';
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -136,6 +137,26 @@ export async function waitForCheckpoints(url: string, key: string, seq: number):
     if ((chain.checkpoint?.seq ?? 0) >= seq) return (performance.now() - started) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * The ingest load of every benchmark: 50 connections posting `body` to /v1/events for `seconds`,
+ * each sending its next request as soon as the previous is answered.
+ */
+export function ingestLoad(
+  url: string,
+  key: string,
+  body: string,
+  seconds: number,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${url}/v1/events`,
+    method: 'POST',
+    connections: 50,
+    duration: seconds,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body,
+  });
 }
 
 export async function createOrgWithKey(url: string, id: string): Promise<string> {

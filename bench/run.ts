@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { bareSqliteRate } from './bare-sqlite.js';
 import {
   api,
   argValue,
   createOrgWithKey,
   freshDatabase,
+  ingestLoad,
   report,
   sampleEvent,
   startServer,
@@ -31,20 +31,12 @@ async function ingest(): Promise<void> {
   let batchRate = 0;
   try {
     const key = await createOrgWithKey(server.url, 'bench_ingest');
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const bodies = [
       ['batch100', JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) }), 100],
       ['single', JSON.stringify(sampleEvent(7)), 1],
     ] as const;
     for (const [name, body, perRequest] of bodies) {
-      const result = await autocannon({
-        url: `${server.url}/v1/events`,
-        method: 'POST',
-        connections: 50,
-        duration: seconds,
-        headers,
-        body,
-      });
+      const result = await ingestLoad(server.url, key, body, seconds);
       if (result.non2xx > 0 || result.errors > 0) {
         process.stderr.write(`ingest ${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors\n`);
       }

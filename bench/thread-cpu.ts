@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
-import { argValue, createOrgWithKey, freshDatabase, report, sampleEvent, startServer } from './lib.js';
+import {
+  argValue,
+  createOrgWithKey,
+  freshDatabase,
+  ingestLoad,
+  report,
+  sampleEvent,
+  startServer,
+} from './lib.js';
 
 /**
  * `npx tsx bench/thread-cpu.ts [--seconds=10] [--batch=100]`: where ingest spends its CPU.
@@ -33,14 +40,7 @@ try {
   const key = await createOrgWithKey(server.url, 'bench_threads');
   const body = JSON.stringify({ events: Array.from({ length: batch }, (_, i) => sampleEvent(i)) });
   const before = threadTimes(server.pid);
-  const result = await autocannon({
-    url: `${server.url}/v1/events`,
-    method: 'POST',
-    connections: 50,
-    duration: seconds,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body,
-  });
+  const result = await ingestLoad(server.url, key, body, seconds);
   const after = threadTimes(server.pid);
   const events = result['2xx'] * batch;
   report('thread_cpu_ingest_rate', Math.round(events / result.duration), 'events/s');
