@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type ChainLink, ChainVerifier } from '../integrity/chain-verifier.js';
 import { type Checkpoint, signCheckpoint } from '../integrity/checkpoint.js';
 import { merkleRootHex } from '../integrity/merkle.js';
@@ -91,6 +92,9 @@ export class Checkpointer extends PeriodicJob<CheckpointRun> {
       ready.push(signed);
       signedSeq = to;
       signedHash = signed.hash;
+      // The store's reads answer without an I/O turn: let requests in between ranges, or a
+      // backlog of ranges holds the event loop long enough to leave the ingest writer idle.
+      await yieldToLoop();
       if (ready.length >= FLUSH_EVERY && !(await flush())) return true;
     }
     await flush();
