@@ -8,7 +8,7 @@ import { prepareEvent } from '../src/domain/prepare-event.js';
 import { createEnricher } from '../src/enrich/enricher.js';
 import { openStore } from '../src/store/open-store.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/e2e/helpers/chromium.js';
-import { ADMIN_KEY, argValue, freshDatabase, report, sampleEvent, startServer } from './lib.js';
+import { ADMIN_KEY, argValue, freshDatabase, percentile, report, sampleEvent, startServer } from './lib.js';
 
 /**
  * The dashboard over a large org, measured in Chromium: how long after navigation the audit
@@ -28,8 +28,7 @@ const CHUNK = 5000;
 const PASSWORD = 'bench-password-long-enough';
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return percentile(values, 50);
 }
 
 async function seed(databaseUrl: string, count: number): Promise<void> {

@@ -15,6 +15,7 @@ import {
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
+  percentile,
   report,
   sampleEvent,
   startServer,
@@ -132,7 +133,7 @@ async function checkpointingBenchmark(): Promise<void> {
   for (let round = 0; round < 5; round++) {
     for (const mode of ['off', 'on'] as const) rates[mode].push(await ingestRate(mode, 3922));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => percentile(xs, 50);
   report(`ingest_batch100_checkpointer_off_${backend}`, Math.round(median(rates.off)), 'events/s');
   report(`ingest_batch100_checkpointer_on_${backend}`, Math.round(median(rates.on)), 'events/s');
   report(
@@ -176,11 +177,6 @@ function pacedIngest(url: string, key: string, perSecond: number) {
       await Promise.all(loops);
     },
   };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 }
 
 async function purgeBenchmark(): Promise<void> {

@@ -7,6 +7,12 @@ import autocannon from 'autocannon';
 export const ADMIN_KEY = 'tmk_bench_admin_key_0123456789abcdefghijklmnopq';
 const ROOT = new URL('..', import.meta.url).pathname;
 
+/** The p-th percentile (0 to 100) of the values, nearest rank below. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+}
+
 /** One result line, machine-readable: `BENCH name value unit`. */
 export function report(name: string, value: number, unit: string): void {
   const shown = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 1);

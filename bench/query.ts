@@ -1,13 +1,9 @@
-import { api, report } from './lib.js';
+import { api, percentile, report } from './lib.js';
 
 export interface LatencyStats {
   p50: number;
   p95: number;
   count: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function timed(url: string, path: string, key: string): Promise<number> {
@@ -30,20 +26,10 @@ async function measure(url: string, key: string, paths: string[], rounds: number
     }
   }
   // Each request's median on stderr, slowest first: what to look at when a percentile moves.
-  const medians = [...byPath].map(
-    ([path, ms]) =>
-      [
-        path,
-        percentile(
-          ms.sort((a, b) => a - b),
-          50,
-        ),
-      ] as const,
-  );
+  const medians = [...byPath].map(([path, ms]) => [path, percentile(ms, 50)] as const);
   for (const [path, ms] of medians.sort((a, b) => b[1] - a[1])) {
     process.stderr.write(`  ${ms.toFixed(1).padStart(8)} ms  ${decodeURIComponent(path).slice(0, 120)}\n`);
   }
-  samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p95: percentile(samples, 95), count: samples.length };
 }
 

@@ -78,13 +78,9 @@ export interface IntegrityStore {
   /** The newest checkpoint signed before `time` (ISO 8601). */
   checkpointSignedBefore(org: string, time: string): Promise<Checkpoint | undefined>;
   /**
-   * Stores a checkpoint whose range starts right after the newest one (or at the retained
-   * chain's start); false when that is no longer so (another signer got there first).
-   */
-  insertCheckpoint(cp: Checkpoint): Promise<boolean>;
-  /**
-   * Stores consecutive checkpoints of one org in order, as insertCheckpoint would, in one write;
-   * stops at the first that does not follow on. Answers how many were stored.
+   * Stores consecutive checkpoints of one org in order, in one write. Each must start right
+   * after the newest stored one (or at the retained chain's start); the first that does not
+   * (another signer got there first) and those after it are not stored. Answers how many were.
    */
   insertCheckpoints(cps: readonly Checkpoint[]): Promise<number>;
 

@@ -122,7 +122,7 @@ export class PostgresIntegrity implements IntegrityStore {
     );
   }
 
-  async insertCheckpoint(cp: Checkpoint): Promise<boolean> {
+  private async insertCheckpoint(cp: Checkpoint): Promise<boolean> {
     // One statement: the range must start right after the newest checkpoint (or at the anchor),
     // and the primary key refuses a second checkpoint at one seq.
     const result = await this.pool.query(

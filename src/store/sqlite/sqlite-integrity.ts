@@ -152,10 +152,6 @@ export class SqliteIntegrity implements IntegrityStore {
     return row && checkpointFromRow(row);
   }
 
-  async insertCheckpoint(cp: Checkpoint): Promise<boolean> {
-    return (await this.insertCheckpoints([cp])) === 1;
-  }
-
   async insertCheckpoints(cps: readonly Checkpoint[]): Promise<number> {
     if (cps.length === 0) return 0;
     // One write for the lot: each write waits for the ingest writer's commit in progress, so
