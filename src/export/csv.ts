@@ -48,12 +48,16 @@ export function neutraliseCell(value: string): string {
  * here rather than through a CSV library because exports serialise millions of rows and this
  * is the whole of what the fixed, all-text column set needs.
  */
+export function csvCell(value: string): string {
+  const text = startsFormula(value) ? `'${value}` : value;
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
 function field(value: string | number | undefined): string {
   if (value === undefined) return '';
   // Numbers are written by the server (seq, status codes, durations): never formulas or quotes.
   if (typeof value === 'number') return String(value);
-  const text = startsFormula(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return csvCell(value);
 }
 
 /** One event as a CSV line (without the line break), columns as CSV_COLUMNS. Runs per exported row. */

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import type { StoredEvent } from '../domain/event.js';
-import { csvHeader, csvRow } from './csv.js';
+import { STREAM_CHUNK } from '../store/paginate.js';
+import { csvHeader } from './csv.js';
+import { csvRowFromJson } from './csv-from-json.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -15,29 +17,30 @@ const CHUNK_BYTES = 64 * 1024;
 /**
  * Turns the store's stream of events (as JSON text) into the export's text, in chunks of about
  * 64 KiB. The Readable pulls the next chunk only when the socket has drained, so memory stays
- * flat whatever the export's size. JSONL passes each event's text through untouched; CSV parses
- * it for its columns. `onEnd` learns how many rows went out and whether the stream finished.
+ * flat whatever the export's size. JSONL passes each event's text through untouched; CSV reads
+ * its cells out of that text (csv-from-json.ts). `onEnd` learns how many rows went out and
+ * whether the stream finished.
  */
 export function exportStream(
-  events: AsyncIterable<string>,
+  pages: AsyncIterable<readonly string[]>,
   format: ExportFormat,
   onEnd: (rows: number, completed: boolean) => void,
 ): Readable {
   let rows = 0;
   let completed = false;
   const line =
-    format === 'csv'
-      ? (json: string) => `${csvRow(JSON.parse(json) as StoredEvent)}\r\n`
-      : (json: string) => `${json}\n`;
+    format === 'csv' ? (json: string) => `${csvRowFromJson(json)}\r\n` : (json: string) => `${json}\n`;
   async function* chunks(): AsyncGenerator<string> {
     try {
       let chunk = format === 'csv' ? csvHeader() : '';
-      for await (const json of events) {
-        chunk += line(json);
-        rows += 1;
-        if (chunk.length >= CHUNK_BYTES) {
-          yield chunk;
-          chunk = '';
+      for await (const page of pages) {
+        for (const json of page) {
+          chunk += line(json);
+          rows += 1;
+          if (chunk.length >= CHUNK_BYTES) {
+            yield chunk;
+            chunk = '';
+          }
         }
       }
       if (chunk) yield chunk;
@@ -49,7 +52,15 @@ export function exportStream(
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK_BYTES });
 }
 
-/** For stores that only hand out parsed events. */
-export async function* asJson(events: AsyncIterable<StoredEvent>): AsyncIterable<string> {
-  for await (const event of events) yield JSON.stringify(event);
+/** For stores that only hand out parsed events: their JSON text, in pages of STREAM_CHUNK. */
+export async function* asJsonPages(events: AsyncIterable<StoredEvent>): AsyncIterable<string[]> {
+  let page: string[] = [];
+  for await (const event of events) {
+    page.push(JSON.stringify(event));
+    if (page.length >= STREAM_CHUNK) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
 }

@@ -2,6 +2,7 @@ import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
+import type { AppendRow } from './event-row.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { IntegrityStore } from './integrity-store.js';
 
@@ -56,6 +57,12 @@ export interface AppendedEvent {
 export interface AppendBatch {
   org: string;
   events: PendingEvent[];
+  /**
+   * The events reduced to rows (`toAppendRow`), when the caller made them ahead of the commit:
+   * the group commit does, as each request arrives, so that the next commit is ready to write
+   * the moment the current one ends.
+   */
+  rows?: AppendRow[];
 }
 
 /** Each batch of a group commit succeeds or fails on its own; a failed one stores nothing. */
@@ -117,10 +124,11 @@ export interface AuditStore {
   /** Every matching event in list order (newest first), read in bounded chunks. */
   streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent>;
   /**
-   * The same events as JSON text, for exports: a backend that keeps each event's text can hand
-   * it out without parsing and re-serialising it. Optional; exports fall back to streamEvents.
+   * The same events as JSON text, a chunk at a time, for exports: a backend that keeps each
+   * event's text can hand it out without parsing and re-serialising it. Optional; exports fall
+   * back to streamEvents.
    */
-  streamEventJson?(org: string, filter: EventFilter): AsyncIterable<string>;
+  streamEventJsonPages?(org: string, filter: EventFilter): AsyncIterable<string[]>;
   listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]>;
   chainHead(org: string): Promise<ChainHead>;
   /** The org's events in chain order from `fromSeq`, read in bounded chunks. */

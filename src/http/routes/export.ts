@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { describeFilter, parseEventQuery, type QueryParams } from '../../domain/query.js';
-import { asJson, CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
+import { asJsonPages, CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
 import { selfEvent } from '../../operations/self-event.js';
 import { authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
@@ -60,7 +60,8 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         const stream = proof
           ? await proofExportStream(ctx, access.org, proof.complete ? undefined : filter, onEnd)
           : exportStream(
-              store.streamEventJson?.(access.org, filter) ?? asJson(store.streamEvents(access.org, filter)),
+              store.streamEventJsonPages?.(access.org, filter) ??
+                asJsonPages(store.streamEvents(access.org, filter)),
               format,
               onEnd,
             );

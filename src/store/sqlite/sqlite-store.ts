@@ -14,7 +14,7 @@ import {
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { toAppendRow } from '../event-row.js';
+import { appendRowsOf } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
@@ -171,7 +171,7 @@ export class SqliteStore implements AuditStore {
   async appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
     const { writer } = this.started();
     const outcomes = await writer.append(
-      batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) })),
+      batches.map((batch) => ({ org: batch.org, rows: appendRowsOf(batch) })),
     );
     return outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: outcomeError(outcome) }));
   }
@@ -228,7 +228,7 @@ export class SqliteStore implements AuditStore {
     return streamByPages((query) => this.listEvents(org, query), filter);
   }
 
-  async *streamEventJson(org: string, filter: EventFilter): AsyncIterable<string> {
+  async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
     const pk = this.orgPk(org);
     if (pk === undefined) return;
     let cursor: Cursor | undefined;
@@ -236,7 +236,7 @@ export class SqliteStore implements AuditStore {
       const query = { ...filter, limit: STREAM_CHUNK, ...(cursor ? { cursor } : {}) };
       const rows = planList(this.builder, pk, query, (q, index) => this.rows(q, index), this.blocks);
       const page = rows.length > STREAM_CHUNK ? rows.slice(0, STREAM_CHUNK) : rows;
-      yield* page.map(eventJsonFromRow);
+      yield page.map(eventJsonFromRow);
       if (rows.length <= STREAM_CHUNK) return;
       const last = page[page.length - 1]!;
       cursor = { occurredAt: last.occurred_at, seq: last.seq };
