@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { type FieldIssue, validationError } from './errors.js';
 import type { EventKind } from './event.js';
 import { ACTION_PATTERN, type EVENT_STATUSES, MAX_FUTURE_MS } from './event-schema.js';
@@ -186,8 +187,12 @@ export function parseEventQuery(params: QueryParams, now = Date.now()): EventQue
     const value = str(param);
     if (value !== undefined) query[field] = value;
   }
-  const ip = str('ip');
-  if (ip !== undefined) query.ip = canonicalIp(ip.trim());
+  const ip = str('ip')?.trim();
+  if (ip !== undefined) {
+    // Ingest stores only IPv4 and IPv6 addresses: anything else could never match.
+    if (isIP(ip)) query.ip = canonicalIp(ip);
+    else issues.push({ path: '/query/ip', message: 'must be an IPv4 or IPv6 address' });
+  }
 
   const status = str('status');
   if (status !== undefined) {

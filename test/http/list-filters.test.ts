@@ -566,6 +566,9 @@ for (const backend of SERVER_BACKENDS) {
         [{ limit: '10.5' }, '/query/limit'],
         [{ limit: 'ten' }, '/query/limit'],
         [{ cursor: 'not-a-cursor' }, '/query/cursor'],
+        [{ ip: '203.0.113' }, '/query/ip'],
+        [{ ip: 'localhost' }, '/query/ip'],
+        [{ ip: "1' OR '1'='1" }, '/query/ip'],
       ];
       for (const [params, path] of bad) {
         it(`answers 400 naming ${path} for ${JSON.stringify(params)}`, async () => {
