@@ -10,14 +10,22 @@ export const VERIFY_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 class UsageError extends Error {}
 
-/** The file's lines in batches, read in 1 MiB chunks; memory stays flat whatever its size. */
-export async function* fileLineBatches(path: string): AsyncGenerator<string[]> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let rest = '';
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const text = rest + chunk;
-    const lines = text.split('\n');
-    rest = lines.pop() ?? '';
+/**
+ * The file's lines in batches, as bytes (views into 1 MiB reads, not decoded: the verifier
+ * decodes only what it reads as text). Memory stays flat whatever the file's size.
+ */
+export async function* fileLineBatches(path: string): AsyncGenerator<Buffer[]> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  let rest: Buffer | undefined;
+  for await (const read of stream as AsyncIterable<Buffer>) {
+    const chunk = rest ? Buffer.concat([rest, read]) : read;
+    const lines: Buffer[] = [];
+    let start = 0;
+    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+      lines.push(chunk.subarray(start, end));
+      start = end + 1;
+    }
+    rest = start < chunk.length ? chunk.subarray(start) : undefined;
     yield lines;
   }
   if (rest) yield [rest];
