@@ -107,7 +107,8 @@ export async function runExportBenchmark(
   backend: string,
   rssMiB: () => number,
 ): Promise<void> {
-  let peak = rssMiB();
+  const before = rssMiB();
+  let peak = before;
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMiB());
   }, 50);
@@ -126,5 +127,6 @@ export async function runExportBenchmark(
   peak = Math.max(peak, rssMiB());
   report(`export_csv_rows_${backend}`, rows, 'rows');
   report(`export_csv_rate_${backend}`, Math.round(rows / seconds), 'rows/s');
+  report(`export_csv_start_rss_${backend}`, Math.round(before), 'MiB');
   report(`export_csv_peak_rss_${backend}`, Math.round(peak), 'MiB');
 }

@@ -105,5 +105,7 @@ describe('CSV rows read from the JSON text', () => {
   it('fall back to parsing for JSON laid out another way', () => {
     const json = JSON.stringify(base, null, 2);
     expect(csvRowFromJson(json)).toBe(csvRow(base as never));
+    const spaced = ` ${storedJson(base)}`;
+    expect(csvRowFromJson(spaced)).toBe(csvRow(JSON.parse(spaced)));
   });
 });

@@ -113,6 +113,7 @@ function valueEnd(text: string, at: number): number {
  * `starts`/`ends`. Returns the index after the object, or -1 for text this walk does not expect.
  */
 function walkObject(text: string, at: number, wanted: Members, starts: Int32Array, ends: Int32Array): number {
+  if (text.charCodeAt(at) !== 123) return -1;
   let i = at + 1;
   if (text.charCodeAt(i) === 125) return i + 1;
   for (;;) {

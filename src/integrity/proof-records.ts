@@ -121,7 +121,9 @@ function bytesAt(line: Buffer, at: number, expected: Buffer): boolean {
  * what is wrong. Verifying a large export spends most of its time here, so nothing is decoded
  * or copied but the two hashes.
  */
-export function checkedEventBytes(line: Buffer): { seq: number; hash: string; prev_hash: string } | undefined {
+export function checkedEventBytes(
+  line: Buffer,
+): { seq: number; hash: string; prev_hash: string } | undefined {
   if (
     line.length <= EVENT_PREFIX_LENGTH ||
     !bytesAt(line, 0, HASH_MEMBER) ||

@@ -97,3 +97,15 @@ export function toAppendRow(event: PendingEvent): AppendRow {
     tail,
   };
 }
+
+/** An event as the stores keep it: its canonical body and the two chain fields beside it. */
+export interface EventTextRow {
+  body: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The event's JSON text without parsing it: its canonical body with the chain fields added. */
+export function eventJsonFromRow(row: EventTextRow): string {
+  return `${row.body.slice(0, -1)},"prev_hash":"${row.prev_hash}","hash":"${row.hash}"}`;
+}

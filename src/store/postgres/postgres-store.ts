@@ -12,11 +12,12 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { type EventTextRow, eventJsonFromRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
-import { streamByPages, toPage } from '../paginate.js';
+import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -210,24 +211,46 @@ export class PostgresStore implements AuditStore {
   }
 
   async listEvents(org: string, query: EventQuery): Promise<EventPage> {
+    const rows = await this.eventRows(org, query);
+    return toPage(rows.map(eventFromRow), query.limit);
+  }
+
+  /** The rows of one page (and one more, to tell whether another page follows). */
+  private async eventRows(org: string, query: EventQuery): Promise<EventTextRow[]> {
     const pk = await this.orgPk(org);
-    if (pk === undefined || filterHasNul(query)) return { events: [], nextCursor: null };
+    if (pk === undefined || filterHasNul(query)) return [];
     let select = this.db
       .selectFrom('events')
       .select(['events.body', 'events.prev_hash', 'events.hash'])
       .where('events.org_pk', '=', pk)
       .where((eb) => eb.and(eventTerms(eb, query, query.cursor)));
     if (query.q) select = select.where(searchTerm(query.q));
-    const rows = await select
+    return select
       .orderBy('events.occurred_at', 'desc')
       .orderBy('events.seq', 'desc')
       .limit(query.limit + 1)
       .execute();
-    return toPage(rows.map(eventFromRow), query.limit);
   }
 
   streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent> {
     return streamByPages((query) => this.listEvents(org, query), filter);
+  }
+
+  async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
+    let cursor: Cursor | undefined;
+    for (;;) {
+      const rows = await this.eventRows(org, {
+        ...filter,
+        limit: STREAM_CHUNK,
+        ...(cursor ? { cursor } : {}),
+      });
+      const page = rows.length > STREAM_CHUNK ? rows.slice(0, STREAM_CHUNK) : rows;
+      if (page.length > 0) yield page.map(eventJsonFromRow);
+      if (rows.length <= STREAM_CHUNK) return;
+      // Only the last row of a page is parsed, for the cursor (as listEvents gives it).
+      const last = eventFromRow(page[page.length - 1]!);
+      cursor = { occurredAt: Date.parse(last.occurred_at), seq: last.seq };
+    }
   }
 
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {

@@ -33,8 +33,3 @@ export function eventFromRow(row: { body: string; prev_hash: string; hash: strin
   event.hash = row.hash;
   return event;
 }
-
-/** The event's JSON text without parsing it: its canonical body with the chain fields added. */
-export function eventJsonFromRow(row: { body: string; prev_hash: string; hash: string }): string {
-  return `${row.body.slice(0, -1)},"prev_hash":"${row.prev_hash}","hash":"${row.hash}"}`;
-}

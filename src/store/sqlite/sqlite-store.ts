@@ -14,7 +14,7 @@ import {
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { appendRowsOf } from '../event-row.js';
+import { appendRowsOf, eventJsonFromRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
@@ -35,7 +35,7 @@ import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
 import { SqliteIntegrity } from './sqlite-integrity.js';
-import { eventFromRow, eventJsonFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
+import { eventFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { type EventIndex, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
