@@ -12,20 +12,29 @@ class UsageError extends Error {}
 
 /**
  * The file's lines in batches, as bytes (views into 1 MiB reads, not decoded: the verifier
- * decodes only what it reads as text). Memory stays flat whatever the file's size.
+ * decodes only what it reads as text). Memory stays flat whatever the file's size. A line cut
+ * by the end of a read is joined to its start: the only bytes copied.
  */
 export async function* fileLineBatches(path: string): AsyncGenerator<Buffer[]> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   let rest: Buffer | undefined;
   for await (const read of stream as AsyncIterable<Buffer>) {
-    const chunk = rest ? Buffer.concat([rest, read]) : read;
     const lines: Buffer[] = [];
     let start = 0;
-    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
-      lines.push(chunk.subarray(start, end));
+    if (rest) {
+      const end = read.indexOf(10);
+      if (end === -1) {
+        rest = Buffer.concat([rest, read]);
+        continue;
+      }
+      lines.push(Buffer.concat([rest, read.subarray(0, end)]));
       start = end + 1;
     }
-    rest = start < chunk.length ? chunk.subarray(start) : undefined;
+    for (let end = read.indexOf(10, start); end !== -1; end = read.indexOf(10, start)) {
+      lines.push(read.subarray(start, end));
+      start = end + 1;
+    }
+    rest = start < read.length ? read.subarray(start) : undefined;
     yield lines;
   }
   if (rest) yield [rest];
