@@ -76,12 +76,16 @@ export async function launchChromium(viewport = { width: 1366, height: 900 }): P
   };
 }
 
-/** A full-width screenshot of the page for docs/screenshots/ (shown in the README). */
+/**
+ * A full-width screenshot of the page for docs/screenshots/ (shown in the README), taken only
+ * with UPDATE_SCREENSHOTS=1, so that running the suites leaves the checkout as it was.
+ */
 export async function screenshot(
   page: Page,
   name: string,
   options: { fullPage?: boolean } = {},
 ): Promise<void> {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage ?? false });
 }
