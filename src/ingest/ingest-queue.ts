@@ -1,7 +1,6 @@
 import { AppError } from '../domain/errors.js';
 import type { PendingEvent } from '../domain/event.js';
 import type { Metrics } from '../metrics.js';
-import { toAppendRow } from '../store/event-row.js';
 import type { AppendBatch, AppendedEvent, AuditStore } from '../store/store.js';
 
 export interface IngestQueueOptions {
@@ -52,9 +51,7 @@ export class IngestQueue {
       );
     }
     return new Promise((resolve, reject) => {
-      // The rows are made now, while the writer is busy with an earlier commit, not when this
-      // batch's commit starts: the writer would wait for them.
-      this.waiting.push({ batch: { org, events, rows: events.map(toAppendRow) }, resolve, reject });
+      this.waiting.push({ batch: { org, events }, resolve, reject });
       this.queuedEvents += events.length;
       this.metrics.queueDepth.set(this.queuedEvents);
       if (!this.running) this.running = this.run();

@@ -70,11 +70,6 @@ export interface AppendRow {
   tail: string;
 }
 
-/** A batch's rows: the ones made ahead of the commit, else made now. */
-export function appendRowsOf(batch: { events: PendingEvent[]; rows?: AppendRow[] }): AppendRow[] {
-  return batch.rows ?? batch.events.map(toAppendRow);
-}
-
 export function toAppendRow(event: PendingEvent): AppendRow {
   const { input_hash: inputHash, client_id: clientId, ...body } = event;
   const { head, tail } = canonicalAroundSeq(body as unknown as Record<string, unknown>);

@@ -2,7 +2,6 @@ import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
-import type { AppendRow } from './event-row.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { IntegrityStore } from './integrity-store.js';
 
@@ -57,12 +56,6 @@ export interface AppendedEvent {
 export interface AppendBatch {
   org: string;
   events: PendingEvent[];
-  /**
-   * The events reduced to rows (`toAppendRow`), when the caller made them ahead of the commit:
-   * the group commit does, as each request arrives, so that the next commit is ready to write
-   * the moment the current one ends.
-   */
-  rows?: AppendRow[];
 }
 
 /** Each batch of a group commit succeeds or fails on its own; a failed one stores nothing. */

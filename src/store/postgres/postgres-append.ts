@@ -1,7 +1,7 @@
 import { chainHash } from '../../domain/chain.js';
 import { AppError } from '../../domain/errors.js';
 import type { PendingEvent } from '../../domain/event.js';
-import { type AppendRow, appendRowsOf } from '../event-row.js';
+import { type AppendRow, toAppendRow } from '../event-row.js';
 import type { AppendBatch, AppendedEvent, AppendOutcome } from '../store.js';
 import type { EventRow } from './postgres-insert.js';
 
@@ -40,7 +40,7 @@ export interface PreparedBatch {
 }
 
 export function prepareBatches(batches: AppendBatch[]): PreparedBatch[] {
-  return batches.map((batch) => ({ org: batch.org, rows: appendRowsOf(batch) }));
+  return batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) }));
 }
 
 /**

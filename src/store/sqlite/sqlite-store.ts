@@ -14,7 +14,7 @@ import {
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { appendRowsOf, eventJsonFromRow } from '../event-row.js';
+import { eventJsonFromRow, toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
@@ -171,7 +171,7 @@ export class SqliteStore implements AuditStore {
   async appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
     const { writer } = this.started();
     const outcomes = await writer.append(
-      batches.map((batch) => ({ org: batch.org, rows: appendRowsOf(batch) })),
+      batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) })),
     );
     return outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: outcomeError(outcome) }));
   }
