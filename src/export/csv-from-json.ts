@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../domain/event.js';
-import { CSV_COLUMNS, csvCell, csvRow } from './csv.js';
+import { CSV_COLUMNS, csvCell, csvRow, neutraliseCell } from './csv.js';
 
 /**
  * An exported event's CSV line read straight from its stored JSON text, without parsing the
@@ -151,10 +151,8 @@ function cellOf(json: string, start: number, end: number, column: number): strin
   }
   const raw = json.slice(start + 1, end - 1);
   if (raw.includes('\\')) return csvCell(JSON.parse(json.slice(start, end)) as string);
-  // Unescaped JSON string text holds no quote, tab or line break: only a comma needs quotes, and
-  // only = + - @ can start a formula.
-  const c = raw.charCodeAt(0);
-  const text = c === 61 || c === 43 || c === 45 || c === 64 ? `'${raw}` : raw;
+  // Unescaped JSON string text holds no quote, tab or line break: only a comma needs quotes.
+  const text = neutraliseCell(raw);
   return raw.includes(',') ? `"${text}"` : text;
 }
 

@@ -49,7 +49,7 @@ export function neutraliseCell(value: string): string {
  * is the whole of what the fixed, all-text column set needs.
  */
 export function csvCell(value: string): string {
-  const text = startsFormula(value) ? `'${value}` : value;
+  const text = neutraliseCell(value);
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
