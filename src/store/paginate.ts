@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../domain/event.js';
 import type { Cursor, EventFilter, EventQuery } from '../domain/query.js';
+import { type EventTextRow, eventJsonFromRow } from './event-row.js';
 import type { EventPage } from './store.js';
 
 export const STREAM_CHUNK = 1000;
@@ -27,4 +28,24 @@ export function toPage(events: StoredEvent[], limit: number): EventPage {
   const page = events.slice(0, limit);
   const last = page[page.length - 1]!;
   return { events: page, nextCursor: { occurredAt: Date.parse(last.occurred_at), seq: last.seq } };
+}
+
+/**
+ * Every match as JSON text, a chunk at a time, for exports: `rows` reads `limit + 1` stored rows
+ * for a query (the extra one tells whether another chunk follows) and `cursorAfter` gives the
+ * cursor after a row, as the list's own cursors are made.
+ */
+export async function* streamJsonPages<R extends EventTextRow>(
+  rows: (query: EventQuery) => R[] | Promise<R[]>,
+  cursorAfter: (row: R) => Cursor,
+  filter: EventFilter,
+): AsyncIterable<string[]> {
+  let cursor: Cursor | undefined;
+  for (;;) {
+    const read = await rows({ ...filter, limit: STREAM_CHUNK, ...(cursor ? { cursor } : {}) });
+    const page = read.length > STREAM_CHUNK ? read.slice(0, STREAM_CHUNK) : read;
+    if (page.length > 0) yield page.map(eventJsonFromRow);
+    if (read.length <= STREAM_CHUNK) return;
+    cursor = cursorAfter(page[page.length - 1]!);
+  }
 }

@@ -12,12 +12,12 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { type EventTextRow, eventJsonFromRow } from '../event-row.js';
+import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
-import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
+import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -236,21 +236,13 @@ export class PostgresStore implements AuditStore {
     return streamByPages((query) => this.listEvents(org, query), filter);
   }
 
-  async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
-    let cursor: Cursor | undefined;
-    for (;;) {
-      const rows = await this.eventRows(org, {
-        ...filter,
-        limit: STREAM_CHUNK,
-        ...(cursor ? { cursor } : {}),
-      });
-      const page = rows.length > STREAM_CHUNK ? rows.slice(0, STREAM_CHUNK) : rows;
-      if (page.length > 0) yield page.map(eventJsonFromRow);
-      if (rows.length <= STREAM_CHUNK) return;
-      // Only the last row of a page is parsed, for the cursor (as listEvents gives it).
-      const last = eventFromRow(page[page.length - 1]!);
-      cursor = { occurredAt: Date.parse(last.occurred_at), seq: last.seq };
-    }
+  streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
+    // Only the last row of a chunk is parsed, for the cursor (as listEvents makes it).
+    const cursorAfter = (row: EventTextRow): Cursor => {
+      const last = eventFromRow(row);
+      return { occurredAt: Date.parse(last.occurred_at), seq: last.seq };
+    };
+    return streamJsonPages((query) => this.eventRows(org, query), cursorAfter, filter);
   }
 
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {

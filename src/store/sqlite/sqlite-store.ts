@@ -13,11 +13,11 @@ import {
 } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { eventJsonFromRow, toAppendRow } from '../event-row.js';
+import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
-import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
+import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -231,16 +231,11 @@ export class SqliteStore implements AuditStore {
   async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
     const pk = this.orgPk(org);
     if (pk === undefined) return;
-    let cursor: Cursor | undefined;
-    for (;;) {
-      const query = { ...filter, limit: STREAM_CHUNK, ...(cursor ? { cursor } : {}) };
-      const rows = planList(this.builder, pk, query, (q, index) => this.rows(q, index), this.blocks);
-      const page = rows.length > STREAM_CHUNK ? rows.slice(0, STREAM_CHUNK) : rows;
-      yield page.map(eventJsonFromRow);
-      if (rows.length <= STREAM_CHUNK) return;
-      const last = page[page.length - 1]!;
-      cursor = { occurredAt: last.occurred_at, seq: last.seq };
-    }
+    yield* streamJsonPages(
+      (query) => planList(this.builder, pk, query, (q, index) => this.rows(q, index), this.blocks),
+      (row) => ({ occurredAt: row.occurred_at, seq: row.seq }),
+      filter,
+    );
   }
 
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
