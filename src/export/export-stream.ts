@@ -1,6 +1,4 @@
 import { Readable } from 'node:stream';
-import type { StoredEvent } from '../domain/event.js';
-import { STREAM_CHUNK } from '../store/paginate.js';
 import { csvHeader } from './csv.js';
 import { csvRowFromJson } from './csv-from-json.js';
 
@@ -50,17 +48,4 @@ export function exportStream(
     }
   }
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK_BYTES });
-}
-
-/** For stores that only hand out parsed events: their JSON text, in pages of STREAM_CHUNK. */
-export async function* asJsonPages(events: AsyncIterable<StoredEvent>): AsyncIterable<string[]> {
-  let page: string[] = [];
-  for await (const event of events) {
-    page.push(JSON.stringify(event));
-    if (page.length >= STREAM_CHUNK) {
-      yield page;
-      page = [];
-    }
-  }
-  if (page.length > 0) yield page;
 }

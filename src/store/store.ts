@@ -117,11 +117,10 @@ export interface AuditStore {
   /** Every matching event in list order (newest first), read in bounded chunks. */
   streamEvents(org: string, filter: EventFilter): AsyncIterable<StoredEvent>;
   /**
-   * The same events as JSON text, a chunk at a time, for exports: a backend that keeps each
-   * event's text can hand it out without parsing and re-serialising it. Optional; exports fall
-   * back to streamEvents.
+   * The same events as JSON text, a chunk at a time, for exports: each event's stored text with
+   * its chain fields, handed out without parsing and re-serialising it.
    */
-  streamEventJsonPages?(org: string, filter: EventFilter): AsyncIterable<string[]>;
+  streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]>;
   listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]>;
   chainHead(org: string): Promise<ChainHead>;
   /** The org's events in chain order from `fromSeq`, read in bounded chunks. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { describeFilter, parseEventQuery, type QueryParams } from '../../domain/query.js';
-import { asJsonPages, CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
+import { CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
 import { selfEvent } from '../../operations/self-event.js';
 import { authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
@@ -59,12 +59,7 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         };
         const stream = proof
           ? await proofExportStream(ctx, access.org, proof.complete ? undefined : filter, onEnd)
-          : exportStream(
-              store.streamEventJsonPages?.(access.org, filter) ??
-                asJsonPages(store.streamEvents(access.org, filter)),
-              format,
-              onEnd,
-            );
+          : exportStream(store.streamEventJsonPages(access.org, filter), format, onEnd);
         return reply
           .header('content-type', CONTENT_TYPES[format])
           .header('content-disposition', `attachment; filename="trailmark-${access.org}-${stamp}.${format}"`)
