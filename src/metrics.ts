@@ -19,13 +19,13 @@ export function createMetrics() {
     }),
     commitBatchEvents: new Histogram({
       name: 'trailmark_commit_batch_events',
-      help: 'Events per group commit',
+      help: 'Events per group of requests handed to the store (SQLite joins groups queued behind a commit)',
       buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000],
       registers: [registry],
     }),
     commitSeconds: new Histogram({
       name: 'trailmark_commit_seconds',
-      help: 'Duration of a group commit, fsync included',
+      help: 'Time from handing a group of requests to the store until its commit is durable (fsync included)',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),

@@ -82,7 +82,7 @@ export interface ServerOptions {
 
 export async function startServer(config: Config, overrides: ServerOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'trailmark' } });
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { maxCommitEvents: config.maxCommitEvents });
   await store.migrate();
   const enricher = createEnricher(config.geoipDir ? { geoDir: config.geoipDir } : {});
   const metrics = createMetrics();

@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import type { PendingEvent } from '../domain/event.js';
 import type { Metrics } from '../metrics.js';
-import type { AppendBatch, AppendedEvent, AuditStore } from '../store/store.js';
+import type { AppendBatch, AppendedEvent, AppendOutcome, AuditStore } from '../store/store.js';
 
 export interface IngestQueueOptions {
   /** Events waiting at most; past it, ingest answers 503 with Retry-After. */
@@ -17,16 +17,20 @@ interface Waiting {
 }
 
 /**
- * Group commit. Requests that arrive while a commit is running wait for the next one, which
- * takes all of them (up to a size cap) in a single transaction and a single fsync: the commit
- * time is the batching window, so an idle server commits at once and a busy one amortises the
- * disk flush over every request that arrived meanwhile. Every caller is answered only after the
- * transaction holding its events has committed.
+ * Group commit. Requests parsed in the same turn of the event loop go to the store together.
+ * A store that queues appends (SQLite's writer thread) gets them at once and joins everything
+ * that queued behind a running commit into its next transaction; otherwise (PostgreSQL) requests
+ * that arrive while a commit runs wait here for the next one, which takes all of them (up to a
+ * size cap). Either way one transaction and one fsync serve every request that arrived meanwhile,
+ * so an idle server commits at once and a busy one amortises the disk flush. Every caller is
+ * answered only after the transaction holding its events has committed.
  */
 export class IngestQueue {
   private waiting: Waiting[] = [];
   private queuedEvents = 0;
   private running: Promise<void> | undefined;
+  /** Commits handed to a store that queues appends and not settled yet. */
+  private readonly committing = new Set<Promise<void>>();
   private accepting = true;
 
   constructor(
@@ -61,15 +65,22 @@ export class IngestQueue {
   /** Stops accepting and resolves once every accepted event is committed. */
   async drain(): Promise<void> {
     this.accepting = false;
-    while (this.running) await this.running;
+    while (this.running || this.committing.size > 0) {
+      await this.running;
+      await Promise.all(this.committing);
+    }
   }
 
   private async run(): Promise<void> {
     // Let requests parsed in the same turn of the event loop join the first commit.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
-      const taken = this.take();
-      await this.commit(taken);
+      const commit = this.commit(this.take());
+      if (!this.store.queuesAppends) await commit;
+      else {
+        this.committing.add(commit);
+        void commit.then(() => this.committing.delete(commit));
+      }
     }
     this.running = undefined;
   }
@@ -87,26 +98,42 @@ export class IngestQueue {
     return taken;
   }
 
-  private async commit(taken: Waiting[]): Promise<void> {
+  /**
+   * Never rejects: each caller's promise carries the outcome. Not async, and no callback here
+   * refers to `taken`: the events, most of a request's memory, are not held while the commit
+   * runs, so they die young instead of being copied and promoted by the garbage collector.
+   */
+  private commit(taken: Waiting[]): Promise<void> {
     const events = taken.reduce((n, item) => n + item.batch.events.length, 0);
+    const waiters = taken.map(({ resolve, reject }) => ({ resolve, reject }));
     const stop = this.metrics.commitSeconds.startTimer();
+    let appended: Promise<AppendOutcome[]>;
     try {
-      const outcomes = await this.store.appendBatches(taken.map((item) => item.batch));
-      stop();
-      this.metrics.commitBatchEvents.observe(events);
-      outcomes.forEach((outcome, i) => {
-        const item = taken[i]!;
-        if (outcome.ok) {
-          this.metrics.eventsIngested.inc(outcome.events.filter((e) => !e.duplicate).length);
-          item.resolve(outcome.events);
-        } else item.reject(outcome.error);
-      });
+      appended = this.store.appendBatches(taken.map((item) => item.batch));
     } catch (error) {
-      stop();
-      for (const item of taken) item.reject(error);
-    } finally {
-      this.queuedEvents -= events;
-      this.metrics.queueDepth.set(this.queuedEvents);
+      appended = Promise.reject(error);
     }
+    return appended
+      .then(
+        (outcomes) => {
+          stop();
+          this.metrics.commitBatchEvents.observe(events);
+          outcomes.forEach((outcome, i) => {
+            const waiter = waiters[i]!;
+            if (outcome.ok) {
+              this.metrics.eventsIngested.inc(outcome.events.filter((e) => !e.duplicate).length);
+              waiter.resolve(outcome.events);
+            } else waiter.reject(outcome.error);
+          });
+        },
+        (error: unknown) => {
+          stop();
+          for (const waiter of waiters) waiter.reject(error);
+        },
+      )
+      .finally(() => {
+        this.queuedEvents -= events;
+        this.metrics.queueDepth.set(this.queuedEvents);
+      });
   }
 }

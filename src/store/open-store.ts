@@ -4,7 +4,10 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { AuditStore } from './store.js';
 
 /** A `postgres://` URL selects PostgreSQL; anything else is a SQLite file path. */
-export async function openStore(databaseUrl: string): Promise<AuditStore> {
+export async function openStore(
+  databaseUrl: string,
+  options: { maxCommitEvents?: number } = {},
+): Promise<AuditStore> {
   if (isPostgresUrl(databaseUrl)) return new PostgresStore({ connectionString: databaseUrl });
-  return new SqliteStore({ path: databaseUrl });
+  return new SqliteStore({ path: databaseUrl, ...options });
 }

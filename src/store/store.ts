@@ -110,6 +110,12 @@ export interface AuditStore {
 
   /** Group commit: all batches in one durable transaction; one batch's conflict fails only it. */
   appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]>;
+  /**
+   * True: `appendBatches` may be called again before earlier calls settle; the store commits
+   * the calls in order and joins those queued behind a running commit into its next transaction
+   * (SQLite's writer thread). False: callers wait for each call before the next (PostgreSQL).
+   */
+  readonly queuesAppends: boolean;
 
   /** `scope` (a viewer token's restriction) hides events outside it, in SQL. */
   getEvent(org: string, id: string, scope?: ViewScope): Promise<StoredEvent | undefined>;

@@ -7,7 +7,13 @@ import { canonicalJson } from '../../src/domain/jcs.js';
 import { NO_ENRICHMENT, prepareEvent } from '../../src/domain/prepare-event.js';
 import type { EventFilter, EventQuery } from '../../src/domain/query.js';
 import { STREAM_CHUNK } from '../../src/store/paginate.js';
-import type { AppendBatch, AppendedEvent, AuditStore, NewApiKey } from '../../src/store/store.js';
+import type {
+  AppendBatch,
+  AppendedEvent,
+  AppendOutcome,
+  AuditStore,
+  NewApiKey,
+} from '../../src/store/store.js';
 
 /** A migrated store over a fresh, empty database, with a way around it to the database itself. */
 export interface StoreHarness {
@@ -484,6 +490,33 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
           'evt_a3',
         ]);
         expect((await verifyChain(store, b)).map((e) => e.id)).toEqual(['evt_b1']);
+      });
+
+      it('commits overlapping calls in call order when the store queues appends', async () => {
+        const org = await createOrg(store);
+        await append(store, org, [pending(org, { id: 'evt_q_taken', description: 'original' })]);
+        const calls: AppendBatch[][] = Array.from({ length: 30 }, (_, i) => [
+          { org, events: [pending(org, { id: `evt_q${i}_a` }), pending(org, { id: `evt_q${i}_b` })] },
+        ]);
+        // One call in the middle conflicts; it alone fails.
+        calls[12] = [{ org, events: [pending(org, { id: 'evt_q_taken', description: 'changed' })] }];
+        const outcomes = store.queuesAppends
+          ? await Promise.all(calls.map((batches) => store.appendBatches(batches)))
+          : await calls.reduce<Promise<AppendOutcome[][]>>(
+              async (done, batches) => [...(await done), await store.appendBatches(batches)],
+              Promise.resolve([]),
+            );
+        expect(store.queuesAppends).toBe(name === 'sqlite');
+        const seqs = outcomes.flatMap(([outcome], i) => {
+          if (i === 12) {
+            expect(outcome).toMatchObject({ ok: false, error: { code: 'conflict' } });
+            return [];
+          }
+          expect(outcome!.ok).toBe(true);
+          return (outcome as { ok: true; events: AppendedEvent[] }).events.map((e) => e.seq);
+        });
+        expect(seqs).toEqual(Array.from({ length: 58 }, (_, i) => i + 2));
+        expect((await verifyChain(store, org)).length).toBe(59);
       });
 
       it('accepts an empty list of batches', async () => {

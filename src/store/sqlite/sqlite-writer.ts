@@ -57,10 +57,12 @@ export class SqliteWriter {
     });
   }
 
-  async append(batches: RowBatch[]): Promise<RowOutcome[]> {
-    const response = await this.call({ op: 'append', id: this.nextId++, batches });
-    if (!response.ok) throw new Error(`SQLite append failed: ${response.message}`);
-    return response.outcomes ?? [];
+  /** Not async, so that the rows, copied to the writer thread, are not held here meanwhile. */
+  append(batches: RowBatch[]): Promise<RowOutcome[]> {
+    return this.call({ op: 'append', id: this.nextId++, batches }).then((response) => {
+      if (!response.ok) throw new Error(`SQLite append failed: ${response.message}`);
+      return response.outcomes ?? [];
+    });
   }
 
   /** Runs `fn` while the writer thread is paused; calls queue behind each other. */

@@ -17,4 +17,6 @@ export interface WriterOptions {
   cacheMiB: number;
   /** Milliseconds between checkpoints of the WAL into the database file. */
   checkpointIntervalMs: number;
+  /** Events in one transaction at most: queued appends join the one that starts, up to this. */
+  maxCommitEvents: number;
 }

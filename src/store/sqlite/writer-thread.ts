@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import type { WriterOptions, WriterRequest, WriterResponse } from './writer-protocol.js';
@@ -6,14 +6,17 @@ import type { WriterOptions, WriterRequest, WriterResponse } from './writer-prot
 /**
  * The SQLite ingest writer. It runs on its own thread so that linking, hashing and inserting
  * events (the cost of a commit) overlap with the main thread's HTTP parsing and validation.
- * It handles one message at a time; while the main thread holds the lock, appends wait here.
+ * Appends that queued up while a commit ran join the next one: one transaction and one fsync
+ * for all of them, up to `maxCommitEvents`, without waiting for the main thread to gather them.
+ * While the main thread holds the lock, requests wait here.
  */
 const options = workerData as WriterOptions;
 const port = parentPort!;
 const db = openConnection(options.path, { cacheMiB: options.cacheMiB, role: 'writer' });
 const appender = new SqliteAppender(db);
-const appendAll = db.transaction((request: Extract<WriterRequest, { op: 'append' }>) =>
-  appender.appendAll(request.batches),
+type AppendRequest = Extract<WriterRequest, { op: 'append' }>;
+const appendAll = db.transaction((requests: AppendRequest[]) =>
+  requests.map((request) => appender.appendAll(request.batches)),
 );
 
 let locked = false;
@@ -23,6 +26,38 @@ function reply(response: WriterResponse): void {
   port.postMessage(response);
 }
 
+function eventCount(request: AppendRequest): number {
+  let events = 0;
+  for (const batch of request.batches) events += batch.rows.length;
+  return events;
+}
+
+/** Commits `first` with the appends queued behind it; a request of another kind ends the run. */
+function appendQueued(first: AppendRequest): void {
+  const requests = [first];
+  let events = eventCount(first);
+  let after: WriterRequest | undefined;
+  while (events < options.maxCommitEvents) {
+    const next = receiveMessageOnPort(port)?.message as WriterRequest | undefined;
+    if (!next) break;
+    if (next.op !== 'append') {
+      after = next;
+      break;
+    }
+    requests.push(next);
+    events += eventCount(next);
+  }
+  try {
+    const outcomes = appendAll.immediate(requests);
+    for (const [i, request] of requests.entries())
+      reply({ id: request.id, ok: true, outcomes: outcomes[i]! });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    for (const request of requests) reply({ id: request.id, ok: false, message });
+  }
+  if (after) handle(after);
+}
+
 function handle(request: WriterRequest): void {
   if (locked && request.op !== 'unlock') {
     waiting.push(request);
@@ -30,11 +65,7 @@ function handle(request: WriterRequest): void {
   }
   switch (request.op) {
     case 'append':
-      try {
-        reply({ id: request.id, ok: true, outcomes: appendAll.immediate(request) });
-      } catch (error) {
-        reply({ id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) });
-      }
+      appendQueued(request);
       return;
     case 'lock':
       locked = true;
