@@ -12,6 +12,7 @@ import { createMailer } from './identity/mailer.js';
 import type { ChangeHooks } from './identity/self-audit.js';
 import { Logins } from './identity/sessions.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
+import { RecentHashes } from './integrity/recent-hashes.js';
 import { createMetrics } from './metrics.js';
 import { API_KEY_PREFIX, createApiKey, hashApiKey } from './operations/create-api-key.js';
 import { openStore } from './store/open-store.js';
@@ -86,9 +87,11 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   await store.migrate();
   const enricher = createEnricher(config.geoipDir ? { geoDir: config.geoipDir } : {});
   const metrics = createMetrics();
+  const recentHashes = new RecentHashes();
   const queue = new IngestQueue(store, metrics, {
     maxQueuedEvents: config.maxQueuedEvents,
     maxCommitEvents: config.maxCommitEvents,
+    onCommitted: (org, events) => recentHashes.add(org, events),
   });
   const now = overrides.now ?? (() => new Date());
   const integrity = await createIntegrityServices(
@@ -101,7 +104,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
       checkpointIntervalMs: Math.min(1000, config.checkpointMaxAgeMs / 4),
       retentionIntervalMs: config.retentionIntervalMs,
     },
-    { log: logger, enricher, now },
+    { log: logger, enricher, now, recentHashes },
   );
   const settings = identitySettings(config);
   const changeDeps = { store, enricher, now, ...(overrides.hooks ? { hooks: overrides.hooks } : {}) };

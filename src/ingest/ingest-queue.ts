@@ -8,6 +8,8 @@ export interface IngestQueueOptions {
   maxQueuedEvents: number;
   /** Events in one transaction at most. */
   maxCommitEvents: number;
+  /** Told each request's stored events once they are committed, in commit order. */
+  onCommitted?: (org: string, events: AppendedEvent[]) => void;
 }
 
 interface Waiting {
@@ -105,7 +107,7 @@ export class IngestQueue {
    */
   private commit(taken: Waiting[]): Promise<void> {
     const events = taken.reduce((n, item) => n + item.batch.events.length, 0);
-    const waiters = taken.map(({ resolve, reject }) => ({ resolve, reject }));
+    const waiters = taken.map(({ batch, resolve, reject }) => ({ org: batch.org, resolve, reject }));
     const stop = this.metrics.commitSeconds.startTimer();
     let appended: Promise<AppendOutcome[]>;
     try {
@@ -122,6 +124,7 @@ export class IngestQueue {
             const waiter = waiters[i]!;
             if (outcome.ok) {
               this.metrics.eventsIngested.inc(outcome.events.filter((e) => !e.duplicate).length);
+              this.options.onCommitted?.(waiter.org, outcome.events);
               waiter.resolve(outcome.events);
             } else waiter.reject(outcome.error);
           });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { newId } from '../domain/ids.js';
 import type { Enricher } from '../domain/prepare-event.js';
+import type { RecentHashes } from '../integrity/recent-hashes.js';
 import { SigningKeys } from '../operations/signing-keys.js';
 import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
@@ -30,7 +31,7 @@ export interface IntegrityServices {
 export async function createIntegrityServices(
   store: AuditStore,
   config: IntegrityConfig,
-  deps: { log: Logger; enricher: Enricher; now: () => Date },
+  deps: { log: Logger; enricher: Enricher; now: () => Date; recentHashes?: RecentHashes },
 ): Promise<IntegrityServices> {
   const keys = new SigningKeys(store, config.secret, deps.now);
   const { unencrypted } = await keys.ensure();
@@ -49,6 +50,7 @@ export async function createIntegrityServices(
     now: deps.now,
     everyEvents: config.checkpointEveryEvents,
     maxAgeMs: config.checkpointMaxAgeMs,
+    ...(deps.recentHashes ? { recent: deps.recentHashes } : {}),
   });
   const retention = new RetentionJob({
     store,
