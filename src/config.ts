@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /** Every setting comes from the environment; the README's table lists them all. */
 export interface Config {
   port: number;
@@ -30,6 +32,10 @@ export interface Config {
   checkpointEveryEvents: number;
   checkpointMaxAgeMs: number;
   retentionIntervalMs: number;
+  /** Threads that walk parts of a long chain at once in POST /v1/chain/verify (SQLite). */
+  verifyThreads: number;
+  /** A chain is split for those threads only into parts of at least this many events. */
+  verifyPartMinEvents: number;
 }
 
 function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -87,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkpointEveryEvents: intFrom(env, 'TRAILMARK_CHECKPOINT_EVERY', 1000, 1, 1000),
     checkpointMaxAgeMs: intFrom(env, 'TRAILMARK_CHECKPOINT_MAX_AGE_SECONDS', 60, 1, 60) * 1000,
     retentionIntervalMs: intFrom(env, 'TRAILMARK_RETENTION_INTERVAL_MINUTES', 60, 1, 1440) * 60_000,
+    verifyThreads: intFrom(env, 'TRAILMARK_VERIFY_THREADS', Math.min(4, availableParallelism()), 1, 64),
+    verifyPartMinEvents: intFrom(env, 'TRAILMARK_VERIFY_PART_MIN_EVENTS', 100_000, 1, 1_000_000_000),
   };
 }
 

@@ -118,6 +118,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     mailer: createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger }),
     views: new LogViews(changeDeps),
     integrity,
+    verify: { threads: config.verifyThreads, minPartEvents: config.verifyPartMinEvents },
   };
   await ensureAdminKey(store, enricher, config, logger);
   if (overrides.firstOwner) await ensureFirstOwner(changeDeps, config.ownerEmail, overrides.firstOwner);

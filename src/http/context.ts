@@ -6,6 +6,7 @@ import type { ChangeHooks } from '../identity/self-audit.js';
 import type { Logins } from '../identity/sessions.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Metrics } from '../metrics.js';
+import type { VerifyOptions } from '../operations/verify-chain.js';
 import type { AuditStore } from '../store/store.js';
 import type { IntegrityServices } from '../workers/integrity-services.js';
 
@@ -27,6 +28,8 @@ export interface AppContext {
   mailer: Mailer;
   /** Records `audit_log.viewed`, at most once per principal per window. */
   views: LogViews;
+  /** How POST /v1/chain/verify splits long chains across threads. */
+  verify: VerifyOptions;
   /** Test hooks; absent in production. */
   hooks?: ChangeHooks;
 }

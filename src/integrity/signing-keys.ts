@@ -122,15 +122,26 @@ export function openPrivateKey(stored: string, kid: string, secret: string | und
 
 /** Public keys by kid: what a verifier trusts. */
 export class KeyRing {
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new Map<string, { x: string; key: KeyObject }>();
 
   add(kid: string, x: string): this {
-    this.keys.set(kid, publicKeyFromX(x));
+    this.keys.set(kid, { x, key: publicKeyFromX(x) });
     return this;
   }
 
   get(kid: string): KeyObject | undefined {
-    return this.keys.get(kid);
+    return this.keys.get(kid)?.key;
+  }
+
+  /** [kid, x] pairs: the ring in a form that crosses a thread boundary. */
+  entries(): Array<[string, string]> {
+    return [...this.keys].map(([kid, { x }]) => [kid, x]);
+  }
+
+  static fromEntries(entries: ReadonlyArray<readonly [string, string]>): KeyRing {
+    const ring = new KeyRing();
+    for (const [kid, x] of entries) ring.add(kid, x);
+    return ring;
   }
 
   get size(): number {

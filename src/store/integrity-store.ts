@@ -1,5 +1,7 @@
 import type { ChainLink, ChainStart, VerifyReport } from '../integrity/chain-verifier.js';
+import type { ChainPart } from '../integrity/chain-walk.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
+import type { KeyRing } from '../integrity/signing-keys.js';
 
 /**
  * What the integrity side (signing keys, checkpoints, verification, retention) stores. Part of
@@ -67,6 +69,12 @@ export interface IntegrityStore {
   addSigningKey(key: Omit<SigningKeyRecord, 'retired_at'>, mode: 'first' | 'rotate'): Promise<boolean>;
   /** Replaces how a private key is stored (sealing it once TRAILMARK_SECRET is set). */
   resealSigningKey(id: string, privateKey: string): Promise<void>;
+
+  /**
+   * Walks the parts of an org's chain at once, each on its own thread and connection, and
+   * answers their reports in order (chain-walk.ts). Backends without it are walked in-process.
+   */
+  walkChainParts?(org: string, keys: KeyRing, parts: readonly ChainPart[]): Promise<VerifyReport[]>;
 
   /** Orgs with events after their newest checkpoint. */
   unsignedTails(): Promise<UnsignedTail[]>;

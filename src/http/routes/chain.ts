@@ -137,7 +137,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      return verifyAndRecord(store, access.org, await ctx.integrity.keys.keyRing(), ctx.now);
+      return verifyAndRecord(store, access.org, await ctx.integrity.keys.keyRing(), ctx.now, ctx.verify);
     },
   );
 

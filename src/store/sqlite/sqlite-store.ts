@@ -92,7 +92,12 @@ export class SqliteStore implements AuditStore {
       dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
     });
     this.identity = sqliteIdentityReads(this.reader);
-    this.integrity = new SqliteIntegrity(this.main, this.reader, (fn) => this.write(async () => fn()));
+    this.integrity = new SqliteIntegrity(
+      this.main,
+      this.reader,
+      (fn) => this.write(async () => fn()),
+      options.path,
+    );
   }
 
   async migrate(): Promise<void> {

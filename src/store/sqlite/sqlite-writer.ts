@@ -1,20 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError } from '../../domain/errors.js';
 import type { RowBatch, RowOutcome } from './sqlite-append.js';
+import { startThread } from './threads.js';
 import type { WriterOptions, WriterRequest, WriterResponse } from './writer-protocol.js';
 
 type Pending = { resolve: (response: WriterResponse) => void; reject: (error: Error) => void };
-
-/**
- * Loads a thread module from the same place as this one: the compiled .js, or, when running from
- * TypeScript sources (tests, benchmarks), the .ts through tsx's loader registered in the thread.
- */
-function startThread(name: string, options: WriterOptions): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, here), { workerData: options });
-  const entry = new URL(`./${name}.ts`, here).href;
-  return new Worker(new URL('./ts-thread.mjs', here), { workerData: { ...options, entry } });
-}
 
 /**
  * The main thread's handle on the writer and checkpoint threads. `append` hands batches to the

@@ -1,0 +1,45 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { VerifyReport } from '../../integrity/chain-verifier.js';
+import { type ChainPart, walkChainPart } from '../../integrity/chain-walk.js';
+import { KeyRing } from '../../integrity/signing-keys.js';
+import { openConnection } from './sqlite-connection.js';
+import { SqliteIntegrity } from './sqlite-integrity.js';
+
+export interface VerifyThreadData {
+  path: string;
+  org: string;
+  keys: Array<[string, string]>;
+  part: ChainPart;
+  /** The last part is walked to the org's head, read in the same snapshot as its links. */
+  last: boolean;
+}
+
+export type VerifyThreadResult = { ok: true; report: VerifyReport } | { ok: false; message: string };
+
+/**
+ * Walks one part of an org's chain on its own read connection, inside one read transaction: a
+ * WAL snapshot, so events committed meanwhile are neither half seen nor taken for links that
+ * follow the head.
+ */
+const data = workerData as VerifyThreadData;
+const db = openConnection(data.path, { cacheMiB: 8, role: 'reader' });
+const reads = new SqliteIntegrity(db, db, () =>
+  Promise.reject(new Error('a verification thread does not write')),
+);
+let result: VerifyThreadResult;
+db.exec('BEGIN');
+try {
+  const head = data.last
+    ? (db.prepare('SELECT head_seq AS seq, head_hash AS hash FROM orgs WHERE id = ?').get(data.org) as
+        | { seq: number; hash: string }
+        | undefined)
+    : undefined;
+  const report = await walkChainPart(reads, data.org, KeyRing.fromEntries(data.keys), data.part, head);
+  result = { ok: true, report };
+} catch (error) {
+  result = { ok: false, message: error instanceof Error ? error.message : String(error) };
+} finally {
+  db.exec('COMMIT');
+  db.close();
+}
+parentPort!.postMessage(result);
