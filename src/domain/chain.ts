@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { StoredEvent } from './event.js';
 import { canonicalJson } from './jcs.js';
+import { sha256HexOf } from './sha256.js';
 
 /** The `prev_hash` of the first event of every org. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -16,7 +16,7 @@ export function hashedBody(event: StoredEvent): Omit<StoredEvent, 'hash' | 'prev
  * canonical text so that callers which store it serialise the event once.
  */
 export function chainHash(prevHash: string, canonicalBody: string): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalBody).digest('hex');
+  return sha256HexOf(`${prevHash}\n${canonicalBody}`);
 }
 
 export function eventHash(event: StoredEvent): string {
@@ -24,7 +24,7 @@ export function eventHash(event: StoredEvent): string {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256HexOf(text);
 }
 
 /**

@@ -1,5 +1,5 @@
+import { chainHash } from '../domain/chain.js';
 import { type Checkpoint, checkpointSignatureValid } from './checkpoint.js';
-import { eventHashOf } from './sha256.js';
 import type { KeyRing } from './signing-keys.js';
 
 /** The `prev_hash` of an org's first event (SPEC §3). */
@@ -241,7 +241,7 @@ export class ChainVerifier {
       // checked by the caller
     } else if (link.body === null) {
       this.pruned += 1;
-    } else if (eventHashOf(link.prev_hash, link.body) !== link.hash) {
+    } else if (chainHash(link.prev_hash, link.body) !== link.hash) {
       return this.fail(seq, 'hash_mismatch', 'the event does not hash to its stored hash');
     }
     if (link.prev_hash !== this.prevHash) {

@@ -1,4 +1,4 @@
-import { sha256BufferOf } from './sha256.js';
+import { sha256BufferOf } from '../domain/sha256.js';
 
 /**
  * RFC 6962 (Certificate Transparency) Merkle trees over one checkpoint range. The leaves are

@@ -1,5 +1,5 @@
+import { sha256HexOf } from '../domain/sha256.js';
 import type { Checkpoint } from './checkpoint.js';
-import { sha256HexOf } from './sha256.js';
 import type { PublicJwk } from './signing-keys.js';
 
 /**

@@ -1,3 +1,4 @@
+import { chainHash } from '../domain/chain.js';
 import { canonicalJson } from '../domain/jcs.js';
 import {
   bodySeq,
@@ -11,7 +12,6 @@ import {
 import { type Checkpoint, checkpointSignatureValid, isCheckpointShaped } from './checkpoint.js';
 import { verifyInclusion } from './merkle.js';
 import { checkedEventBytes, RECORD_PREFIX, splitEventLine } from './proof-records.js';
-import { eventHashOf } from './sha256.js';
 import { KeyRing } from './signing-keys.js';
 
 /**
@@ -418,7 +418,7 @@ class FilteredExport implements Consumer {
     const event = parseEvent(line);
     this.firstSeq = this.firstSeq === null ? event.seq : Math.min(this.firstSeq, event.seq);
     this.lastSeq = this.lastSeq === null ? event.seq : Math.max(this.lastSeq, event.seq);
-    if (eventHashOf(event.prev_hash, event.body) !== event.hash) {
+    if (chainHash(event.prev_hash, event.body) !== event.hash) {
       this.failures.fail(event.seq, 'hash_mismatch', 'the event does not hash to its stored hash');
       return;
     }
@@ -531,7 +531,7 @@ class PlainExport implements Consumer {
         const parsed = JSON.parse(line) as Json;
         this.org = typeof parsed.org === 'string' ? parsed.org : null;
       }
-      if (eventHashOf(event.prev_hash, event.body) !== event.hash) {
+      if (chainHash(event.prev_hash, event.body) !== event.hash) {
         this.failures.fail(event.seq, 'hash_mismatch', 'the event does not hash to its stored hash');
       }
       this.links.push({ seq: event.seq, prev_hash: event.prev_hash, hash: event.hash });
