@@ -19,13 +19,17 @@ interface Waiting {
 }
 
 /**
- * Group commit. Requests parsed in the same turn of the event loop go to the store together.
- * A store that queues appends (SQLite's writer thread) gets them at once and joins everything
- * that queued behind a running commit into its next transaction; otherwise (PostgreSQL) requests
- * that arrive while a commit runs wait here for the next one, which takes all of them (up to a
- * size cap). Either way one transaction and one fsync serve every request that arrived meanwhile,
- * so an idle server commits at once and a busy one amortises the disk flush. Every caller is
- * answered only after the transaction holding its events has committed.
+ * Group commit. A store that queues appends (SQLite's writer thread) gets each request as it is
+ * submitted and joins everything that queued behind a running commit into its next transaction.
+ * Handing requests over one by one, rather than a turn of the event loop's worth together, means
+ * no request's events are held while others are parsed: held, they outlived V8's young
+ * generation, and copying and promoting them cost more main-thread time than all other garbage
+ * (8 µs per event against 2.4). Otherwise (PostgreSQL) requests parsed in the same turn go to
+ * the store together, and those that arrive while a commit runs wait here for the next one,
+ * which takes all of them (up to a size cap). Either way one transaction and one fsync serve
+ * every request that arrived meanwhile, so an idle server commits at once and a busy one
+ * amortises the disk flush. Every caller is answered only after the transaction holding its
+ * events has committed.
  */
 export class IngestQueue {
   private waiting: Waiting[] = [];
@@ -57,9 +61,13 @@ export class IngestQueue {
       );
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ batch: { org, events }, resolve, reject });
       this.queuedEvents += events.length;
       this.metrics.queueDepth.set(this.queuedEvents);
+      if (this.store.queuesAppends) {
+        this.track(this.commit([{ batch: { org, events }, resolve, reject }]));
+        return;
+      }
+      this.waiting.push({ batch: { org, events }, resolve, reject });
       if (!this.running) this.running = this.run();
     });
   }
@@ -76,15 +84,13 @@ export class IngestQueue {
   private async run(): Promise<void> {
     // Let requests parsed in the same turn of the event loop join the first commit.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.waiting.length > 0) {
-      const commit = this.commit(this.take());
-      if (!this.store.queuesAppends) await commit;
-      else {
-        this.committing.add(commit);
-        void commit.then(() => this.committing.delete(commit));
-      }
-    }
+    while (this.waiting.length > 0) await this.commit(this.take());
     this.running = undefined;
+  }
+
+  private track(commit: Promise<void>): void {
+    this.committing.add(commit);
+    void commit.then(() => this.committing.delete(commit));
   }
 
   private take(): Waiting[] {
