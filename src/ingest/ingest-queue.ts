@@ -130,8 +130,8 @@ export class IngestQueue {
             const waiter = waiters[i]!;
             if (outcome.ok) {
               this.metrics.eventsIngested.inc(outcome.events.filter((e) => !e.duplicate).length);
-              this.options.onCommitted?.(waiter.org, outcome.events);
               waiter.resolve(outcome.events);
+              this.options.onCommitted?.(waiter.org, outcome.events);
             } else waiter.reject(outcome.error);
           });
         },

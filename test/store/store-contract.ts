@@ -500,8 +500,20 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         ]);
         // One call in the middle conflicts; it alone fails.
         calls[12] = [{ org, events: [pending(org, { id: 'evt_q_taken', description: 'changed' })] }];
+        const overlapping = async () => {
+          const appended: Array<Promise<AppendOutcome[]>> = [];
+          for (const [i, batches] of calls.entries()) {
+            if (i === 15) {
+              // A transactional write pauses the writer; the appends behind it keep their order.
+              void store.transaction((tx) => tx.createOrg({ id: uid('org'), name: 'Org' }));
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            appended.push(store.appendBatches(batches));
+          }
+          return Promise.all(appended);
+        };
         const outcomes = store.queuesAppends
-          ? await Promise.all(calls.map((batches) => store.appendBatches(batches)))
+          ? await overlapping()
           : await calls.reduce<Promise<AppendOutcome[][]>>(
               async (done, batches) => [...(await done), await store.appendBatches(batches)],
               Promise.resolve([]),

@@ -32,13 +32,21 @@ function eventCount(request: AppendRequest): number {
   return events;
 }
 
-/** Commits `first` with the appends queued behind it; a request of another kind ends the run. */
+/** The next request in arrival order: those held while locked, then the port's. */
+function nextQueued(): WriterRequest | undefined {
+  return waiting.shift() ?? (receiveMessageOnPort(port)?.message as WriterRequest | undefined);
+}
+
+/**
+ * Commits `first` with the appends queued behind it, in arrival order, until the commit holds
+ * `maxCommitEvents`; a request of another kind ends the run and is handled after the commit.
+ */
 function appendQueued(first: AppendRequest): void {
   const requests = [first];
   let events = eventCount(first);
   let after: WriterRequest | undefined;
   while (events < options.maxCommitEvents) {
-    const next = receiveMessageOnPort(port)?.message as WriterRequest | undefined;
+    const next = nextQueued();
     if (!next) break;
     if (next.op !== 'append') {
       after = next;
