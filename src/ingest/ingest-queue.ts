@@ -19,17 +19,23 @@ interface Waiting {
 }
 
 /**
- * Group commit. A store that queues appends (SQLite's writer thread) gets each request as it is
- * submitted and joins everything that queued behind a running commit into its next transaction.
- * Handing requests over one by one, rather than a turn of the event loop's worth together, means
- * no request's events are held while others are parsed: held, they outlived V8's young
- * generation, and copying and promoting them cost more main-thread time than all other garbage
- * (8 µs per event against 2.4). Otherwise (PostgreSQL) requests parsed in the same turn go to
- * the store together, and those that arrive while a commit runs wait here for the next one,
- * which takes all of them (up to a size cap). Either way one transaction and one fsync serve
- * every request that arrived meanwhile, so an idle server commits at once and a busy one
- * amortises the disk flush. Every caller is answered only after the transaction holding its
- * events has committed.
+ * A request of at least this many events goes to a store that queues appends on its own, as
+ * soon as it is submitted; smaller ones go together, a turn of the event loop's worth at a time.
+ */
+const HAND_OVER_AT = 20;
+
+/**
+ * Group commit. A store that queues appends (SQLite's writer thread) gets requests as they come
+ * and joins everything that queued behind a running commit into its next transaction. A batch
+ * request is handed over on its own, at once: held until the turn's other requests were parsed,
+ * a turn's batches outlived V8's young generation, and copying and promoting them cost more
+ * main-thread time than all other garbage (8 µs per event against 2.4). Small requests hold
+ * little and go together, a turn's worth per message, which costs the writer less per event
+ * than a message each. Otherwise (PostgreSQL) requests parsed in the same turn go to the store
+ * together, and those that arrive while a commit runs wait here for the next one, which takes
+ * all of them (up to a size cap). Either way one transaction and one fsync serve every request
+ * that arrived meanwhile, so an idle server commits at once and a busy one amortises the disk
+ * flush. Every caller is answered only after the transaction holding its events has committed.
  */
 export class IngestQueue {
   private waiting: Waiting[] = [];
@@ -63,7 +69,7 @@ export class IngestQueue {
     return new Promise((resolve, reject) => {
       this.queuedEvents += events.length;
       this.metrics.queueDepth.set(this.queuedEvents);
-      if (this.store.queuesAppends) {
+      if (this.store.queuesAppends && events.length >= HAND_OVER_AT) {
         this.track(this.commit([{ batch: { org, events }, resolve, reject }]));
         return;
       }
@@ -84,7 +90,11 @@ export class IngestQueue {
   private async run(): Promise<void> {
     // Let requests parsed in the same turn of the event loop join the first commit.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.waiting.length > 0) await this.commit(this.take());
+    while (this.waiting.length > 0) {
+      const commit = this.commit(this.take());
+      if (this.store.queuesAppends) this.track(commit);
+      else await commit;
+    }
     this.running = undefined;
   }
 
