@@ -25,13 +25,14 @@ import { seed } from './seed.js';
 
 /**
  * `npm run bench:integrity [-- --backend=postgres] [--only=verify,checkpointing,purge]
- *   [--events=1000000] [--seconds=10] [--rate=1000]`
+ *   [--events=1000000] [--seconds=10] [--rate=1000] [--rounds=5]`
  *
  * - verify: one org of `--events` events; the server signs its checkpoints, then
  *   `POST /v1/chain/verify` (online) and `trailmark verify` on the `with_proof=1` JSONL export
  *   (offline, its own process, against the public keys alone) are timed.
  * - checkpointing: 100-event batch ingest with the checkpointer off and on, alternated
- *   five times on fresh databases; the medians and their ratio.
+ *   `--rounds` times on fresh databases; the medians and their ratio, and the median of each
+ *   round's ratio (on this machine's drifting speed, the runs of one round are the closest).
  * - purge: `--events` events received and checkpointed 100 days ago, a server with the default
  *   90-day retention; single-event ingest paced at `--rate` events/s runs before and during
  *   the purge, and the latency percentiles of each phase are printed.
@@ -41,6 +42,7 @@ const only = new Set(argValue('only', 'verify,checkpointing,purge').split(','));
 const events = Number(argValue('events', '1000000'));
 const seconds = Number(argValue('seconds', '10'));
 const rate = Number(argValue('rate', '1000'));
+const rounds = Number(argValue('rounds', '5'));
 const ROOT = new URL('..', import.meta.url).pathname;
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -130,10 +132,14 @@ async function ingestRate(checkpointer: 'on' | 'off', port: number): Promise<num
 
 async function checkpointingBenchmark(): Promise<void> {
   const rates: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const mode of ['off', 'on'] as const) rates[mode].push(await ingestRate(mode, 3922));
+    report(`checkpointing_round_off_${backend}`, Math.round(rates.off[round]!), 'events/s');
+    report(`checkpointing_round_on_${backend}`, Math.round(rates.on[round]!), 'events/s');
   }
   const median = (xs: number[]) => percentile(xs, 50);
+  const paired = rates.on.map((on, round) => on / rates.off[round]!);
+  report(`checkpointing_vs_off_paired_${backend}`, Number(median(paired).toFixed(3)), 'ratio');
   report(`ingest_batch100_checkpointer_off_${backend}`, Math.round(median(rates.off)), 'events/s');
   report(`ingest_batch100_checkpointer_on_${backend}`, Math.round(median(rates.on)), 'events/s');
   report(
