@@ -18,7 +18,8 @@ interface Run {
  * read it back (reading it back cost ingest a fifth of its throughput on a busy server). Events
  * written any other way leave a gap that starts a new run; a range not held whole is read from
  * the store as before. At most `capacity` hashes are held across orgs: when the signer falls
- * that far behind, the org being added to starts over, and the signer reads back what it lost.
+ * that far behind (or another process holds its lease), everything held is dropped and kept
+ * anew from the next commit, and the signer reads back what was dropped.
  */
 export class RecentHashes {
   private readonly runs = new Map<string, Run>();
@@ -30,8 +31,12 @@ export class RecentHashes {
   add(org: string, links: readonly CommittedLink[]): void {
     for (const link of links) {
       if (link.duplicate) continue;
+      if (this.held >= this.capacity) {
+        this.runs.clear();
+        this.held = 0;
+      }
       let run = this.runs.get(org);
-      if (!run || run.first + run.hashes.length !== link.seq || this.held >= this.capacity) {
+      if (!run || run.first + run.hashes.length !== link.seq) {
         if (run) this.held -= run.hashes.length;
         run = { first: link.seq, hashes: [] };
         this.runs.set(org, run);

@@ -47,13 +47,15 @@ describe('RecentHashes', () => {
     expect(recent.take('org_a', 46, 50)).toEqual(hashes(46, 50));
   });
 
-  it('holds at most its capacity: the org added to past it starts over', () => {
+  it('holds at most its capacity: past it, it drops everything and starts over', () => {
     const recent = new RecentHashes(100);
-    recent.add('org_a', links(1, 100));
-    recent.add('org_a', links(101, 150));
-    expect(recent.take('org_a', 1, 100)).toBeUndefined();
-    expect(recent.take('org_a', 101, 150)).toEqual(hashes(101, 150));
-    recent.add('org_b', links(1, 100));
-    expect(recent.take('org_b', 1, 100)).toEqual(hashes(1, 100));
+    recent.add('org_a', links(1, 60));
+    recent.add('org_b', links(1, 40));
+    recent.add('org_b', links(41, 50));
+    expect(recent.take('org_a', 1, 60)).toBeUndefined();
+    expect(recent.take('org_b', 1, 40)).toBeUndefined();
+    expect(recent.take('org_b', 41, 50)).toEqual(hashes(41, 50));
+    recent.add('org_a', links(61, 160));
+    expect(recent.take('org_a', 61, 160)).toEqual(hashes(61, 160));
   });
 });
