@@ -5,7 +5,7 @@ import type { StoredVerification } from '../store/integrity-store.js';
 import type { AuditStore } from '../store/store.js';
 
 export interface VerifyOptions {
-  /** Parts walked at once, each on its own thread, where the store can (SQLite); 1: one walk. */
+  /** Parts walked at once, each on its own thread, where the store can (SQLite). */
   threads: number;
   /** A chain is split only into parts of at least this many events. */
   minPartEvents: number;
@@ -15,8 +15,9 @@ export const DEFAULT_VERIFY_OPTIONS: VerifyOptions = { threads: 1, minPartEvents
 
 /**
  * Verifies an org's whole retained chain against its checkpoints and the deployment's public
- * keys. A long chain on a store that walks parts on threads is split at signed checkpoints and
- * its parts walked at once; the report is the one a single walk would give.
+ * keys. On a store that walks parts on threads, a long chain is split at signed checkpoints and
+ * its parts walked at once; the report is the one a single walk would give. Other stores walk it
+ * in-process.
  */
 export async function verifyOrgChain(
   store: AuditStore,
@@ -27,9 +28,11 @@ export async function verifyOrgChain(
   const head = await store.chainHead(org);
   const start = await store.integrity.chainStart(org);
   const reads = store.integrity;
-  if (reads.walkChainParts && options.threads > 1) {
+  if (reads.walkChainParts) {
+    // Even one part goes to a thread: there it is read in one snapshot, so events committed
+    // during the walk are not taken for links beyond the head.
     const parts = await planChainParts(reads, org, start, head.seq, options.threads, options.minPartEvents);
-    if (parts.length > 1) return mergePartReports(await reads.walkChainParts(org, keys, parts));
+    return mergePartReports(await reads.walkChainParts(org, keys, parts));
   }
   return walkChainPart(reads, org, keys, { start }, head);
 }
