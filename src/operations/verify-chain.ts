@@ -5,7 +5,7 @@ import type { StoredVerification } from '../store/integrity-store.js';
 import type { AuditStore } from '../store/store.js';
 
 export interface VerifyOptions {
-  /** Parts walked at once, each on its own thread, where the store can (SQLite). */
+  /** Parts walked at once, each in its own snapshot (a thread on SQLite, a connection on PostgreSQL). */
   threads: number;
   /** A chain is split only into parts of at least this many events. */
   minPartEvents: number;
@@ -29,8 +29,8 @@ export async function verifyOrgChain(
   const start = await store.integrity.chainStart(org);
   const reads = store.integrity;
   if (reads.walkChainParts) {
-    // Even one part goes to a thread: there it is read in one snapshot, so events committed
-    // during the walk are not taken for links beyond the head.
+    // Even one part is walked this way: in one snapshot, so events committed during the walk
+    // are not taken for links beyond the head.
     const parts = await planChainParts(reads, org, start, head.seq, options.threads, options.minPartEvents);
     return mergePartReports(await reads.walkChainParts(org, keys, parts));
   }

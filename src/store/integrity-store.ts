@@ -71,8 +71,9 @@ export interface IntegrityStore {
   resealSigningKey(id: string, privateKey: string): Promise<void>;
 
   /**
-   * Walks the parts of an org's chain at once, each on its own thread and connection, and
-   * answers their reports in order (chain-walk.ts). Backends without it are walked in-process.
+   * Walks the parts of an org's chain at once, each in a read snapshot of its own (a thread and
+   * connection on SQLite, a connection on PostgreSQL), and answers their reports in order
+   * (chain-walk.ts). Stores without it are walked in-process, without a snapshot.
    */
   walkChainParts?(org: string, keys: KeyRing, parts: readonly ChainPart[]): Promise<VerifyReport[]>;
 

@@ -1,6 +1,13 @@
 import type pg from 'pg';
-import { type ChainLink, type ChainStart, GENESIS } from '../../integrity/chain-verifier.js';
+import {
+  type ChainLink,
+  type ChainStart,
+  GENESIS,
+  type VerifyReport,
+} from '../../integrity/chain-verifier.js';
+import { type ChainPart, walkChainPart } from '../../integrity/chain-walk.js';
 import type { Checkpoint } from '../../integrity/checkpoint.js';
+import type { KeyRing } from '../../integrity/signing-keys.js';
 import type {
   IntegrityStore,
   PruneBatch,
@@ -20,10 +27,53 @@ const CHECKPOINT_COLUMNS =
  * 002_integrity, the only way events can be deleted.
  */
 export class PostgresIntegrity implements IntegrityStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * @param pool writes and transactions
+   * @param reads where reads run: the pool, or one connection holding a snapshot (walks)
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly reads: Pick<pg.PoolClient, 'query'> = pool,
+  ) {}
+
+  /**
+   * Walks each part on its own connection in one REPEATABLE READ snapshot, at once: events
+   * committed meanwhile are not taken for links beyond the head.
+   */
+  readonly walkChainParts = (
+    org: string,
+    keys: KeyRing,
+    parts: readonly ChainPart[],
+  ): Promise<VerifyReport[]> =>
+    Promise.all(
+      parts.map(async (part, i) => {
+        const client = await this.pool.connect();
+        try {
+          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          const snapshot = new PostgresIntegrity(this.pool, client);
+          const head =
+            i === parts.length - 1
+              ? await snapshot.one<{ seq: string; hash: string }>(
+                  'SELECT head_seq AS seq, head_hash AS hash FROM orgs WHERE id = $1',
+                  [org],
+                )
+              : undefined;
+          return await walkChainPart(
+            snapshot,
+            org,
+            keys,
+            part,
+            head && { seq: Number(head.seq), hash: head.hash },
+          );
+        } finally {
+          await client.query('COMMIT').catch(() => undefined);
+          client.release();
+        }
+      }),
+    );
 
   private async rows<R>(text: string, values: unknown[] = []): Promise<R[]> {
-    return (await this.pool.query(text, values)).rows as R[];
+    return (await this.reads.query(text, values)).rows as R[];
   }
 
   private async one<R>(text: string, values: unknown[] = []): Promise<R | undefined> {
@@ -164,7 +214,7 @@ export class PostgresIntegrity implements IntegrityStore {
     const pk = await this.orgPk(org);
     if (pk === undefined) return [];
     const body = (options.bodies ?? true) ? 'body' : 'NULL::text';
-    const result = await this.pool.query<[number, string, string, string | null]>({
+    const result = await this.reads.query<[number, string, string, string | null]>({
       text: `(SELECT seq, prev_hash, hash, ${body} FROM events
               WHERE org_pk = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4)
              UNION ALL
@@ -185,7 +235,7 @@ export class PostgresIntegrity implements IntegrityStore {
   async chainHashes(org: string, fromSeq: number, toSeq: number): Promise<string[]> {
     const pk = await this.orgPk(org);
     if (pk === undefined) return [];
-    const result = await this.pool.query<[string]>({
+    const result = await this.reads.query<[string]>({
       text: `SELECT hash FROM (
                SELECT seq, hash FROM events WHERE org_pk = $1 AND seq BETWEEN $2 AND $3
                UNION ALL
