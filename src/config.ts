@@ -32,9 +32,9 @@ export interface Config {
   checkpointEveryEvents: number;
   checkpointMaxAgeMs: number;
   retentionIntervalMs: number;
-  /** Threads that walk parts of a long chain at once in POST /v1/chain/verify (SQLite). */
+  /** Parts of a long chain walked at once in POST /v1/chain/verify (threads on SQLite). */
   verifyThreads: number;
-  /** A chain is split for those threads only into parts of at least this many events. */
+  /** A chain is split only into parts of at least this many events. */
   verifyPartMinEvents: number;
 }
 

@@ -16,7 +16,7 @@ import { RecentHashes } from './integrity/recent-hashes.js';
 import { createMetrics } from './metrics.js';
 import { API_KEY_PREFIX, createApiKey, hashApiKey } from './operations/create-api-key.js';
 import { openStore } from './store/open-store.js';
-import type { AuditStore } from './store/store.js';
+import type { AppendedEvent, AuditStore } from './store/store.js';
 import { createIntegrityServices } from './workers/integrity-services.js';
 
 export interface RunningServer {
@@ -87,11 +87,14 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   await store.migrate();
   const enricher = createEnricher(config.geoipDir ? { geoDir: config.geoipDir } : {});
   const metrics = createMetrics();
-  const recentHashes = new RecentHashes();
+  // Only a process that signs checkpoints keeps the hashes its commits made, for its signer.
+  const recentHashes = config.checkpointer ? new RecentHashes() : undefined;
   const queue = new IngestQueue(store, metrics, {
     maxQueuedEvents: config.maxQueuedEvents,
     maxCommitEvents: config.maxCommitEvents,
-    onCommitted: (org, events) => recentHashes.add(org, events),
+    ...(recentHashes
+      ? { onCommitted: (org: string, events: AppendedEvent[]) => recentHashes.add(org, events) }
+      : {}),
   });
   const now = overrides.now ?? (() => new Date());
   const integrity = await createIntegrityServices(
@@ -104,7 +107,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
       checkpointIntervalMs: Math.min(1000, config.checkpointMaxAgeMs / 4),
       retentionIntervalMs: config.retentionIntervalMs,
     },
-    { log: logger, enricher, now, recentHashes },
+    { log: logger, enricher, now, ...(recentHashes ? { recentHashes } : {}) },
   );
   const settings = identitySettings(config);
   const changeDeps = { store, enricher, now, ...(overrides.hooks ? { hooks: overrides.hooks } : {}) };

@@ -28,7 +28,7 @@ export interface AppContext {
   mailer: Mailer;
   /** Records `audit_log.viewed`, at most once per principal per window. */
   views: LogViews;
-  /** How POST /v1/chain/verify splits long chains across threads. */
+  /** How POST /v1/chain/verify splits long chains into parts walked at once. */
   verify: VerifyOptions;
   /** Test hooks; absent in production. */
   hooks?: ChangeHooks;

@@ -15,13 +15,18 @@ import { sha256BufferOf, sha256Latin1Of } from '../domain/sha256.js';
 /** The bytes being hashed, reused: a tree of 1,000 leaves hashes about 2,000 times. */
 const scratch = Buffer.alloc(65);
 
-export function leafHash(eventHashHex: string): Buffer {
+/** The bytes a leaf hash is taken of: 0x00 and the event hash; in `scratch` when it is a hash. */
+function leafInput(eventHashHex: string): Buffer {
   scratch[0] = 0;
   if (eventHashHex.length === 64 && scratch.write(eventHashHex, 1, 32, 'hex') === 32) {
-    return sha256BufferOf(scratch.subarray(0, 33));
+    return scratch.subarray(0, 33);
   }
   // Not a hash (a damaged file): hashed as it decodes, so that it simply fails to match.
-  return sha256BufferOf(Buffer.concat([scratch.subarray(0, 1), Buffer.from(eventHashHex, 'hex')]));
+  return Buffer.concat([scratch.subarray(0, 1), Buffer.from(eventHashHex, 'hex')]);
+}
+
+export function leafHash(eventHashHex: string): Buffer {
+  return sha256BufferOf(leafInput(eventHashHex));
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
@@ -82,13 +87,7 @@ export function merkleRootHex(eventHashes: readonly string[]): string {
   if (n === 0) throw new RangeError('a checkpoint range holds at least one event');
   const level = Buffer.allocUnsafe(n * 32);
   for (let i = 0; i < n; i++) {
-    const hex = eventHashes[i]!;
-    scratch[0] = 0;
-    const leaf =
-      hex.length === 64 && scratch.write(hex, 1, 32, 'hex') === 32
-        ? sha256Latin1Of(scratch.subarray(0, 33))
-        : leafHash(hex).toString('latin1');
-    level.write(leaf, i * 32, 32, 'latin1');
+    level.write(sha256Latin1Of(leafInput(eventHashes[i]!)), i * 32, 32, 'latin1');
   }
   while (n > 1) {
     let out = 0;

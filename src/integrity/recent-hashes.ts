@@ -15,7 +15,7 @@ interface Run {
  * The hashes of events this process's ingest just committed, per org, kept until the
  * checkpointer signs their range. The writer made each of them from the previous one inside
  * its transaction, so a range held here whole is a chain as stored, and the signer need not
- * read it back (reading it back cost ingest a fifth of its throughput on a busy server). Events
+ * read it back: on a busy server that read competed with ingest for the same two cores. Events
  * written any other way leave a gap that starts a new run; a range not held whole is read from
  * the store as before. At most `capacity` hashes are held across orgs: when the signer falls
  * that far behind (or another process holds its lease), everything held is dropped and kept
