@@ -502,14 +502,16 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         calls[12] = [{ org, events: [pending(org, { id: 'evt_q_taken', description: 'changed' })] }];
         const overlapping = async () => {
           const appended: Array<Promise<AppendOutcome[]>> = [];
+          let write: Promise<unknown> | undefined;
           for (const [i, batches] of calls.entries()) {
             if (i === 15) {
-              // A transactional write pauses the writer; the appends behind it keep their order.
-              void store.transaction((tx) => tx.createOrg({ id: uid('org'), name: 'Org' }));
+              // A transactional write pauses the writer while appends keep arriving behind it.
+              write = store.transaction((tx) => tx.createOrg({ id: uid('org'), name: 'Org' }));
               await new Promise((resolve) => setImmediate(resolve));
             }
             appended.push(store.appendBatches(batches));
           }
+          await write;
           return Promise.all(appended);
         };
         const outcomes = store.queuesAppends
