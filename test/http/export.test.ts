@@ -448,6 +448,36 @@ for (const backend of SERVER_BACKENDS) {
         expect(jsonRecord.status).toBe('success');
       });
 
+      it('ends when the client goes away, recorded as not completed with the rows sent, and the next export runs', async () => {
+        const org = await t.createOrg('Abandoned');
+        // About 48 MB of CSV: more than the socket buffers hold, so the export is cut off midway.
+        const note = 'x'.repeat(16_000);
+        for (let i = 0; i < 30; i++) {
+          await ingest(
+            t,
+            org.writeKey,
+            Array.from({ length: 100 }, () => ev({ metadata: { note } })),
+          );
+        }
+        const controller = new AbortController();
+        const res = await t.request(`/v1/events/export.csv${query(ALL_TIME)}`, {
+          key: org.readKey,
+          signal: controller.signal,
+        });
+        const reader = res.body!.getReader();
+        await reader.read();
+        controller.abort();
+        await reader.cancel().catch(() => undefined);
+        const [record] = await waitForExportRecords(t, org.readKey, 1);
+        expect(record!.status).toBe('failure');
+        expect(record!.metadata).toMatchObject({ format: 'csv', completed: false });
+        expect((record!.metadata as { rows: number }).rows).toBeLessThan(3000);
+
+        const whole = await exportText(t, org.readKey, 'csv', ALL_TIME);
+        const rows = csvObjects(whole.text).filter((row) => row.action === 'template.created');
+        expect(rows).toHaveLength(3000);
+      });
+
       it('is not run, nor recorded, for a HEAD request', async () => {
         const rec = await t.createOrg('Head');
         for (const format of ['csv', 'jsonl']) {

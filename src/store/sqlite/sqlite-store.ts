@@ -17,7 +17,7 @@ import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
-import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
+import { streamByPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -30,16 +30,19 @@ import type {
   StoreTx,
 } from '../store.js';
 import { BlockCache } from './block-cache.js';
+import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
 import { SqliteIntegrity } from './sqlite-integrity.js';
+import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import { eventFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { type EventIndex, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
 import { outcomeError, SqliteWriter } from './sqlite-writer.js';
+import { startThread } from './threads.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file. */
@@ -74,7 +77,7 @@ export class SqliteStore implements AuditStore {
   private appender: SqliteAppender | undefined;
   private writer: SqliteWriter | undefined;
   readonly integrity: SqliteIntegrity;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
 
   constructor(options: SqliteStoreOptions) {
@@ -88,9 +91,8 @@ export class SqliteStore implements AuditStore {
     // exports read little twice; 64 MiB here only raised an export's peak memory by as much.
     this.reader = openConnection(options.path, { cacheMiB: 16, role: 'reader' });
     this.db = new Kysely<SqliteTables>({ dialect: new SqliteDialect({ database: this.main }) });
-    this.builder = new Kysely<SqliteTables>({
-      dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
-    });
+    this.builder = statementBuilder();
+    this.reads = new SqliteReads(this.reader);
     this.identity = sqliteIdentityReads(this.reader);
     this.integrity = new SqliteIntegrity(
       this.main,
@@ -138,30 +140,12 @@ export class SqliteStore implements AuditStore {
     await this.db.destroy();
   }
 
-  /**
-   * Runs a built query on the reader, with prepared statements cached by their text. With
-   * `index`, the outermost `events` is read through that index (SQLite's INDEXED BY): the list
-   * planner (sqlite-search.ts) decides plans itself rather than leave them to statistics.
-   */
   private rows<R>(query: Compilable<R>, index?: EventIndex): R[] {
-    const compiled = query.compile();
-    let text = compiled.sql;
-    if (index) {
-      const access = index === 'rowid' ? 'not indexed' : `indexed by ${index}`;
-      text = text.replace('from "events"', `from "events" ${access}`);
-    }
-    return this.prepared(text).all(...(compiled.parameters as unknown[])) as R[];
+    return this.reads.rows(query, index);
   }
 
-  /** A statement on the reader, prepared once per text. */
   private prepared(text: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.reader.prepare(text);
-      if (this.statements.size > 500) this.statements.clear();
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.reads.prepared(text);
   }
 
   private started(): { appender: SqliteAppender; writer: SqliteWriter } {
@@ -216,8 +200,7 @@ export class SqliteStore implements AuditStore {
   }
 
   private orgPk(org: string): number | undefined {
-    const row = this.prepared('SELECT pk FROM orgs WHERE id = ?').get(org) as { pk: number } | undefined;
-    return row?.pk;
+    return this.reads.orgPk(org);
   }
 
   async getEvent(org: string, id: string, scope?: ViewScope): Promise<StoredEvent | undefined> {
@@ -245,14 +228,39 @@ export class SqliteStore implements AuditStore {
     return streamByPages((query) => this.listEvents(org, query), filter);
   }
 
+  /**
+   * Read on a thread of its own (export-thread.ts) while the caller formats the page before.
+   * The thread stops when the caller does: an export whose client went away ends it.
+   */
   async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
-    const pk = this.orgPk(org);
-    if (pk === undefined) return;
-    yield* streamJsonPages(
-      (query) => planList(this.builder, pk, query, (q, index) => this.rows(q, index), this.blocks),
-      (row) => ({ occurredAt: row.occurred_at, seq: row.seq }),
+    const worker = startThread('export-thread', {
+      path: this.path,
+      org,
       filter,
-    );
+      ahead: 2,
+    } satisfies ExportThreadData);
+    const arrived: ExportThreadMessage[] = [];
+    let wake: (() => void) | undefined;
+    const deliver = (message: ExportThreadMessage) => {
+      arrived.push(message);
+      wake?.();
+    };
+    worker.on('message', deliver);
+    worker.on('error', (error) => deliver({ kind: 'failed', message: error.message }));
+    worker.on('exit', () => deliver({ kind: 'failed', message: 'the export thread stopped' }));
+    try {
+      for (;;) {
+        while (arrived.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        const message = arrived.shift()!;
+        if (message.kind === 'done') return;
+        if (message.kind === 'failed') throw new Error(`export failed: ${message.message}`);
+        worker.postMessage('more');
+        yield message.events;
+      }
+    } finally {
+      worker.removeAllListeners();
+      void worker.terminate();
+    }
   }
 
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
