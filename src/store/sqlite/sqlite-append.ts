@@ -34,6 +34,16 @@ export type RowOutcome =
   | { ok: true; events: AppendedEvent[] }
   | { ok: false; error: { code: AppError['code']; message: string; errors?: AppError['errors'] } };
 
+/** An org's chain head, and the search block its next event goes to, while a transaction appends. */
+interface OrgTip {
+  pk: number;
+  /** The head as stored when the transaction read it. */
+  storedSeq: number;
+  seq: number;
+  hash: string;
+  open: OpenBlock | undefined;
+}
+
 /** A block's bits and time range while a batch adds to it. */
 interface OpenBlock {
   block: number;
@@ -82,17 +92,30 @@ export class SqliteAppender {
     this.rollbackTo = db.prepare('ROLLBACK TO append_batch');
   }
 
-  /** Must run inside a transaction; each batch gets a savepoint so a failed one leaves no trace. */
+  /**
+   * Must run inside a transaction; each batch gets a savepoint so a failed one leaves no trace.
+   * An org's head and its open search block are read once and written once for all the
+   * batches, not once per batch: a commit of single-event requests holds hundreds of batches.
+   */
   appendAll(batches: RowBatch[]): RowOutcome[] {
-    return batches.map((batch) => {
+    const tips = new Map<string, OrgTip>();
+    const outcomes = batches.map((batch): RowOutcome => {
       this.savepoint.run();
+      let tip = tips.get(batch.org);
+      const before = tip && { seq: tip.seq, hash: tip.hash, open: tip.open };
       try {
-        const events = this.appendRows(batch.org, batch.rows);
+        tip ??= this.tipOf(batch.org);
+        const events = this.appendTo(tip, batch.rows);
         this.release.run();
+        tips.set(batch.org, tip);
         return { ok: true, events };
       } catch (error) {
         this.rollbackTo.run();
         this.release.run();
+        // The batch's rows are gone: the next batch takes its seqs. A block it saved is unsaved
+        // again and is saved at the end; bits its rows set stay, which only admits the block to
+        // searches it cannot answer (they test the rows).
+        if (tip && before) Object.assign(tip, before);
         if (error instanceof AppError) {
           return {
             ok: false,
@@ -106,26 +129,42 @@ export class SqliteAppender {
         throw error;
       }
     });
+    for (const tip of tips.values()) this.finish(tip);
+    return outcomes;
   }
 
   append(org: string, events: PendingEvent[]): AppendedEvent[] {
-    return this.appendRows(org, events.map(toAppendRow));
+    const tip = this.tipOf(org);
+    const appended = this.appendTo(tip, events.map(toAppendRow));
+    this.finish(tip);
+    return appended;
   }
 
-  appendRows(orgId: string, rows: AppendRow[]): AppendedEvent[] {
+  private tipOf(orgId: string): OrgTip {
     const org = this.orgHead.get(orgId);
     if (!org) throw new AppError('not_found', `organization ${orgId} does not exist`);
-    let seq = org.head_seq;
-    let prevHash = org.head_hash;
+    return { pk: org.pk, storedSeq: org.head_seq, seq: org.head_seq, hash: org.head_hash, open: undefined };
+  }
+
+  /** Writes what appending moved: the org's head and its open search block. */
+  private finish(tip: OrgTip): void {
+    if (tip.open) this.saveBlock(tip.pk, tip.open);
+    if (tip.seq !== tip.storedSeq) this.setHead.run(tip.seq, tip.hash, tip.pk);
+  }
+
+  /** Appends rows after the tip and moves it; a row that cannot be stored throws. */
+  private appendTo(tip: OrgTip, rows: AppendRow[]): AppendedEvent[] {
+    let seq = tip.seq;
+    let prevHash = tip.hash;
+    let open = tip.open;
     const results: AppendedEvent[] = [];
     const inBatch = new Map<string, { inputHash: string | null; result: AppendedEvent }>();
-    let open: OpenBlock | undefined;
 
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index]!;
       if (row.clientId) {
         const earlier = inBatch.get(row.id);
-        const stored = earlier ? undefined : this.existing.get(org.pk, row.id);
+        const stored = earlier ? undefined : this.existing.get(tip.pk, row.id);
         const same = earlier
           ? { inputHash: earlier.inputHash, seq: earlier.result.seq, hash: earlier.result.hash }
           : stored && { inputHash: stored.input_hash, seq: stored.seq, hash: stored.hash };
@@ -148,7 +187,7 @@ export class SqliteAppender {
       const canonical = row.head + seq + row.tail;
       const hash = chainHash(prevHash, canonical);
       this.insertEvent.run(
-        org.pk,
+        tip.pk,
         seq,
         row.id,
         row.occurredAt,
@@ -169,8 +208,8 @@ export class SqliteAppender {
       );
       const block = blockOf(seq);
       if (open?.block !== block) {
-        if (open) this.saveBlock(org.pk, open);
-        open = this.loadBlock(org.pk, block);
+        if (open) this.saveBlock(tip.pk, open);
+        open = this.loadBlock(tip.pk, block);
       }
       addTextBits(open.bits, row.searchText);
       if (row.ip) addTextBits(open.bits, row.ip);
@@ -182,8 +221,9 @@ export class SqliteAppender {
       prevHash = hash;
     }
 
-    if (open) this.saveBlock(org.pk, open);
-    if (seq !== org.head_seq) this.setHead.run(seq, prevHash, org.pk);
+    tip.seq = seq;
+    tip.hash = prevHash;
+    tip.open = open;
     return results;
   }
 

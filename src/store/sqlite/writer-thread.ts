@@ -15,9 +15,16 @@ const port = parentPort!;
 const db = openConnection(options.path, { cacheMiB: options.cacheMiB, role: 'writer' });
 const appender = new SqliteAppender(db);
 type AppendRequest = Extract<WriterRequest, { op: 'append' }>;
-const appendAll = db.transaction((requests: AppendRequest[]) =>
-  requests.map((request) => appender.appendAll(request.batches)),
-);
+/** Every request's batches in one call, so each org's head and search block are written once. */
+const appendAll = db.transaction((requests: AppendRequest[]) => {
+  const outcomes = appender.appendAll(requests.flatMap((request) => request.batches));
+  let at = 0;
+  return requests.map((request) => {
+    const from = at;
+    at += request.batches.length;
+    return outcomes.slice(from, at);
+  });
+});
 
 let locked = false;
 const waiting: WriterRequest[] = [];
