@@ -52,9 +52,11 @@ export class GeoLookup {
       return undefined;
     }
     if (!record?.country_code) return undefined;
-    const location: Location = { country: record.country_code };
-    if (record.state1) location.region = record.state1;
+    // Members in canonical (sorted) order, as the stored event holds them (see user-agent.ts).
+    const location: Location = {};
     if (record.city) location.city = record.city;
+    location.country = record.country_code;
+    if (record.state1) location.region = record.state1;
     return location;
   }
 }
