@@ -492,6 +492,41 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         expect((await verifyChain(store, b)).map((e) => e.id)).toEqual(['evt_b1']);
       });
 
+      it('keeps the chain head and search index right when a failed batch crossed into a new block', async () => {
+        const org = await createOrg(store);
+        const fill = (from: number, count: number) =>
+          Array.from({ length: count }, (_, i) => pending(org, { id: `evt_fill_${from + i}` }));
+        await append(store, org, fill(0, 2300));
+        const batches: AppendBatch[] = [
+          { org, events: Array.from({ length: 3 }, (_, i) => pending(org, { id: `evt_before_${i}` })) },
+          {
+            // Seqs 2304 to 2309 would cross the boundary of 256-event blocks; the last row conflicts.
+            org,
+            events: [
+              ...Array.from({ length: 5 }, (_, i) =>
+                pending(org, { id: `evt_failed_${i}`, description: 'quokkafailed' }),
+              ),
+              pending(org, { id: 'evt_fill_0', description: 'changed' }),
+            ],
+          },
+          {
+            org,
+            events: Array.from({ length: 5 }, (_, i) =>
+              pending(org, { id: `evt_after_${i}`, description: 'wombatafter' }),
+            ),
+          },
+        ];
+        const outcomes = await store.appendBatches(batches);
+        expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+        expect(await store.chainHead(org)).toMatchObject({ seq: 2308 });
+        // Older than the newest rows a search tests directly: found through the search index.
+        await append(store, org, fill(2300, 2100));
+        expect((await verifyChain(store, org)).length).toBe(4408);
+        const after = await allPages(store, org, { ...WIDE, q: 'wombatafter' }, 2);
+        expect(after.sort()).toEqual(Array.from({ length: 5 }, (_, i) => `evt_after_${i}`));
+        expect(await allPages(store, org, { ...WIDE, q: 'quokkafailed' }, 10)).toEqual([]);
+      });
+
       it('commits overlapping calls in call order when the store queues appends', async () => {
         const org = await createOrg(store);
         await append(store, org, [pending(org, { id: 'evt_q_taken', description: 'original' })]);
