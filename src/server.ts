@@ -110,13 +110,20 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     { log: logger, enricher, now, ...(recentHashes ? { recentHashes } : {}) },
   );
   const settings = identitySettings(config);
-  const changeDeps = { store, enricher, now, ...(overrides.hooks ? { hooks: overrides.hooks } : {}) };
+  const auth = new Authenticator(store, now, settings);
+  const changeDeps = {
+    store,
+    enricher,
+    now,
+    afterChange: () => auth.forgetKeys(),
+    ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
+  };
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
   const ctx: AppContext = {
     ...changeDeps,
     queue,
     metrics,
-    auth: new Authenticator(store, now, settings),
+    auth,
     logins: new Logins(changeDeps, settings, onError),
     mailer: createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger }),
     views: new LogViews(changeDeps),

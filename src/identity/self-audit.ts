@@ -19,6 +19,8 @@ export interface ChangeDeps {
   enricher: Enricher;
   now: () => Date;
   hooks?: ChangeHooks;
+  /** Runs once a change has committed (the authenticator forgets the API keys it has read). */
+  afterChange?: () => void;
 }
 
 /** Who caused a change and from where: the actor, IP and user agent of its events. */
@@ -42,7 +44,7 @@ export async function audited<T>(
   change: (tx: StoreTx, record: Record) => Promise<T>,
 ): Promise<T> {
   const now = deps.now();
-  return deps.store.transaction(async (tx) => {
+  const result = await deps.store.transaction(async (tx) => {
     const byOrg = new Map<string, PendingEvent[]>();
     const actions: string[] = [];
     const record: Record = (org, action, fields, principal = cause.principal) => {
@@ -55,6 +57,8 @@ export async function audited<T>(
     deps.hooks?.beforeCommit?.(actions);
     return result;
   });
+  deps.afterChange?.();
+  return result;
 }
 
 /** The fields of `after` that differ from `before`, for `metadata.changed_fields`. */
