@@ -33,14 +33,15 @@ export function toPage(events: StoredEvent[], limit: number): EventPage {
 /**
  * Every match as JSON text, a chunk at a time, for exports: `rows` reads `limit + 1` stored rows
  * for a query (the extra one tells whether another chunk follows) and `cursorAfter` gives the
- * cursor after a row, as the list's own cursors are made.
+ * cursor after a row, as the list's own cursors are made; `after` starts past such a cursor.
  */
 export async function* streamJsonPages<R extends EventTextRow>(
   rows: (query: EventQuery) => R[] | Promise<R[]>,
   cursorAfter: (row: R) => Cursor,
   filter: EventFilter,
+  after?: Cursor,
 ): AsyncIterable<string[]> {
-  let cursor: Cursor | undefined;
+  let cursor: Cursor | undefined = after;
   for (;;) {
     const read = await rows({ ...filter, limit: STREAM_CHUNK, ...(cursor ? { cursor } : {}) });
     const page = read.length > STREAM_CHUNK ? read.slice(0, STREAM_CHUNK) : read;

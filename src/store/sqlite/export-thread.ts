@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EventFilter } from '../../domain/query.js';
+import type { Cursor, EventFilter } from '../../domain/query.js';
 import { streamJsonPages } from '../paginate.js';
 import { BlockCache } from './block-cache.js';
 import { openConnection } from './sqlite-connection.js';
@@ -10,6 +10,8 @@ export interface ExportThreadData {
   path: string;
   org: string;
   filter: EventFilter;
+  /** Where the export goes on: the cursor after the page the main thread read itself. */
+  after: Cursor;
   /** Pages sent before the main thread has taken any: the most that wait in memory. */
   ahead: number;
 }
@@ -21,8 +23,8 @@ export type ExportThreadMessage =
   | { kind: 'failed'; message: string };
 
 /**
- * Reads the events of one export on its own thread and connection, a page at a time, while the
- * main thread formats and sends the page before. Reading the rows was a third of an export's
+ * Reads the events of one export past its first page on its own thread and connection, a page
+ * at a time, while the main thread formats and sends the page before. Reading the rows was a third of an export's
  * time on the main thread. A page is sent once the main thread has taken one of the `ahead`
  * before it, so memory stays flat. Pages are read one statement each, as the list reads them:
  * no snapshot is held for the export's length, which would keep the WAL from being
@@ -50,6 +52,7 @@ async function* pages(): AsyncIterable<string[]> {
     (query) => planList(builder, pk, query, (q, index) => reads.rows(q, index), blocks),
     (row: EventRow) => ({ occurredAt: row.occurred_at, seq: row.seq }),
     data.filter,
+    data.after,
   );
 }
 

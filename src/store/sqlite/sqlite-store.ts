@@ -14,10 +14,10 @@ import {
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { toAppendRow } from '../event-row.js';
+import { eventJsonFromRow, toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
-import { streamByPages, toPage } from '../paginate.js';
+import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -229,16 +229,44 @@ export class SqliteStore implements AuditStore {
   }
 
   /**
-   * Read on a thread of its own (export-thread.ts) while the caller formats the page before.
-   * The thread stops when the caller does: an export whose client went away ends it.
+   * The first page is read here; an export with more than that reads the rest on a thread of its
+   * own (export-thread.ts), a page ahead of the caller formatting the page before. Starting a
+   * thread costs more than a small export.
    */
   async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
-    const worker = startThread('export-thread', {
+    const pk = this.orgPk(org);
+    if (pk === undefined) return;
+    const first = planList(
+      this.builder,
+      pk,
+      { ...filter, limit: STREAM_CHUNK },
+      (q, index) => this.rows(q, index),
+      this.blocks,
+    );
+    if (first.length <= STREAM_CHUNK) {
+      if (first.length > 0) yield first.map(eventJsonFromRow);
+      return;
+    }
+    const last = first[STREAM_CHUNK - 1]!;
+    // Started before the first page goes out, so the thread is ready by the time it is sent.
+    const thread = this.exportThread({
       path: this.path,
       org,
       filter,
+      after: { occurredAt: last.occurred_at, seq: last.seq },
       ahead: 2,
-    } satisfies ExportThreadData);
+    });
+    try {
+      yield first.slice(0, STREAM_CHUNK).map(eventJsonFromRow);
+      yield* thread.pages();
+    } finally {
+      thread.stop();
+    }
+  }
+
+  /** Starts an export thread; its pages as they arrive, each asking for one more. */
+  private exportThread(data: ExportThreadData): { pages: () => AsyncGenerator<string[]>; stop: () => void } {
+    const worker = startThread('export-thread', data);
     const arrived: ExportThreadMessage[] = [];
     let wake: (() => void) | undefined;
     const deliver = (message: ExportThreadMessage) => {
@@ -248,7 +276,7 @@ export class SqliteStore implements AuditStore {
     worker.on('message', deliver);
     worker.on('error', (error) => deliver({ kind: 'failed', message: error.message }));
     worker.on('exit', () => deliver({ kind: 'failed', message: 'the export thread stopped' }));
-    try {
+    async function* pages(): AsyncGenerator<string[]> {
       for (;;) {
         while (arrived.length === 0) await new Promise<void>((resolve) => (wake = resolve));
         const message = arrived.shift()!;
@@ -257,10 +285,12 @@ export class SqliteStore implements AuditStore {
         worker.postMessage('more');
         yield message.events;
       }
-    } finally {
+    }
+    const stop = () => {
       worker.removeAllListeners();
       void worker.terminate();
-    }
+    };
+    return { pages, stop };
   }
 
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
