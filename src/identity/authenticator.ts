@@ -54,10 +54,12 @@ export interface Authenticated {
 const TOUCH_INTERVAL_MS = 60_000;
 
 /**
- * How long an active API key read from the database answers for it. Every request presents a
- * key, and reading it was a tenth of a single-event request's time on the main thread. A change
- * made through this process (disabling or deleting a key, and any other audited change) empties
- * the cache once it commits; another process sharing a PostgreSQL database sees it this late.
+ * How long an active API key read from a SQLite database answers for it. Every request presents
+ * a key, and reading it during ingest was most of a single-event request's main-thread time (SQLite
+ * drops a reading connection's page cache whenever another connection commits). A change made through this
+ * process (disabling or deleting a key, or any other audited change) empties the cache once it
+ * commits, and on SQLite this process is the database's only server. On PostgreSQL other
+ * processes may disable a key, and it must be refused at once there too: keys are always read.
  */
 const KEY_CACHE_MS = 1000;
 const KEY_CACHE_LIMIT = 10_000;
@@ -72,12 +74,15 @@ export class Authenticator {
   private readonly keyTouch = new Throttle(TOUCH_INTERVAL_MS);
   private readonly sessionTouch = new Throttle(TOUCH_INTERVAL_MS);
   private readonly keys = new Map<string, { key: ApiKeyRecord; readAt: number }>();
+  private readonly cachesKeys: boolean;
 
   constructor(
     private readonly store: AuditStore,
     private readonly now: () => Date,
     readonly settings: IdentitySettings,
-  ) {}
+  ) {
+    this.cachesKeys = store.backend === 'sqlite';
+  }
 
   async authenticate(credentials: Credentials): Promise<Authenticated> {
     if (credentials.bearer !== undefined) {
@@ -99,8 +104,9 @@ export class Authenticator {
     this.keys.clear();
   }
 
-  /** The key with this hash; an active one as read at most KEY_CACHE_MS ago. */
+  /** The key with this hash; on SQLite, an active one as read at most KEY_CACHE_MS ago. */
   private async findKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    if (!this.cachesKeys) return this.store.findApiKeyByHash(keyHash);
     const at = performance.now();
     const cached = this.keys.get(keyHash);
     if (cached && at - cached.readAt < KEY_CACHE_MS) return cached.key;

@@ -40,13 +40,14 @@ export async function* streamJsonPages<R extends EventTextRow>(
   cursorAfter: (row: R) => Cursor,
   filter: EventFilter,
   after?: Cursor,
+  chunk = STREAM_CHUNK,
 ): AsyncIterable<string[]> {
   let cursor: Cursor | undefined = after;
   for (;;) {
-    const read = await rows({ ...filter, limit: STREAM_CHUNK, ...(cursor ? { cursor } : {}) });
-    const page = read.length > STREAM_CHUNK ? read.slice(0, STREAM_CHUNK) : read;
+    const read = await rows({ ...filter, limit: chunk, ...(cursor ? { cursor } : {}) });
+    const page = read.length > chunk ? read.slice(0, chunk) : read;
     if (page.length > 0) yield page.map(eventJsonFromRow);
-    if (read.length <= STREAM_CHUNK) return;
+    if (read.length <= chunk) return;
     cursor = cursorAfter(page[page.length - 1]!);
   }
 }

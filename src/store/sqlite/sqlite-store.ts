@@ -266,7 +266,8 @@ export class SqliteStore implements AuditStore {
 
   /** Starts an export thread; its pages as they arrive, each asking for one more. */
   private exportThread(data: ExportThreadData): { pages: () => AsyncGenerator<string[]>; stop: () => void } {
-    const worker = startThread('export-thread', data);
+    // Small, to keep the export's memory small: see PAGE_ROWS in export-thread.ts.
+    const worker = startThread('export-thread', data, { maxYoungGenerationSizeMb: 8 });
     const arrived: ExportThreadMessage[] = [];
     let wake: (() => void) | undefined;
     const deliver = (message: ExportThreadMessage) => {
