@@ -55,11 +55,12 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * How long an active API key read from a SQLite database answers for it. Every request presents
- * a key, and reading it during ingest was most of a single-event request's main-thread time (SQLite
- * drops a reading connection's page cache whenever another connection commits). A change made through this
- * process (disabling or deleting a key, or any other audited change) empties the cache once it
- * commits, and on SQLite this process is the database's only server. On PostgreSQL other
- * processes may disable a key, and it must be refused at once there too: keys are always read.
+ * a key, and reading it during ingest was most of a single-event request's main-thread time
+ * (SQLite drops a reading connection's page cache whenever another connection commits). A change
+ * made through this process (disabling or deleting a key, or any other audited change) empties
+ * the cache once it commits, and on SQLite this process is the database's only server. On
+ * PostgreSQL other processes may disable a key, and it must be refused at once there too: keys
+ * are always read.
  */
 const KEY_CACHE_MS = 1000;
 const KEY_CACHE_LIMIT = 10_000;

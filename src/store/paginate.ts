@@ -33,7 +33,8 @@ export function toPage(events: StoredEvent[], limit: number): EventPage {
 /**
  * Every match as JSON text, a chunk at a time, for exports: `rows` reads `limit + 1` stored rows
  * for a query (the extra one tells whether another chunk follows) and `cursorAfter` gives the
- * cursor after a row, as the list's own cursors are made; `after` starts past such a cursor.
+ * cursor after a row, as the list's own cursors are made; `after` starts past such a cursor, and
+ * `chunk` rows make a page.
  */
 export async function* streamJsonPages<R extends EventTextRow>(
   rows: (query: EventQuery) => R[] | Promise<R[]>,
