@@ -54,13 +54,13 @@ export interface Authenticated {
 const TOUCH_INTERVAL_MS = 60_000;
 
 /**
- * How long an active API key read from a SQLite database answers for it. Every request presents
- * a key, and reading it during ingest was most of a single-event request's main-thread time
- * (SQLite drops a reading connection's page cache whenever another connection commits). A change
- * made through this process (disabling or deleting a key, or any other audited change) empties
- * the cache once it commits, and on SQLite this process is the database's only server. On
- * PostgreSQL other processes may disable a key, and it must be refused at once there too: keys
- * are always read.
+ * How long an active API key read from the database answers for it, where one process serves
+ * the database (SQLite). Every request presents a key, and reading it during ingest was most of
+ * a single-event request's main-thread time (SQLite drops a reading connection's page cache
+ * whenever another connection commits). A change made through this process (disabling or
+ * deleting a key, or any other audited change) empties the cache once it commits. Where other
+ * processes may disable a key (PostgreSQL), it must be refused at once there too: keys are
+ * always read.
  */
 const KEY_CACHE_MS = 1000;
 const KEY_CACHE_LIMIT = 10_000;
@@ -82,7 +82,7 @@ export class Authenticator {
     private readonly now: () => Date,
     readonly settings: IdentitySettings,
   ) {
-    this.cachesKeys = store.backend === 'sqlite';
+    this.cachesKeys = store.servedByOneProcess;
   }
 
   async authenticate(credentials: Credentials): Promise<Authenticated> {
@@ -105,7 +105,7 @@ export class Authenticator {
     this.keys.clear();
   }
 
-  /** The key with this hash; on SQLite, an active one as read at most KEY_CACHE_MS ago. */
+  /** The key with this hash; where keys are cached, an active one read at most KEY_CACHE_MS ago. */
   private async findKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
     if (!this.cachesKeys) return this.store.findApiKeyByHash(keyHash);
     const at = performance.now();

@@ -116,6 +116,12 @@ export interface AuditStore {
    * (SQLite's writer thread). False: callers wait for each call before the next (PostgreSQL).
    */
   readonly queuesAppends: boolean;
+  /**
+   * True: one process serves the database (SQLite), so a change made through it is every change
+   * there is, and what it read may be kept until it changes something. False: other processes
+   * may change the database at any time (PostgreSQL).
+   */
+  readonly servedByOneProcess: boolean;
 
   /** `scope` (a viewer token's restriction) hides events outside it, in SQL. */
   getEvent(org: string, id: string, scope?: ViewScope): Promise<StoredEvent | undefined>;

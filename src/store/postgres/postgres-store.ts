@@ -91,6 +91,7 @@ function filterHasNul(f: EventFilter): boolean {
 export class PostgresStore implements AuditStore {
   readonly backend = 'postgres' as const;
   readonly queuesAppends = false;
+  readonly servedByOneProcess = false;
   readonly pool: pg.Pool;
   /** Connections for the group commit only (one commit runs at a time per process). */
   private readonly appendPool: pg.Pool;

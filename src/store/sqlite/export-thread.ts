@@ -4,7 +4,7 @@ import { streamJsonPages } from '../paginate.js';
 import { BlockCache } from './block-cache.js';
 import { openConnection } from './sqlite-connection.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
-import { type EventRow, planList } from './sqlite-search.js';
+import { cursorAfterRow, planList } from './sqlite-search.js';
 
 export interface ExportThreadData {
   path: string;
@@ -58,7 +58,7 @@ async function* pages(): AsyncIterable<string[]> {
   if (pk === undefined) return;
   yield* streamJsonPages(
     (query) => planList(builder, pk, query, (q, index) => reads.rows(q, index), blocks),
-    (row: EventRow) => ({ occurredAt: row.occurred_at, seq: row.seq }),
+    cursorAfterRow,
     data.filter,
     data.after,
     PAGE_ROWS,

@@ -1,12 +1,17 @@
 import type { Database } from 'better-sqlite3';
 import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
-import type { EventQuery } from '../../domain/query.js';
+import type { Cursor, EventQuery } from '../../domain/query.js';
 import { filterTerms } from '../filter-sql.js';
 import type { BlockCache } from './block-cache.js';
 import { blockOf, blockSeqRange, needleBits } from './search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 export type EventRow = { body: string; prev_hash: string; hash: string; occurred_at: number; seq: number };
+
+/** The list cursor just past a row. */
+export function cursorAfterRow(row: EventRow): Cursor {
+  return { occurredAt: row.occurred_at, seq: row.seq };
+}
 
 /**
  * The events indexes a plan can drive from (see migrations/001_core.ts), or `rowid`: no index,

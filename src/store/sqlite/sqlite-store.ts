@@ -1,16 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import {
-  type Compilable,
-  Kysely,
-  type Migration,
-  Migrator,
-  SqliteDialect,
-  sql,
-  type Transaction,
-} from 'kysely';
+import { Kysely, type Migration, Migrator, SqliteDialect, sql, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
@@ -39,7 +30,7 @@ import { SqliteIntegrity } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import { eventFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
-import { type EventIndex, planList } from './sqlite-search.js';
+import { cursorAfterRow, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
 import { outcomeError, SqliteWriter } from './sqlite-writer.js';
 import { startThread } from './threads.js';
@@ -65,6 +56,7 @@ export class SqliteStore implements AuditStore {
   private readonly cacheMiB: number;
   private readonly maxCommitEvents: number;
   readonly queuesAppends = true;
+  readonly servedByOneProcess = true;
   /** Search blocks' bits in memory, up to 64 MiB (4 million events' worth). */
   private readonly blocks = new BlockCache(64 * 1024 * 1024);
   /** The main thread's writing connection; write through `write()` or `transaction()` only. */
@@ -140,14 +132,6 @@ export class SqliteStore implements AuditStore {
     await this.db.destroy();
   }
 
-  private rows<R>(query: Compilable<R>, index?: EventIndex): R[] {
-    return this.reads.rows(query, index);
-  }
-
-  private prepared(text: string): BetterSqlite3.Statement {
-    return this.reads.prepared(text);
-  }
-
   private started(): { appender: SqliteAppender; writer: SqliteWriter } {
     if (!this.appender || !this.writer) throw new Error('SqliteStore: migrate() must run before writes');
     return { appender: this.appender, writer: this.writer };
@@ -178,35 +162,33 @@ export class SqliteStore implements AuditStore {
   }
 
   async getOrg(id: string): Promise<Org | undefined> {
-    const [row] = this.rows(this.builder.selectFrom('orgs').selectAll().where('id', '=', id));
+    const [row] = this.reads.rows(this.builder.selectFrom('orgs').selectAll().where('id', '=', id));
     return row && orgFromRow(row);
   }
 
   async listOrgs(): Promise<Org[]> {
-    return this.rows(this.builder.selectFrom('orgs').selectAll().orderBy('created_at')).map(orgFromRow);
+    return this.reads.rows(this.builder.selectFrom('orgs').selectAll().orderBy('created_at')).map(orgFromRow);
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
     // Every API request asks this: a fixed statement, not a query built per call.
-    const row = this.prepared('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as KeyRow | undefined;
+    const row = this.reads.prepared('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as
+      | KeyRow
+      | undefined;
     return row && keyFromRow(row);
   }
 
   async hasDeploymentKey(): Promise<boolean> {
-    const rows = this.rows(
+    const rows = this.reads.rows(
       this.builder.selectFrom('api_keys').select('id').where('org_id', 'is', null).limit(1),
     );
     return rows.length > 0;
   }
 
-  private orgPk(org: string): number | undefined {
-    return this.reads.orgPk(org);
-  }
-
   async getEvent(org: string, id: string, scope?: ViewScope): Promise<StoredEvent | undefined> {
-    const pk = this.orgPk(org);
+    const pk = this.reads.orgPk(org);
     if (pk === undefined) return undefined;
-    const [row] = this.rows(
+    const [row] = this.reads.rows(
       this.builder
         .selectFrom('events')
         .select(['body', 'prev_hash', 'hash'])
@@ -218,9 +200,9 @@ export class SqliteStore implements AuditStore {
   }
 
   async listEvents(org: string, query: EventQuery): Promise<EventPage> {
-    const pk = this.orgPk(org);
+    const pk = this.reads.orgPk(org);
     if (pk === undefined) return { events: [], nextCursor: null };
-    const rows = planList(this.builder, pk, query, (q, index) => this.rows(q, index), this.blocks);
+    const rows = planList(this.builder, pk, query, (q, index) => this.reads.rows(q, index), this.blocks);
     return toPage(rows.map(eventFromRow), query.limit);
   }
 
@@ -234,13 +216,13 @@ export class SqliteStore implements AuditStore {
    * thread costs more than a small export.
    */
   async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
-    const pk = this.orgPk(org);
+    const pk = this.reads.orgPk(org);
     if (pk === undefined) return;
     const first = planList(
       this.builder,
       pk,
       { ...filter, limit: STREAM_CHUNK },
-      (q, index) => this.rows(q, index),
+      (q, index) => this.reads.rows(q, index),
       this.blocks,
     );
     if (first.length <= STREAM_CHUNK) {
@@ -253,7 +235,7 @@ export class SqliteStore implements AuditStore {
       path: this.path,
       org,
       filter,
-      after: { occurredAt: last.occurred_at, seq: last.seq },
+      after: cursorAfterRow(last),
       ahead: 2,
     });
     try {
@@ -295,9 +277,9 @@ export class SqliteStore implements AuditStore {
   }
 
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
-    const pk = this.orgPk(org);
+    const pk = this.reads.orgPk(org);
     if (pk === undefined) return [];
-    return this.rows(
+    return this.reads.rows(
       this.builder
         .selectFrom('events')
         .select(['action', sql<number>`count(*)`.as('count')])
@@ -318,7 +300,7 @@ export class SqliteStore implements AuditStore {
   }
 
   async chainHead(org: string): Promise<ChainHead> {
-    const [row] = this.rows(
+    const [row] = this.reads.rows(
       this.builder.selectFrom('orgs').select(['head_seq', 'head_hash']).where('id', '=', org),
     );
     if (!row) throw new AppError('not_found', `organization ${org} does not exist`);
@@ -326,11 +308,11 @@ export class SqliteStore implements AuditStore {
   }
 
   async *streamChain(org: string, fromSeq = 1): AsyncIterable<StoredEvent> {
-    const pk = this.orgPk(org);
+    const pk = this.reads.orgPk(org);
     if (pk === undefined) return;
     let next = fromSeq;
     for (;;) {
-      const rows = this.rows(
+      const rows = this.reads.rows(
         this.builder
           .selectFrom('events')
           .select(['seq', 'body', 'prev_hash', 'hash'])
