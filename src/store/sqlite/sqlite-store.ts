@@ -42,6 +42,8 @@ export interface SqliteStoreOptions {
   cacheMiB?: number;
   /** Events in one ingest transaction at most (appends queued behind a commit join the next). */
   maxCommitEvents?: number;
+  /** WAL size past which the writer finishes a checkpoint so the WAL starts over (64 MiB). */
+  walRestartBytes?: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export class SqliteStore implements AuditStore {
   private readonly path: string;
   private readonly cacheMiB: number;
   private readonly maxCommitEvents: number;
+  private readonly walRestartBytes: number;
   readonly queuesAppends = true;
   readonly servedByOneProcess = true;
   /** Search blocks' bits in memory, up to 64 MiB (4 million events' worth). */
@@ -78,6 +81,7 @@ export class SqliteStore implements AuditStore {
     this.path = options.path;
     this.cacheMiB = options.cacheMiB ?? 128;
     this.maxCommitEvents = options.maxCommitEvents ?? 10_000;
+    this.walRestartBytes = options.walRestartBytes ?? 64 * 1024 * 1024;
     this.main = openConnection(options.path, { cacheMiB: 16, role: 'writer' });
     // Small: the OS caches the file anyway, and list pages, search blocks (see BlockCache) and
     // exports read little twice; 64 MiB here only raised an export's peak memory by as much.
@@ -113,6 +117,8 @@ export class SqliteStore implements AuditStore {
       cacheMiB: this.cacheMiB,
       checkpointIntervalMs: 200,
       maxCommitEvents: this.maxCommitEvents,
+      walFrames: new SharedArrayBuffer(4),
+      walRestartBytes: this.walRestartBytes,
     });
   }
 

@@ -19,4 +19,11 @@ export interface WriterOptions {
   checkpointIntervalMs: number;
   /** Events in one transaction at most: queued appends join the one that starts, up to this. */
   maxCommitEvents: number;
+  /**
+   * Shared by the checkpoint and writer threads: slot 0 holds the WAL's length in frames as the
+   * last checkpoint found it. The writer reads it to know when to finish a checkpoint itself.
+   */
+  walFrames: SharedArrayBuffer;
+  /** Past this size a busy WAL is checkpointed to its end by the writer, so that it starts over. */
+  walRestartBytes: number;
 }
