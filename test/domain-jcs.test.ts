@@ -2,6 +2,9 @@ import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { canonicalAroundSeq } from '../src/domain/chain.js';
 import { canonicalJson } from '../src/domain/jcs.js';
+import { type Enricher, prepareEvent } from '../src/domain/prepare-event.js';
+import { parseIngestBody } from '../src/domain/validate.js';
+import { chainBody, toAppendRow } from '../src/store/event-row.js';
 
 const samples: unknown[] = [
   null,
@@ -49,5 +52,49 @@ describe('canonical JSON (RFC 8785)', () => {
     expect(`${onlyBefore.head}1${onlyBefore.tail}`).toBe('{"action":"a.b","seq":1}');
     const onlyAfter = canonicalAroundSeq({ status: 'x' });
     expect(`${onlyAfter.head}1${onlyAfter.tail}`).toBe('{"seq":1,"status":"x"}');
+  });
+
+  it('gives prepared events, whose parts are put in order once, the same text as a plain canonicalisation', () => {
+    // An enricher whose answers are out of order, as another implementation might give them.
+    const enricher: Enricher = {
+      client: () => ({ os: 'Linux', device: 'desktop', browser: 'Firefox 133' }),
+      location: () => ({ region: 'Île-de-France', country: 'FR', city: 'Paris' }),
+    };
+    const inputs = parseIngestBody({
+      events: [
+        {
+          action: 'document.viewed',
+          actor: { type: 'user', name: 'Zoë', id: 'u_1', email: 'z@example.com' },
+          workspace: 'ws',
+          resource: { type: 'document', name: 'Plan', id: 'd_1' },
+          context: { user_agent: 'Mozilla/5.0', ip: '203.0.113.9', auth_type: 'session' },
+          metadata: { z: 1, a: [{ y: 2, b: 1 }], é: { '\ud83d\ude00': 1, '\ufb01': 2 }, seq: 3 },
+          request: {
+            status_code: 200,
+            path: '/x',
+            method: 'POST',
+            query: { q: 'x', a: 'y' },
+            params: { id: '1' },
+            headers: { 'x-b': '1', 'x-a': '2', authorization: 'secret' },
+            body: { password: 'p', name: 'n', list: [{ d: 1, c: 2 }] },
+          },
+          description: 'out of order everywhere',
+          id: 'client_1',
+        },
+        // Array-index member names cannot be held in order by any object: these parts are walked.
+        {
+          action: 'document.viewed',
+          actor: { type: 'user', id: 'u_2' },
+          metadata: { '10': 'a', '9': 'b', '': 'c', x: { '2': 1, '1': 2 } },
+          request: { method: 'GET', path: '/y', status_code: 200, body: { '1': 'a', b: 'c' } },
+        },
+        { action: 'user.login', actor: { type: 'user', id: 'u_3' }, status: 'failure' },
+      ],
+    });
+    for (const input of inputs) {
+      const event = prepareEvent(input, 'org_1', new Date('2026-01-01T00:00:00Z'), enricher);
+      const row = toAppendRow(event);
+      expect(row.head + 7 + row.tail).toBe(canonicalize(chainBody(event, 7)));
+    }
   });
 });
