@@ -23,6 +23,7 @@ import type {
 import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
+import { packBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
@@ -161,7 +162,7 @@ export class SqliteStore implements AuditStore {
   appendBatches(batches: AppendBatch[]): Promise<AppendOutcome[]> {
     if (!this.writer) return Promise.reject(new Error('SqliteStore: migrate() must run before writes'));
     return this.writer
-      .append(batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) })))
+      .append(batches.map((batch) => packBatch(batch.org, batch.events.map(toAppendRow))))
       .then((outcomes) =>
         outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, error: outcomeError(outcome) })),
       );

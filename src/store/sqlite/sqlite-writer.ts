@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError } from '../../domain/errors.js';
-import type { RowBatch, RowOutcome } from './sqlite-append.js';
+import { type PackedBatch, transferablesOf } from './row-packing.js';
+import type { RowOutcome } from './sqlite-append.js';
 import { startThread } from './threads.js';
 import type { WriterOptions, WriterRequest, WriterResponse } from './writer-protocol.js';
 
@@ -39,17 +40,21 @@ export class SqliteWriter {
     this.checkpointer.unref();
   }
 
-  private call(request: WriterRequest & { id: number }): Promise<WriterResponse> {
+  private call(
+    request: WriterRequest & { id: number },
+    transfer: ArrayBuffer[] = [],
+  ): Promise<WriterResponse> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
-      this.writer.postMessage(request);
+      this.writer.postMessage(request, transfer);
     });
   }
 
   /** Not async, so that the rows, copied to the writer thread, are not held here meanwhile. */
-  append(batches: RowBatch[]): Promise<RowOutcome[]> {
-    return this.call({ op: 'append', id: this.nextId++, batches }).then((response) => {
+  append(batches: PackedBatch[]): Promise<RowOutcome[]> {
+    const request = { op: 'append', id: this.nextId++, batches } as const;
+    return this.call(request, transferablesOf(batches)).then((response) => {
       if (!response.ok) throw new Error(`SQLite append failed: ${response.message}`);
       return response.outcomes ?? [];
     });

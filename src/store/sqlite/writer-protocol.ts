@@ -1,8 +1,9 @@
-import type { RowBatch, RowOutcome } from './sqlite-append.js';
+import type { PackedBatch } from './row-packing.js';
+import type { RowOutcome } from './sqlite-append.js';
 
 /** Messages between the main thread and the SQLite writer thread. */
 export type WriterRequest =
-  | { op: 'append'; id: number; batches: RowBatch[] }
+  | { op: 'append'; id: number; batches: PackedBatch[] }
   /** Stop writing until `unlock`, and say so: the main thread then writes alone. */
   | { op: 'lock'; id: number }
   | { op: 'unlock' }

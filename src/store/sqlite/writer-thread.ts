@@ -1,4 +1,5 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { unpackBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import type { WriterOptions, WriterRequest, WriterResponse } from './writer-protocol.js';
@@ -19,7 +20,7 @@ const restartFrames = options.walRestartBytes / (db.pragma('page_size', { simple
 type AppendRequest = Extract<WriterRequest, { op: 'append' }>;
 /** Every request's batches in one call, so each org's head and search block are written once. */
 const appendAll = db.transaction((requests: AppendRequest[]) => {
-  const outcomes = appender.appendAll(requests.flatMap((request) => request.batches));
+  const outcomes = appender.appendAll(requests.flatMap((request) => request.batches.map(unpackBatch)));
   let at = 0;
   return requests.map((request) => {
     const from = at;
@@ -37,7 +38,7 @@ function reply(response: WriterResponse): void {
 
 function eventCount(request: AppendRequest): number {
   let events = 0;
-  for (const batch of request.batches) events += batch.rows.length;
+  for (const batch of request.batches) events += batch.rows.count;
   return events;
 }
 
