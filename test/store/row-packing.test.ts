@@ -23,7 +23,13 @@ describe('rows packed for the SQLite writer thread', () => {
       ],
     });
     const rows = inputs.map((input) => toAppendRow(prepareEvent(input, 'org_1', new Date(), NO_ENRICHMENT)));
-    const edited: AppendRow = { ...rows[0]!, searchText: '', resourceId: '', workspace: null, inputHash: null };
+    const edited: AppendRow = {
+      ...rows[0]!,
+      searchText: '',
+      resourceId: '',
+      workspace: null,
+      inputHash: null,
+    };
     const all = [...rows, edited];
     expect(unpackRows(packRows(all))).toEqual(all);
     expect(unpackRows(structuredClone(packRows(all)))).toEqual(all);

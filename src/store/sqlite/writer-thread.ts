@@ -80,9 +80,10 @@ function appendQueued(first: AppendRequest): void {
 /**
  * Commits that follow each other without a pause keep the checkpoint thread from ever copying
  * the WAL's last frame, and the WAL is only started over once every frame is copied: under
- * steady ingest it grew by about 100 MB a second. Past `walRestartBytes` the writer, which is
- * the only thread adding frames, copies what is left between two commits (the checkpoint thread
- * has done the rest), and its next commit starts the WAL over unless a reader still needs it.
+ * steady ingest it grew by about 100 MB a second. Past `walRestartBytes` the writer, which adds
+ * the frames (the main thread writes only while it is paused), copies what is left between two
+ * commits (the checkpoint thread has done the rest), and its next commit starts the WAL over
+ * unless a reader still needs it.
  */
 function restartLongWal(): void {
   if (Atomics.load(walFrames, 0) < restartFrames) return;
