@@ -445,6 +445,27 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         expect((await verifyChain(store, org)).length).toBe(1);
       });
 
+      it('refuses a client id that a generated id took earlier in the batch or in the same call', async () => {
+        const org = await createOrg(store);
+        const generated = pending(org, { description: 'generated' });
+        const [inBatch] = await store.appendBatches([
+          { org, events: [generated, pending(org, { id: generated.id, description: 'client' })] },
+        ]);
+        expect(inBatch).toMatchObject({ ok: false, error: { code: 'conflict' } });
+        expect((inBatch as { ok: false; error: AppError }).error.errors?.[0]?.path).toBe('/events/1/id');
+        expect(await store.getEvent(org, generated.id)).toBeUndefined();
+        const earlier = pending(org, { description: 'generated first' });
+        const outcomes = await store.appendBatches([
+          { org, events: [earlier] },
+          { org, events: [pending(org, { id: earlier.id, description: 'client second' })] },
+        ]);
+        expect(outcomes[0]!.ok).toBe(true);
+        expect(outcomes[1]).toMatchObject({ ok: false, error: { code: 'conflict' } });
+        expect((await verifyChain(store, org)).map((event) => event.description)).toEqual([
+          'generated first',
+        ]);
+      });
+
       it('scopes ids to the org: the same id in two orgs is two events', async () => {
         const a = await createOrg(store);
         const b = await createOrg(store);

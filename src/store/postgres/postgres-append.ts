@@ -204,7 +204,8 @@ function planAppend(
       hash,
       body: canonical,
     });
-    if (row.clientId) inBatch.set(row.id, { seq, inputHash: row.inputHash, hash });
+    // Generated ids too: a client id that one of them took is a conflict, not a failed insert.
+    inBatch.set(row.id, { seq, inputHash: row.inputHash, hash });
     results.push({ id: row.id, seq, hash, duplicate: false });
     prevHash = hash;
   });

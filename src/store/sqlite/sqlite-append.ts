@@ -141,15 +141,20 @@ export class SqliteAppender {
   /**
    * What each client-chosen id stands for, before anything is written: a new event (undefined),
    * the same event earlier in the batch (that row's index), or the same event already stored
-   * (its result). An id taken by different content throws.
+   * (its result). An id taken by different content throws, including one an earlier row of the
+   * batch was generated with (its input hash is null).
    */
   private resolveIds(orgPk: number, rows: AppendRow[]): Array<number | AppendedEvent | undefined> {
     const plan = new Array<number | AppendedEvent | undefined>(rows.length);
+    if (!rows.some((row) => row.clientId)) return plan;
     const firstNew = new Map<string, number>();
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index]!;
-      if (!row.clientId) continue;
       const first = firstNew.get(row.id);
+      if (!row.clientId) {
+        if (first === undefined) firstNew.set(row.id, index);
+        continue;
+      }
       const stored = first === undefined ? this.existing.get(orgPk, row.id) : undefined;
       const inputHash = first !== undefined ? rows[first]!.inputHash : stored?.input_hash;
       if (first === undefined && !stored) {
