@@ -75,15 +75,12 @@ export class Authenticator {
   private readonly keyTouch = new Throttle(TOUCH_INTERVAL_MS);
   private readonly sessionTouch = new Throttle(TOUCH_INTERVAL_MS);
   private readonly keys = new Map<string, { key: ApiKeyRecord; readAt: number }>();
-  private readonly cachesKeys: boolean;
 
   constructor(
     private readonly store: AuditStore,
     private readonly now: () => Date,
     readonly settings: IdentitySettings,
-  ) {
-    this.cachesKeys = store.servedByOneProcess;
-  }
+  ) {}
 
   async authenticate(credentials: Credentials): Promise<Authenticated> {
     if (credentials.bearer !== undefined) {
@@ -107,7 +104,7 @@ export class Authenticator {
 
   /** The key with this hash; where keys are cached, an active one read at most KEY_CACHE_MS ago. */
   private async findKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    if (!this.cachesKeys) return this.store.findApiKeyByHash(keyHash);
+    if (!this.store.servedByOneProcess) return this.store.findApiKeyByHash(keyHash);
     const at = performance.now();
     const cached = this.keys.get(keyHash);
     if (cached && at - cached.readAt < KEY_CACHE_MS) return cached.key;

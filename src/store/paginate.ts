@@ -30,11 +30,33 @@ export function toPage(events: StoredEvent[], limit: number): EventPage {
   return { events: page, nextCursor: { occurredAt: Date.parse(last.occurred_at), seq: last.seq } };
 }
 
+/** One page of an export as JSON text, and the cursor after it when more rows follow. */
+export interface JsonPage {
+  events: string[];
+  next: Cursor | undefined;
+}
+
 /**
- * Every match as JSON text, a chunk at a time, for exports: `rows` reads `limit + 1` stored rows
- * for a query (the extra one tells whether another chunk follows) and `cursorAfter` gives the
- * cursor after a row, as the list's own cursors are made; `after` starts past such a cursor, and
- * `chunk` rows make a page.
+ * Reads one page for an export: `rows` reads `limit + 1` stored rows for a query (the extra one
+ * tells whether another page follows) and `cursorAfter` gives the cursor after a row, as the
+ * list's own cursors are made.
+ */
+export async function readJsonPage<R extends EventTextRow>(
+  rows: (query: EventQuery) => R[] | Promise<R[]>,
+  cursorAfter: (row: R) => Cursor,
+  filter: EventFilter,
+  cursor: Cursor | undefined,
+  chunk = STREAM_CHUNK,
+): Promise<JsonPage> {
+  const read = await rows({ ...filter, limit: chunk, ...(cursor ? { cursor } : {}) });
+  if (read.length <= chunk) return { events: read.map(eventJsonFromRow), next: undefined };
+  const page = read.slice(0, chunk);
+  return { events: page.map(eventJsonFromRow), next: cursorAfter(page[page.length - 1]!) };
+}
+
+/**
+ * Every match as JSON text, a page of `chunk` rows at a time, for exports (see readJsonPage);
+ * `after` starts past a cursor.
  */
 export async function* streamJsonPages<R extends EventTextRow>(
   rows: (query: EventQuery) => R[] | Promise<R[]>,
@@ -44,11 +66,9 @@ export async function* streamJsonPages<R extends EventTextRow>(
   chunk = STREAM_CHUNK,
 ): AsyncIterable<string[]> {
   let cursor: Cursor | undefined = after;
-  for (;;) {
-    const read = await rows({ ...filter, limit: chunk, ...(cursor ? { cursor } : {}) });
-    const page = read.length > chunk ? read.slice(0, chunk) : read;
-    if (page.length > 0) yield page.map(eventJsonFromRow);
-    if (read.length <= chunk) return;
-    cursor = cursorAfter(page[page.length - 1]!);
-  }
+  do {
+    const page = await readJsonPage(rows, cursorAfter, filter, cursor, chunk);
+    if (page.events.length > 0) yield page.events;
+    cursor = page.next;
+  } while (cursor);
 }

@@ -5,10 +5,10 @@ import { Kysely, type Migration, Migrator, SqliteDialect, sql, type Transaction 
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { eventJsonFromRow, toAppendRow } from '../event-row.js';
+import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
-import { STREAM_CHUNK, streamByPages, toPage } from '../paginate.js';
+import { readJsonPage, streamByPages, toPage } from '../paginate.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -225,28 +225,20 @@ export class SqliteStore implements AuditStore {
   async *streamEventJsonPages(org: string, filter: EventFilter): AsyncIterable<string[]> {
     const pk = this.reads.orgPk(org);
     if (pk === undefined) return;
-    const first = planList(
-      this.builder,
-      pk,
-      { ...filter, limit: STREAM_CHUNK },
-      (q, index) => this.reads.rows(q, index),
-      this.blocks,
+    const first = await readJsonPage(
+      (query) => planList(this.builder, pk, query, (q, index) => this.reads.rows(q, index), this.blocks),
+      cursorAfterRow,
+      filter,
+      undefined,
     );
-    if (first.length <= STREAM_CHUNK) {
-      if (first.length > 0) yield first.map(eventJsonFromRow);
+    if (!first.next) {
+      if (first.events.length > 0) yield first.events;
       return;
     }
-    const last = first[STREAM_CHUNK - 1]!;
     // Started before the first page goes out, so the thread is ready by the time it is sent.
-    const thread = this.exportThread({
-      path: this.path,
-      org,
-      filter,
-      after: cursorAfterRow(last),
-      ahead: 2,
-    });
+    const thread = this.exportThread({ path: this.path, org, filter, after: first.next, ahead: 2 });
     try {
-      yield first.slice(0, STREAM_CHUNK).map(eventJsonFromRow);
+      yield first.events;
       yield* thread.pages();
     } finally {
       thread.stop();
