@@ -4,7 +4,7 @@ import { API_KEY_SCOPES, type ApiKeyScope } from '../domain/principal.js';
 import { createEnricher } from '../enrich/enricher.js';
 import { addMemberDirectly } from '../identity/members.js';
 import { generatePassword, hashPassword } from '../identity/passwords.js';
-import type { ChangeDeps } from '../identity/self-audit.js';
+import type { ChangeDeps } from '../operations/audited.js';
 import { createApiKey } from '../operations/create-api-key.js';
 import { createOrg } from '../operations/create-org.js';
 import { startServer } from '../server.js';

@@ -1,9 +1,9 @@
 import { AppError } from '../domain/errors.js';
 import { type Grant, permissionsOfScopes } from '../domain/permissions.js';
+import { audited, type Cause, type ChangeDeps } from '../operations/audited.js';
 import { type CreatedApiKey, createApiKey, type NewApiKeyInput } from '../operations/create-api-key.js';
 import type { ApiKeyListing } from '../store/identity-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps } from './self-audit.js';
 
 /**
  * API keys managed by people (and by admin keys). A key never holds more than whoever creates it:

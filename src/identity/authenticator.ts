@@ -1,11 +1,17 @@
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal, UserPrincipal } from '../domain/principal.js';
-import { hashApiKey } from '../operations/create-api-key.js';
 import type { SessionRecord } from '../store/identity-store.js';
 import type { ApiKeyRecord, AuditStore } from '../store/store.js';
 import { RequestRateLimiter, Throttle } from './rate-limit.js';
-import { csrfTokenFor, hashToken, SESSION_PREFIX, sameToken, VIEWER_TOKEN_PREFIX } from './tokens.js';
+import {
+  csrfTokenFor,
+  hashApiKey,
+  hashToken,
+  SESSION_PREFIX,
+  sameToken,
+  VIEWER_TOKEN_PREFIX,
+} from './tokens.js';
 
 /** The identity settings taken from the configuration. */
 export interface IdentitySettings {

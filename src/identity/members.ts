@@ -2,6 +2,7 @@ import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Grant, Permission } from '../domain/permissions.js';
 import type { Principal, RequestOrigin } from '../domain/principal.js';
+import { audited, type Cause, type ChangeDeps } from '../operations/audited.js';
 import type { MemberRecord, UserRecord } from '../store/identity-store.js';
 import type { StoreTx } from '../store/store.js';
 import { actsAsOwner } from './access.js';
@@ -9,7 +10,6 @@ import type { IdentitySettings } from './authenticator.js';
 import type { Mailer } from './mailer.js';
 import { hashPassword, passwordIssues, verifyPassword } from './passwords.js';
 import { assertHolds, rolePermissions } from './roles.js';
-import { audited, type Cause, type ChangeDeps } from './self-audit.js';
 import { type NewSession, openSession, type SessionView, sessionView, userPrincipal } from './sessions.js';
 import { hashToken, INVITATION_PREFIX, newToken } from './tokens.js';
 

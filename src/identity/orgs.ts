@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.js';
+import { audited, type Cause, type ChangeDeps, changedFields } from '../operations/audited.js';
 import type { OrgPatch } from '../store/identity-store.js';
 import type { Org } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './self-audit.js';
 
 const RETENTION_FIELDS = ['retention_days', 'request_retention_days', 'legal_hold'] as const;
 

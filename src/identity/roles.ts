@@ -8,9 +8,9 @@ import {
   type Permission,
 } from '../domain/permissions.js';
 import { principalId } from '../domain/principal.js';
+import { audited, type Cause, type ChangeDeps, changedFields } from '../operations/audited.js';
 import type { RoleRecord } from '../store/identity-store.js';
 import type { AuditStore, StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './self-audit.js';
 
 /** A role as listed: built-in ones first, then the org's custom roles. */
 export interface RoleView {

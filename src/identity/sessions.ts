@@ -1,11 +1,11 @@
 import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { RequestOrigin, UserPrincipal } from '../domain/principal.js';
+import { audited, type ChangeDeps, type RecordEvent } from '../operations/audited.js';
 import type { MemberRecord, UserRecord } from '../store/identity-store.js';
 import type { IdentitySettings } from './authenticator.js';
 import { dummyPasswordHash, hashPassword, passwordIssues, verifyPassword } from './passwords.js';
 import { FailureLimiter, Throttle } from './rate-limit.js';
-import { audited, type ChangeDeps, type Record } from './self-audit.js';
 import { csrfTokenFor, hashToken, newToken, SESSION_PREFIX } from './tokens.js';
 
 /** The body of login, `me` and invitation acceptance (the dashboard's view of who it is). */
@@ -72,10 +72,10 @@ export async function openSession(
 
 /** Records one event in each org the user belongs to (a person's sign-in concerns all of them). */
 function recordInEachOrg(
-  record: Record,
+  record: RecordEvent,
   members: MemberRecord[],
   action: string,
-  fields: Parameters<Record>[2],
+  fields: Parameters<RecordEvent>[2],
   principal?: UserPrincipal,
 ): void {
   for (const m of members) record(m.org, action, fields, principal);

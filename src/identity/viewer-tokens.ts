@@ -1,6 +1,6 @@
 import { newId } from '../domain/ids.js';
 import { principalId } from '../domain/principal.js';
-import { audited, type Cause, type ChangeDeps } from './self-audit.js';
+import { audited, type Cause, type ChangeDeps } from '../operations/audited.js';
 import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from './tokens.js';
 
 export const VIEWER_TOKEN_DEFAULT_TTL_S = 3600;

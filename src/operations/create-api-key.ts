@@ -1,15 +1,8 @@
-import { sha256Hex } from '../domain/chain.js';
 import { newId, newSecret } from '../domain/ids.js';
 import { type ApiKeyScope, principalId } from '../domain/principal.js';
-import { audited, type Cause, type ChangeDeps } from '../identity/self-audit.js';
+import { API_KEY_PREFIX, hashApiKey } from '../identity/tokens.js';
 import type { ApiKeyRecord } from '../store/store.js';
-
-export const API_KEY_PREFIX = 'tmk';
-
-/** API keys are 256-bit random secrets, so a fast hash is enough to store them safely. */
-export function hashApiKey(secret: string): string {
-  return sha256Hex(secret);
-}
+import { audited, type Cause, type ChangeDeps } from './audited.js';
 
 export interface CreatedApiKey {
   record: ApiKeyRecord;

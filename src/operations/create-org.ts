@@ -1,6 +1,6 @@
 import { newId } from '../domain/ids.js';
-import { audited, type Cause, type ChangeDeps } from '../identity/self-audit.js';
 import type { Org } from '../store/store.js';
+import { audited, type Cause, type ChangeDeps } from './audited.js';
 
 /**
  * Creates an org. When a person creates it they become its owner, in the same transaction, so an

@@ -1,8 +1,8 @@
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { Principal, RequestOrigin } from '../domain/principal.js';
-import { selfEvent } from '../operations/self-event.js';
 import type { AuditStore, StoreTx } from '../store/store.js';
+import { selfEvent } from './self-event.js';
 
 /** Test hooks; absent in production. */
 export interface ChangeHooks {
@@ -31,8 +31,16 @@ export interface Cause {
 
 export type EventFields = Pick<EventInput, 'resource' | 'description' | 'metadata' | 'status'>;
 
-/** Records one §5 event about the change in progress; `principal` overrides the cause's actor. */
-export type Record = (org: string, action: string, fields: EventFields, principal?: Principal | null) => void;
+/**
+ * Records one of Trailmark's own events (SPEC §5) about the change in progress, to be appended in
+ * the change's transaction; `principal` overrides the cause's actor.
+ */
+export type RecordEvent = (
+  org: string,
+  action: string,
+  fields: EventFields,
+  principal?: Principal | null,
+) => void;
 
 /**
  * Runs a change of Trailmark's own state and the events that record it in one transaction: the
@@ -41,13 +49,13 @@ export type Record = (org: string, action: string, fields: EventFields, principa
 export async function audited<T>(
   deps: ChangeDeps,
   cause: Cause,
-  change: (tx: StoreTx, record: Record) => Promise<T>,
+  change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
 ): Promise<T> {
   const now = deps.now();
   const result = await deps.store.transaction(async (tx) => {
     const byOrg = new Map<string, PendingEvent[]>();
     const actions: string[] = [];
-    const record: Record = (org, action, fields, principal = cause.principal) => {
+    const record: RecordEvent = (org, action, fields, principal = cause.principal) => {
       const event = selfEvent(org, action, principal, cause.origin, fields, deps.enricher, now);
       byOrg.set(org, [...(byOrg.get(org) ?? []), event]);
       actions.push(action);
