@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
 import type { Enricher } from './domain/prepare-event.js';
+import type { ApiKeyScope } from './domain/principal.js';
 import { createEnricher } from './enrich/enricher.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
@@ -10,12 +11,11 @@ import { ensureFirstOwner } from './identity/bootstrap.js';
 import { LogViews } from './identity/log-views.js';
 import { createMailer } from './identity/mailer.js';
 import { Logins } from './identity/sessions.js';
-import { API_KEY_PREFIX, hashApiKey } from './identity/tokens.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { RecentHashes } from './integrity/recent-hashes.js';
 import { createMetrics } from './metrics.js';
+import { createApiKey, registerDeploymentKey } from './operations/api-keys.js';
 import type { ChangeHooks } from './operations/audited.js';
-import { createApiKey } from './operations/create-api-key.js';
 import { openStore } from './store/open-store.js';
 import type { AppendedEvent, AuditStore } from './store/store.js';
 import { createIntegrityServices } from './workers/integrity-services.js';
@@ -28,6 +28,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const DEPLOYMENT_ADMIN_SCOPES: ApiKeyScope[] = ['admin', 'events:write', 'events:read'];
+
 /**
  * The deployment admin key: TRAILMARK_ADMIN_KEY when set (registered by its hash), otherwise one
  * generated on the first start and printed once.
@@ -38,30 +40,19 @@ async function ensureAdminKey(
   config: Config,
   log: Logger,
 ): Promise<void> {
+  const deps = { store, enricher, now: () => new Date() };
   if (config.adminKey) {
-    if (!(await store.findApiKeyByHash(hashApiKey(config.adminKey)))) {
-      await store.transaction((tx) =>
-        tx.createApiKey({
-          id: `key_admin_${hashApiKey(config.adminKey!).slice(0, 12)}`,
-          org: null,
-          name: 'Deployment admin (TRAILMARK_ADMIN_KEY)',
-          prefix: config.adminKey!.slice(0, API_KEY_PREFIX.length + 5),
-          last4: config.adminKey!.slice(-4),
-          scopes: ['admin', 'events:write', 'events:read'],
-          key_hash: hashApiKey(config.adminKey!),
-          created_at: new Date().toISOString(),
-          created_by: null,
-          expires_at: null,
-        }),
-      );
-    }
+    await registerDeploymentKey(deps, config.adminKey, {
+      name: 'Deployment admin (TRAILMARK_ADMIN_KEY)',
+      scopes: DEPLOYMENT_ADMIN_SCOPES,
+    });
     return;
   }
   if (await store.hasDeploymentKey()) return;
   const { secret } = await createApiKey(
-    { store, enricher, now: () => new Date() },
+    deps,
     null,
-    { name: 'Deployment admin', scopes: ['admin', 'events:write', 'events:read'] },
+    { name: 'Deployment admin', scopes: DEPLOYMENT_ADMIN_SCOPES },
     { principal: null, origin: {} },
   );
   log.warn('generated the deployment admin key; it is shown only now');

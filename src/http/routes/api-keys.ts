@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../domain/principal.js';
-import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../identity/api-keys.js';
+import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../operations/api-keys.js';
 import type { ApiKeyListing } from '../../store/identity-store.js';
 import { type Access, authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
