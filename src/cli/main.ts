@@ -6,7 +6,7 @@ import { addMemberDirectly } from '../identity/members.js';
 import { generatePassword, hashPassword } from '../identity/passwords.js';
 import { createApiKey } from '../operations/api-keys.js';
 import type { ChangeDeps } from '../operations/audited.js';
-import { createOrg } from '../operations/create-org.js';
+import { createOrg } from '../operations/orgs.js';
 import { startServer } from '../server.js';
 import { openStore } from '../store/open-store.js';
 import type { AuditStore } from '../store/store.js';

@@ -1,6 +1,6 @@
 import { newId } from '../domain/ids.js';
 import type { ChangeDeps } from '../operations/audited.js';
-import { createOrg } from '../operations/create-org.js';
+import { createOrg } from '../operations/orgs.js';
 import { addMemberDirectly } from './members.js';
 import { generatePassword, hashPassword } from './passwords.js';
 

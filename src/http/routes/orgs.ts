@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
-import { updateOrg } from '../../identity/orgs.js';
-import { createOrg } from '../../operations/create-org.js';
+import { createOrg, updateOrg } from '../../operations/orgs.js';
 import type { OrgPatch } from '../../store/identity-store.js';
 import { authenticate, authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
