@@ -1,12 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  type Actor,
-  acceptInvitation,
-  changeMemberRole,
-  inviteMember,
-  removeMember,
-} from '../../identity/members.js';
+import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
+import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
 import { type Access, authorize, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext } from '../context.js';

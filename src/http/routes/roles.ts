@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PERMISSIONS, type Permission } from '../../domain/permissions.js';
-import { createRole, deleteRole, listRoles, updateRole } from '../../identity/roles.js';
-import type { RoleRecord } from '../../store/identity-store.js';
+import { listRoles, roleView } from '../../identity/roles.js';
+import { createRole, deleteRole, updateRole } from '../../operations/roles.js';
 import { authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Text } from './text.js';
@@ -10,17 +10,6 @@ import { Text } from './text.js';
 const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p))), { maxItems: 32 });
 const Name = Text(1, 64);
 const RoleIdParams = Type.Object({ id: Text(0, 128) });
-
-function role(r: RoleRecord) {
-  return {
-    id: r.id,
-    name: r.name,
-    built_in: false,
-    permissions: r.permissions,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
 
 export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
@@ -53,7 +42,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
         principal: access.principal,
         origin: originOf(request),
       });
-      return reply.code(201).send(role(created));
+      return reply.code(201).send(roleView(created));
     },
   );
 
@@ -78,7 +67,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
         principal: access.principal,
         origin: originOf(request),
       });
-      return role(updated);
+      return roleView(updated);
     },
   );
 

@@ -4,7 +4,7 @@ import {
   mintViewerToken,
   VIEWER_TOKEN_DEFAULT_TTL_S,
   VIEWER_TOKEN_MAX_TTL_S,
-} from '../../identity/viewer-tokens.js';
+} from '../../operations/viewer-tokens.js';
 import { authorize, originOf } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Text } from './text.js';
