@@ -1,11 +1,11 @@
 import type { Enricher } from '../domain/prepare-event.js';
 import type { Authenticator } from '../identity/authenticator.js';
 import type { Mailer } from '../identity/mailer.js';
-import type { Logins } from '../identity/sessions.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangeHooks } from '../operations/audited.js';
 import type { LogViews } from '../operations/log-views.js';
+import type { Logins } from '../operations/sign-in.js';
 import type { VerifyOptions } from '../operations/verify-chain.js';
 import type { AuditStore } from '../store/store.js';
 import type { IntegrityServices } from '../workers/integrity-services.js';

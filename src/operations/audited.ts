@@ -1,6 +1,7 @@
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
-import type { Principal, RequestOrigin } from '../domain/principal.js';
+import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
+import type { MemberRecord } from '../store/identity-store.js';
 import type { AuditStore, StoreTx } from '../store/store.js';
 import { selfEvent } from './self-event.js';
 
@@ -67,6 +68,17 @@ export async function audited<T>(
   });
   deps.afterChange?.();
   return result;
+}
+
+/** Records one event in each org the user belongs to (a person's sign-in concerns all of them). */
+export function recordInEachOrg(
+  record: RecordEvent,
+  members: MemberRecord[],
+  action: string,
+  fields: Parameters<RecordEvent>[2],
+  principal?: UserPrincipal,
+): void {
+  for (const m of members) record(m.org, action, fields, principal);
 }
 
 /** The fields of `after` that differ from `before`, for `metadata.changed_fields`. */
