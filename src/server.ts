@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
+import { createMailer } from './delivery/mailer.js';
 import type { Enricher } from './domain/prepare-event.js';
 import type { ApiKeyScope } from './domain/principal.js';
 import { createEnricher } from './enrich/enricher.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
-import { Authenticator, identitySettings } from './identity/authenticator.js';
-import { createMailer } from './identity/mailer.js';
+import { Authenticator, type IdentitySettings } from './identity/authenticator.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { RecentHashes } from './integrity/recent-hashes.js';
 import { createMetrics } from './metrics.js';
@@ -26,6 +26,20 @@ export interface RunningServer {
   url: string;
   /** Stops taking requests, commits what was accepted, closes the store. */
   close(): Promise<void>;
+}
+
+/** Identity's settings as plain values: identity does not read the configuration itself. */
+function identitySettings(config: Config): IdentitySettings {
+  return {
+    sessionIdleMs: config.sessionIdleMinutes * 60_000,
+    sessionMaxMs: config.sessionMaxHours * 3_600_000,
+    loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
+    loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    loginWindowMs: config.loginWindowMinutes * 60_000,
+    publicUrl: config.publicUrl,
+    smtpUrl: config.smtpUrl,
+    smtpFrom: config.smtpFrom,
+  };
 }
 
 const DEPLOYMENT_ADMIN_SCOPES: ApiKeyScope[] = ['admin', 'events:write', 'events:read'];

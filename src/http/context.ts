@@ -1,6 +1,6 @@
+import type { Mailer } from '../delivery/mailer.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { Authenticator } from '../identity/authenticator.js';
-import type { Mailer } from '../identity/mailer.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangeHooks } from '../operations/audited.js';

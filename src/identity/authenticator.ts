@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal, UserPrincipal } from '../domain/principal.js';
 import type { SessionRecord } from '../store/identity-store.js';
@@ -23,19 +22,6 @@ export interface IdentitySettings {
   publicUrl: string;
   smtpUrl: string | undefined;
   smtpFrom: string;
-}
-
-export function identitySettings(config: Config): IdentitySettings {
-  return {
-    sessionIdleMs: config.sessionIdleMinutes * 60_000,
-    sessionMaxMs: config.sessionMaxHours * 3_600_000,
-    loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
-    loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
-    loginWindowMs: config.loginWindowMinutes * 60_000,
-    publicUrl: config.publicUrl,
-    smtpUrl: config.smtpUrl,
-    smtpFrom: config.smtpFrom,
-  };
 }
 
 /** What a request presents, read by the HTTP layer. */

@@ -1,8 +1,8 @@
+import type { Mailer } from '../delivery/mailer.js';
 import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { RequestOrigin } from '../domain/principal.js';
 import type { IdentitySettings } from '../identity/authenticator.js';
-import type { Mailer } from '../identity/mailer.js';
 import { hashPassword, passwordIssues, verifyPassword } from '../identity/passwords.js';
 import { rolePermissions } from '../identity/roles.js';
 import {
