@@ -10,7 +10,7 @@ import type { AppContext } from './http/context.js';
 import { Authenticator, type IdentitySettings } from './identity/authenticator.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { RecentHashes } from './integrity/recent-hashes.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, ingestMetricsOf } from './metrics.js';
 import { createApiKey, registerDeploymentKey } from './operations/api-keys.js';
 import type { ChangeHooks } from './operations/audited.js';
 import { ensureFirstOwner } from './operations/first-owner.js';
@@ -95,7 +95,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   const metrics = createMetrics();
   // Only a process that signs checkpoints keeps the hashes its commits made, for its signer.
   const recentHashes = config.checkpointer ? new RecentHashes() : undefined;
-  const queue = new IngestQueue(store, metrics, {
+  const queue = new IngestQueue(store, ingestMetricsOf(metrics), {
     maxQueuedEvents: config.maxQueuedEvents,
     maxCommitEvents: config.maxCommitEvents,
     ...(recentHashes
