@@ -6,8 +6,8 @@ import type { Metrics } from '../metrics.js';
 import type { ChangeHooks } from '../operations/audited.js';
 import type { LogViews } from '../operations/log-views.js';
 import type { Logins } from '../operations/sign-in.js';
-import type { VerifyOptions } from '../operations/verify-chain.js';
 import type { AuditStore } from '../store/store.js';
+import type { VerifyOptions } from '../workers/chain-verification.js';
 import type { IntegrityServices } from '../workers/integrity-services.js';
 
 /** What every route module is given; routes reach the database only through `store`. */

@@ -1,5 +1,5 @@
 import { type KeyObject, sign, verify } from 'node:crypto';
-import type { KeyRing } from './signing-keys.js';
+import type { KeyRing } from './ed25519-keys.js';
 
 /**
  * A signed statement "the chain of `org` had hash `hash` at `seq`, and the events from_seq..seq

@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import { newId } from '../domain/ids.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
-import { SigningKeys } from '../operations/signing-keys.js';
 import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
 import { RetentionJob } from './retention.js';
+import { SigningKeys } from './signing-keys.js';
 
 export interface IntegrityConfig {
   secret: string | undefined;

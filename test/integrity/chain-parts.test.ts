@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/integrity/chain-verifier.js';
 import { planChainParts, walkChainPart } from '../../src/integrity/chain-walk.js';
-import { verifyOrgChain } from '../../src/operations/verify-chain.js';
+import { verifyOrgChain } from '../../src/workers/chain-verification.js';
 import { ingest, verifyOnline } from './support.js';
 import { BACKENDS, type Tamperer } from './tamper-backends.js';
 

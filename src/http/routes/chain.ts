@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { FAILURE_REASONS } from '../../integrity/chain-verifier.js';
-import { verifyAndRecord } from '../../operations/verify-chain.js';
+import { verifyAndRecord } from '../../workers/chain-verification.js';
 import { authorize } from '../auth.js';
 import type { AppContext } from '../context.js';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../../domain/errors.js';
 import { type EventFilter, FILTER_PARAMS } from '../../domain/query.js';
-import { proofExportLines } from '../../operations/export-with-proof.js';
+import { proofExportLines } from '../../export/proof-export.js';
 import type { AppContext } from '../context.js';
 
 /**
