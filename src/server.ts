@@ -18,7 +18,7 @@ import { LogViews } from './operations/log-views.js';
 import { Logins } from './operations/sign-in.js';
 import { openStore } from './store/open-store.js';
 import type { AppendedEvent, AuditStore } from './store/store.js';
-import { createIntegrityServices } from './workers/integrity-services.js';
+import { createBackgroundServices } from './workers/background-services.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -103,7 +103,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
       : {}),
   });
   const now = overrides.now ?? (() => new Date());
-  const integrity = await createIntegrityServices(
+  const background = await createBackgroundServices(
     store,
     {
       secret: config.secret,
@@ -133,7 +133,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     logins: new Logins(changeDeps, settings, onError),
     mailer: createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger }),
     views: new LogViews(changeDeps),
-    integrity,
+    background,
     verify: { threads: config.verifyThreads, minPartEvents: config.verifyPartMinEvents },
   };
   await ensureAdminKey(store, enricher, config, logger);
@@ -144,7 +144,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     dashboard: { embedFrameAncestors: config.embedFrameAncestors },
   });
   const address = await app.listen({ port: config.port, host: config.host });
-  if (overrides.backgroundJobs !== false) integrity.start();
+  if (overrides.backgroundJobs !== false) background.start();
   const shown = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
   let closing: Promise<void> | undefined;
   return {
@@ -154,7 +154,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     close: () => {
       closing ??= (async () => {
         await app.close();
-        await integrity.stop();
+        await background.stop();
         await queue.drain();
         await ctx.logins.settled();
         ctx.mailer.close();

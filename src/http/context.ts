@@ -7,8 +7,8 @@ import type { ChangeHooks } from '../operations/audited.js';
 import type { LogViews } from '../operations/log-views.js';
 import type { Logins } from '../operations/sign-in.js';
 import type { AuditStore } from '../store/store.js';
+import type { BackgroundServices } from '../workers/background-services.js';
 import type { VerifyOptions } from '../workers/chain-verification.js';
-import type { IntegrityServices } from '../workers/integrity-services.js';
 
 /** What every route module is given; routes reach the database only through `store`. */
 export interface AppContext {
@@ -16,8 +16,8 @@ export interface AppContext {
   queue: IngestQueue;
   enricher: Enricher;
   metrics: Metrics;
-  /** Signing keys, checkpointer and retention job. */
-  integrity: IntegrityServices;
+  /** Signing keys and the background jobs: checkpointer and retention purge. */
+  background: BackgroundServices;
   /** The clock, replaceable in tests. */
   now: () => Date;
   /** Checks credentials (keys, viewer tokens, sessions). */

@@ -137,7 +137,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      return verifyAndRecord(store, access.org, await ctx.integrity.keys.keyRing(), ctx.now, ctx.verify);
+      return verifyAndRecord(store, access.org, await ctx.background.keys.keyRing(), ctx.now, ctx.verify);
     },
   );
 
@@ -153,7 +153,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return { keys: await ctx.integrity.keys.published() };
+      return { keys: await ctx.background.keys.published() };
     },
   );
 }

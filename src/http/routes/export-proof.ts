@@ -27,7 +27,7 @@ export async function proofExportStream(
   filter: EventFilter | undefined,
   onEnd: (rows: number, completed: boolean) => void,
 ): Promise<Readable> {
-  const keys = await ctx.integrity.keys.published();
+  const keys = await ctx.background.keys.published();
   let rows = 0;
   async function* lines(): AsyncGenerator<string> {
     let completed = false;
