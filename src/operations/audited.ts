@@ -1,3 +1,4 @@
+import type { SelfAction } from '../contracts/self-actions.js';
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
@@ -38,7 +39,7 @@ export type EventFields = Pick<EventInput, 'resource' | 'description' | 'metadat
  */
 export type RecordEvent = (
   org: string,
-  action: string,
+  action: SelfAction,
   fields: EventFields,
   principal?: Principal | null,
 ) => void;
@@ -55,7 +56,7 @@ export async function audited<T>(
   const now = deps.now();
   const result = await deps.store.transaction(async (tx) => {
     const byOrg = new Map<string, PendingEvent[]>();
-    const actions: string[] = [];
+    const actions: SelfAction[] = [];
     const record: RecordEvent = (org, action, fields, principal = cause.principal) => {
       const event = selfEvent(org, action, principal, cause.origin, fields, deps.enricher, now);
       byOrg.set(org, [...(byOrg.get(org) ?? []), event]);
@@ -74,7 +75,7 @@ export async function audited<T>(
 export function recordInEachOrg(
   record: RecordEvent,
   members: MemberRecord[],
-  action: string,
+  action: SelfAction,
   fields: Parameters<RecordEvent>[2],
   principal?: UserPrincipal,
 ): void {
