@@ -3,7 +3,7 @@ import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
 import type { MemberRecord } from '../store/identity-store.js';
-import type { AuditStore, StoreTx } from '../store/store.js';
+import type { AppendedEvent, AuditStore, StoreTx } from '../store/store.js';
 import { selfEvent } from './self-event.js';
 
 /** Test hooks; absent in production. */
@@ -53,7 +53,17 @@ export async function audited<T>(
   cause: Cause,
   change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
 ): Promise<T> {
+  return (await auditedWithEvents(deps, cause, change)).result;
+}
+
+/** audited(), also answering the events the change recorded as stored (with seq and hash). */
+export async function auditedWithEvents<T>(
+  deps: ChangeDeps,
+  cause: Cause,
+  change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
+): Promise<{ result: T; events: AppendedEvent[] }> {
   const now = deps.now();
+  const appended: AppendedEvent[] = [];
   const result = await deps.store.transaction(async (tx) => {
     const byOrg = new Map<string, PendingEvent[]>();
     const actions: SelfAction[] = [];
@@ -63,12 +73,12 @@ export async function audited<T>(
       actions.push(action);
     };
     const result = await change(tx, record);
-    for (const [org, events] of byOrg) await tx.appendEvents(org, events);
+    for (const [org, events] of byOrg) appended.push(...(await tx.appendEvents(org, events)));
     deps.hooks?.beforeCommit?.(actions);
     return result;
   });
   deps.afterChange?.();
-  return result;
+  return { result, events: appended };
 }
 
 /** Records one event in each org the user belongs to (a person's sign-in concerns all of them). */

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
 import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
-import { type Access, authorize, originOf, setSessionCookie } from '../auth.js';
+import { type Access, authorize, causeOf, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { SessionViewSchema } from './auth.js';
 import { Email, Text } from './text.js';
@@ -24,12 +24,7 @@ function member(m: MemberRecord) {
 }
 
 function actorOf(access: Access, request: FastifyRequest): Actor {
-  return {
-    principal: access.principal,
-    member: access.member,
-    grants: access.grants,
-    origin: originOf(request),
-  };
+  return { ...causeOf(request, access), member: access.member, grants: access.grants };
 }
 
 export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {

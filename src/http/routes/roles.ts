@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { PERMISSIONS, type Permission } from '../../domain/permissions.js';
 import { listRoles, roleView } from '../../identity/roles.js';
 import { createRole, deleteRole, updateRole } from '../../operations/roles.js';
-import { authorize, originOf } from '../auth.js';
+import { authorize, causeOf } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Text } from './text.js';
 
@@ -38,10 +38,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
       const body = request.body as { name: string; permissions: Permission[] };
-      const created = await createRole(ctx, access.org, body, access.grants, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
+      const created = await createRole(ctx, access.org, body, access.grants, causeOf(request, access));
       return reply.code(201).send(roleView(created));
     },
   );
@@ -63,10 +60,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
       const access = await authorize(request, ctx, 'manageMembers');
       const { id } = request.params as { id: string };
       const body = request.body as { name?: string; permissions?: Permission[] };
-      const updated = await updateRole(ctx, access.org, id, body, access.grants, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
+      const updated = await updateRole(ctx, access.org, id, body, access.grants, causeOf(request, access));
       return roleView(updated);
     },
   );
@@ -83,10 +77,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
       const { id } = request.params as { id: string };
-      await deleteRole(ctx, access.org, id, access.grants, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
+      await deleteRole(ctx, access.org, id, access.grants, causeOf(request, access));
       return reply.code(204).send();
     },
   );
