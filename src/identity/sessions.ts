@@ -43,6 +43,20 @@ export interface NewSession {
   expiresAt: string;
 }
 
+/** A session just opened, and the view of who it is that answers the browser which opened it. */
+export interface SignedIn {
+  view: SessionView;
+  session: NewSession;
+}
+
+export function signedIn(
+  user: Pick<UserRecord, 'id' | 'email' | 'name'>,
+  members: MemberRecord[],
+  session: NewSession,
+): SignedIn {
+  return { view: sessionView(user, members, session.secret), session };
+}
+
 /** Writes a new session (a fresh id every time: no fixation) inside the caller's transaction. */
 export async function openSession(
   tx: StoreTx,

@@ -2,7 +2,7 @@ import { AppError, validationError } from '../domain/errors.js';
 import type { RequestOrigin, UserPrincipal } from '../domain/principal.js';
 import type { IdentitySettings } from '../identity/authenticator.js';
 import { hashPassword, passwordIssues } from '../identity/passwords.js';
-import { type NewSession, openSession, type SessionView, sessionView } from '../identity/sessions.js';
+import { openSession, type SignedIn, signedIn } from '../identity/sessions.js';
 import { audited, type ChangeDeps, recordInEachOrg } from './audited.js';
 import type { Logins } from './sign-in.js';
 
@@ -17,7 +17,7 @@ export async function changePassword(
   principal: UserPrincipal,
   input: { currentPassword: string; newPassword: string },
   origin: RequestOrigin,
-): Promise<{ view: SessionView; session: NewSession }> {
+): Promise<SignedIn> {
   const user = await deps.store.identity.getUser(principal.userId);
   if (!user) throw new AppError('unauthorized', 'the session has expired or was signed out');
   await logins.checkPassword(user, input.currentPassword);
@@ -37,5 +37,5 @@ export async function changePassword(
     });
     return opened;
   });
-  return { view: sessionView(user, members, session.secret), session };
+  return signedIn(user, members, session);
 }

@@ -5,13 +5,7 @@ import type { RequestOrigin } from '../domain/principal.js';
 import type { IdentitySettings } from '../identity/authenticator.js';
 import { hashPassword, passwordIssues, verifyPassword } from '../identity/passwords.js';
 import { rolePermissions } from '../identity/roles.js';
-import {
-  type NewSession,
-  openSession,
-  type SessionView,
-  sessionView,
-  userPrincipal,
-} from '../identity/sessions.js';
+import { openSession, type SignedIn, signedIn, userPrincipal } from '../identity/sessions.js';
 import { hashToken, INVITATION_PREFIX, newToken } from '../identity/tokens.js';
 import type { UserRecord } from '../store/identity-store.js';
 import { audited, type ChangeDeps } from './audited.js';
@@ -96,7 +90,7 @@ export async function acceptInvitation(
   deps: ChangeDeps & { settings: IdentitySettings },
   input: { token: string; name: string; password: string },
   origin: RequestOrigin,
-): Promise<{ view: SessionView; session: NewSession }> {
+): Promise<SignedIn> {
   const now = deps.now();
   const invitation = input.token.startsWith(`${INVITATION_PREFIX}_`)
     ? await deps.store.identity.findInvitationByHash(hashToken(input.token))
@@ -152,5 +146,5 @@ export async function acceptInvitation(
     return { user, session };
   });
   const members = await deps.store.identity.membershipsOf(result.user.id);
-  return { view: sessionView(result.user, members, result.session.secret), session: result.session };
+  return signedIn(result.user, members, result.session);
 }

@@ -1,13 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import type { RequestOrigin, UserPrincipal } from '../domain/principal.js';
 import type { IdentitySettings } from '../identity/authenticator.js';
-import {
-  type NewSession,
-  openSession,
-  type SessionView,
-  sessionView,
-  userPrincipal,
-} from '../identity/sessions.js';
+import { openSession, type SignedIn, signedIn, userPrincipal } from '../identity/sessions.js';
 import { SignInLimits } from '../identity/sign-in-limits.js';
 import type { UserRecord } from '../store/identity-store.js';
 import { audited, type ChangeDeps, recordInEachOrg } from './audited.js';
@@ -38,7 +32,7 @@ export class Logins {
     this.limits = new SignInLimits(settings);
   }
 
-  async login(input: LoginInput): Promise<{ view: SessionView; session: NewSession }> {
+  async login(input: LoginInput): Promise<SignedIn> {
     const email = input.email.trim().toLowerCase();
     const ip = input.origin.ip ?? 'unknown';
     const now = this.deps.now();
@@ -76,7 +70,7 @@ export class Logins {
         return opened;
       },
     );
-    return { view: sessionView(user, members, session.secret), session };
+    return signedIn(user, members, session);
   }
 
   private recordBlocked(email: string, origin: RequestOrigin): void {
