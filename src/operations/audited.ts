@@ -86,7 +86,7 @@ export function recordInEachOrg(
   record: RecordEvent,
   members: MemberRecord[],
   action: SelfAction,
-  fields: Parameters<RecordEvent>[2],
+  fields: EventFields,
   principal?: UserPrincipal,
 ): void {
   for (const m of members) record(m.org, action, fields, principal);
