@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppContext } from './context.js';
@@ -57,16 +58,17 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   await app.register(cookie);
   installProblemHandlers(app);
 
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   healthRoutes(app, ctx);
-  authRoutes(app, ctx);
-  orgRoutes(app, ctx);
-  memberRoutes(app, ctx);
-  roleRoutes(app, ctx);
-  apiKeyRoutes(app, ctx);
-  viewerTokenRoutes(app, ctx);
-  eventRoutes(app, ctx);
-  exportRoutes(app, ctx);
-  chainRoutes(app, ctx);
+  authRoutes(api, ctx);
+  orgRoutes(api, ctx);
+  memberRoutes(api, ctx);
+  roleRoutes(api, ctx);
+  apiKeyRoutes(api, ctx);
+  viewerTokenRoutes(api, ctx);
+  eventRoutes(api, ctx);
+  exportRoutes(api, ctx);
+  chainRoutes(api, ctx);
   if (options.dashboard !== false) {
     await dashboardRoutes(app, options.dashboard ?? { embedFrameAncestors: '*' });
   }

@@ -77,8 +77,10 @@ export async function authenticateSession(
 export function requestedOrg(request: FastifyRequest): string | undefined {
   const header = request.headers[ORG_HEADER];
   if (typeof header === 'string' && header) return header;
-  const query = request.query as Record<string, unknown> | undefined;
-  return typeof query?.org === 'string' && query.org ? query.org : undefined;
+  // Any route's query, typed by its own schema or by none: read `org` only if it is a string.
+  const { query } = request;
+  const org = typeof query === 'object' && query !== null && 'org' in query ? query.org : undefined;
+  return typeof org === 'string' && org ? org : undefined;
 }
 
 /**
@@ -128,8 +130,8 @@ export async function authorize(
 }
 
 /** The request's filters (SPEC §4), narrowed to what the credential may see (viewer tokens). */
-export function scopedQuery(request: FastifyRequest, access: Access, now: Date): EventQuery {
-  const query = parseEventQuery(request.query as QueryParams, now.getTime());
+export function scopedQuery(params: QueryParams, access: Access, now: Date): EventQuery {
+  const query = parseEventQuery(params, now.getTime());
   if (access.scope) query.scope = access.scope;
   return query;
 }

@@ -1,3 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { Mailer } from '../delivery/mailer.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { Authenticator } from '../identity/authenticator.js';
@@ -33,3 +41,15 @@ export interface AppContext {
   /** Test hooks; absent in production. */
   hooks?: ChangeHooks;
 }
+
+/**
+ * The app as route modules see it: each route's `request.body`, `params` and `query` take their
+ * types from the TypeBox schemas that validate them, so a route states its contract once.
+ */
+export type TypeBoxApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;

@@ -1,10 +1,10 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { API_KEY_SCOPES, type ApiKeyScope } from '../../domain/principal.js';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_KEY_SCOPES } from '../../domain/principal.js';
 import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../operations/api-keys.js';
 import type { ApiKeyListing } from '../../store/identity-store.js';
 import { type Access, authorize, causeOf } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { Text } from './text.js';
 
 export const NewApiKeyBody = Type.Object(
@@ -40,19 +40,14 @@ function listed(key: ApiKeyListing) {
   };
 }
 
-/** Shared by POST /v1/api-keys and POST /v1/orgs/{org}/api-keys. */
+/** Shared by POST /v1/api-keys and POST /v1/orgs/{org}/api-keys, which take the same body. */
 export async function createKeyAndRespond(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
   access: Access,
+  body: Static<typeof NewApiKeyBody>,
 ): Promise<FastifyReply> {
-  const body = request.body as {
-    name: string;
-    scopes: ApiKeyScope[];
-    expires_at?: string;
-    rate_limit_per_minute?: number;
-  };
   // A time in the past is accepted: the key is born expired and never authenticates.
   const expiresAt =
     body.expires_at === undefined ? null : new Date(Date.parse(body.expires_at)).toISOString();
@@ -83,7 +78,7 @@ export async function createKeyAndRespond(
   });
 }
 
-export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
   app.get(
     '/v1/api-keys',
     { schema: { tags: ['api keys'], summary: "The org's API keys (manageApiKeys)" } },
@@ -105,7 +100,7 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageApiKeys');
-      return createKeyAndRespond(ctx, request, reply, access);
+      return createKeyAndRespond(ctx, request, reply, access, request.body);
     },
   );
 
@@ -124,8 +119,8 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'manageApiKeys');
-      const { id } = request.params as { id: string };
-      const { status } = request.body as { status: 'active' | 'disabled' };
+      const { id } = request.params;
+      const { status } = request.body;
       const key = await setApiKeyStatus(ctx, access.org, id, status, causeOf(request, access));
       return listed(key);
     },
@@ -142,7 +137,7 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageApiKeys');
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       await deleteApiKey(ctx, access.org, id, causeOf(request, access));
       return reply.code(204).send();
     },

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { sessionView } from '../../identity/sessions.js';
 import { hashToken } from '../../identity/tokens.js';
@@ -12,7 +11,7 @@ import {
   SESSION_COOKIE,
   setSessionCookie,
 } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { Email, Text } from './text.js';
 
 export const SessionViewSchema = Type.Object({
@@ -29,7 +28,7 @@ export const SessionViewSchema = Type.Object({
   csrf_token: Type.String({ description: 'send it back as X-CSRF-Token on writes made with the cookie' }),
 });
 
-export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function authRoutes(app: TypeBoxApp, ctx: AppContext): void {
   app.post(
     '/v1/auth/login',
     {
@@ -42,7 +41,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password: string };
+      const { body } = request;
       // A session the browser already had is revoked and replaced: its id is never reused.
       const presented = request.cookies[SESSION_COOKIE];
       const previous = presented
@@ -107,7 +106,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const { principal } = await authenticateSession(request, ctx);
-      const body = request.body as { current_password: string; new_password: string };
+      const { body } = request;
       const { view, session } = await changePassword(
         ctx,
         ctx.logins,

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { FAILURE_REASONS } from '../../integrity/chain-verifier.js';
 import { verifyAndRecord } from '../../workers/chain-verification.js';
 import { authorize } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 
 const Seq = Type.Integer({ minimum: 0 });
 const Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
@@ -49,7 +48,7 @@ const JwkSchema = Type.Object({
   retired_at: Type.Union([Type.String(), Type.Null()]),
 });
 
-export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;
 
   app.get(
@@ -112,7 +111,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      const query = request.query as { from_seq?: string; limit?: string };
+      const { query } = request;
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (limit < 1 || limit > 1000) {
         throw new AppError('validation', '/query/limit: must be 1 to 1000', {

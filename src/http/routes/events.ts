@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import type { EventInput } from '../../domain/event.js';
 import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../domain/event-schema.js';
@@ -9,7 +9,7 @@ import { parseIngestBody } from '../../domain/validate.js';
 import { mayHoldSomewhere } from '../../identity/access.js';
 import type { AppendedEvent } from '../../store/store.js';
 import { authenticate, authorize, originOf, requestedOrg, scopedQuery } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { FilterQuerySchema } from './schemas.js';
 
 /** Every event of one request must go to one org: the key's, or the one the request names. */
@@ -60,7 +60,7 @@ async function submitEvents(request: FastifyRequest, ctx: AppContext): Promise<A
   return ctx.queue.submit(access.org, pending);
 }
 
-export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function eventRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;
 
   app.post(
@@ -117,7 +117,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      const query = scopedQuery(request, access, ctx.now());
+      const query = scopedQuery(request.query, access, ctx.now());
       await ctx.views.viewed(access.org, access.principal, originOf(request), query);
       const page = await store.listEvents(access.org, query);
       return { data: page.events, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
@@ -135,7 +135,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       await ctx.views.viewed(access.org, access.principal, originOf(request));
       const event = await store.getEvent(access.org, id, access.scope);
       if (!event) throw new AppError('not_found', `event ${id} not found`);
@@ -154,7 +154,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      const query = scopedQuery(request, access, ctx.now());
+      const query = scopedQuery(request.query, access, ctx.now());
       return { data: await store.listActions(access.org, query) };
     },
   );

@@ -1,13 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import { describeFilter } from '../../domain/query.js';
 import { CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
 import { audited } from '../../operations/audited.js';
 import { authorize, causeOf, scopedQuery } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { proofExportStream, withProofOf } from './export-proof.js';
 import { FilterQuerySchema } from './schemas.js';
 
-export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function exportRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store, metrics } = ctx;
 
   for (const format of ['csv', 'jsonl'] as const satisfies readonly ExportFormat[]) {
@@ -24,8 +23,8 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
       async (request, reply) => {
         const access = await authorize(request, ctx, 'exportAuditLog');
-        const filter = scopedQuery(request, access, ctx.now());
-        const proof = format === 'jsonl' ? withProofOf(request.query as Record<string, unknown>) : undefined;
+        const filter = scopedQuery(request.query, access, ctx.now());
+        const proof = format === 'jsonl' ? withProofOf(request.query) : undefined;
         const cause = causeOf(request, access);
         const stamp = ctx.now().toISOString().slice(0, 19).replaceAll(':', '');
         const onEnd = (rows: number, completed: boolean) => {

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
 import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
 import { type Access, authorize, causeOf, originOf, setSessionCookie } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { SessionViewSchema } from './auth.js';
 import { Email, Text } from './text.js';
 
@@ -27,7 +27,7 @@ function actorOf(access: Access, request: FastifyRequest): Actor {
   return { ...causeOf(request, access), member: access.member, grants: access.grants };
 }
 
-export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const onError = (error: unknown) => app.log.error({ err: error }, 'could not send an invitation');
 
   app.get(
@@ -69,11 +69,10 @@ export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
-      const body = request.body as { email: string; role: string };
       const invitation = await inviteMember(
         { ...ctx, settings: ctx.auth.settings, onError },
         access.org,
-        body,
+        request.body,
         actorOf(access, request),
       );
       return reply.code(201).send(invitation);
@@ -99,10 +98,9 @@ export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { token: string; name: string; password: string };
       const { view, session } = await acceptInvitation(
         { ...ctx, settings: ctx.auth.settings },
-        body,
+        request.body,
         originOf(request),
       );
       setSessionCookie(request, reply, session);
@@ -122,8 +120,8 @@ export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'manageMembers');
-      const { user_id } = request.params as { user_id: string };
-      const { role } = request.body as { role: string };
+      const { user_id } = request.params;
+      const { role } = request.body;
       return member(await changeMemberRole(ctx, access.org, user_id, role, actorOf(access, request)));
     },
   );
@@ -139,7 +137,7 @@ export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
-      const { user_id } = request.params as { user_id: string };
+      const { user_id } = request.params;
       await removeMember(ctx, access.org, user_id, actorOf(access, request));
       return reply.code(204).send();
     },

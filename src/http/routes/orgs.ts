@@ -1,16 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { createOrg, updateOrg } from '../../operations/orgs.js';
-import type { OrgPatch } from '../../store/identity-store.js';
 import { authenticate, authorize, causeOf } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
 import { Text } from './text.js';
 
 const OrgIdParams = Type.Object({ org: Text(0, 64) });
 
-export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;
 
   app.post(
@@ -37,8 +35,7 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
           'organizations are created by signed-in people or the deployment key',
         );
       }
-      const body = request.body as { name: string; id?: string };
-      const org = await createOrg(ctx, body, causeOf(request, { principal }));
+      const org = await createOrg(ctx, request.body, causeOf(request, { principal }));
       return reply.code(201).send(org);
     },
   );
@@ -81,7 +78,7 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/v1/orgs/:org',
     { schema: { tags: ['organizations'], summary: 'One organization', params: OrgIdParams } },
     async (request) => {
-      const { org: id } = request.params as { org: string };
+      const { org: id } = request.params;
       await authorize(request, ctx, 'memberOfOrg', id);
       const org = await store.getOrg(id);
       if (!org) throw new AppError('not_found', `organization ${id} not found`);
@@ -108,9 +105,9 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const { org } = request.params as { org: string };
+      const { org } = request.params;
       const access = await authorize(request, ctx, 'manageSettings', org);
-      return updateOrg(ctx, org, request.body as OrgPatch, causeOf(request, access));
+      return updateOrg(ctx, org, request.body, causeOf(request, access));
     },
   );
 
@@ -125,9 +122,9 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request, reply) => {
-      const { org } = request.params as { org: string };
+      const { org } = request.params;
       const access = await authorize(request, ctx, 'manageApiKeys', org);
-      return createKeyAndRespond(ctx, request, reply, access);
+      return createKeyAndRespond(ctx, request, reply, access, request.body);
     },
   );
 }

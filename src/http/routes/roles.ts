@@ -1,17 +1,16 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { PERMISSIONS, type Permission } from '../../domain/permissions.js';
+import { PERMISSIONS } from '../../domain/permissions.js';
 import { listRoles, roleView } from '../../identity/roles.js';
 import { createRole, deleteRole, updateRole } from '../../operations/roles.js';
 import { authorize, causeOf } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { Text } from './text.js';
 
 const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p))), { maxItems: 32 });
 const Name = Text(1, 64);
 const RoleIdParams = Type.Object({ id: Text(0, 128) });
 
-export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
   app.get(
     '/v1/roles',
     {
@@ -37,7 +36,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
-      const body = request.body as { name: string; permissions: Permission[] };
+      const { body } = request;
       const created = await createRole(ctx, access.org, body, access.grants, causeOf(request, access));
       return reply.code(201).send(roleView(created));
     },
@@ -58,9 +57,8 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'manageMembers');
-      const { id } = request.params as { id: string };
-      const body = request.body as { name?: string; permissions?: Permission[] };
-      const updated = await updateRole(ctx, access.org, id, body, access.grants, causeOf(request, access));
+      const { params, body } = request;
+      const updated = await updateRole(ctx, access.org, params.id, body, access.grants, causeOf(request, access));
       return roleView(updated);
     },
   );
@@ -76,7 +74,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       await deleteRole(ctx, access.org, id, access.grants, causeOf(request, access));
       return reply.code(204).send();
     },

@@ -1,15 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import {
   mintViewerToken,
   VIEWER_TOKEN_DEFAULT_TTL_S,
   VIEWER_TOKEN_MAX_TTL_S,
 } from '../../operations/viewer-tokens.js';
 import { authorize, causeOf } from '../auth.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
 import { Text } from './text.js';
 
-export function viewerTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function viewerTokenRoutes(app: TypeBoxApp, ctx: AppContext): void {
   app.post(
     '/v1/viewer-tokens',
     {
@@ -34,7 +33,7 @@ export function viewerTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request, reply) => {
       const access = await authorize(request, ctx, 'mintViewerTokens');
-      const body = request.body as { workspace?: string; actor?: string; ttl_seconds?: number };
+      const { body } = request;
       const minted = await mintViewerToken(
         ctx,
         access.org,
