@@ -22,6 +22,38 @@ export const NewApiKeyBody = Type.Object(
 
 const KeyIdParams = Type.Object({ id: Text(0, 128) });
 
+const StringOrNull = Type.Union([Type.String(), Type.Null()]);
+
+// Properties in the order the handlers write them: the serializer writes the schema's order.
+const ApiKeySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  last4: Type.String(),
+  scopes: Type.Array(Type.String()),
+  status: Type.String({ description: 'active or disabled' }),
+  created_at: Type.String(),
+  created_by: StringOrNull,
+  created_by_email: StringOrNull,
+  last_used_at: StringOrNull,
+  expires_at: StringOrNull,
+  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+export const CreatedApiKeySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  key: Type.String({ description: 'the secret; shown this once' }),
+  prefix: Type.String(),
+  last4: Type.String(),
+  scopes: Type.Array(Type.String()),
+  status: Type.String({ description: 'active or disabled' }),
+  created_at: Type.String(),
+  created_by: StringOrNull,
+  expires_at: StringOrNull,
+  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()]),
+});
+
 /** A key as people see it: never its hash or secret. */
 function listed(key: ApiKeyListing) {
   return {
@@ -81,7 +113,13 @@ export async function createKeyAndRespond(
 export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
   app.get(
     '/v1/api-keys',
-    { schema: { tags: ['api keys'], summary: "The org's API keys (manageApiKeys)" } },
+    {
+      schema: {
+        tags: ['api keys'],
+        summary: "The org's API keys (manageApiKeys)",
+        response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }) },
+      },
+    },
     async (request) => {
       const access = await authorize(request, ctx, 'manageApiKeys');
       const keys = await ctx.store.identity.listApiKeys(access.org);
@@ -96,6 +134,7 @@ export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
         tags: ['api keys'],
         summary: 'Create an API key; the secret (`key`) is returned once (manageApiKeys)',
         body: NewApiKeyBody,
+        response: { 201: CreatedApiKeySchema },
       },
     },
     async (request, reply) => {
@@ -115,6 +154,7 @@ export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
           { status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]) },
           { additionalProperties: false },
         ),
+        response: { 200: ApiKeySchema },
       },
     },
     async (request) => {

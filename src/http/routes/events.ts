@@ -150,6 +150,11 @@ export function eventRoutes(app: TypeBoxApp, ctx: AppContext): void {
         tags: ['events'],
         summary: 'Distinct actions with counts in the time range',
         querystring: FilterQuerySchema,
+        response: {
+          200: Type.Object({
+            data: Type.Array(Type.Object({ action: Type.String(), count: Type.Integer() })),
+          }),
+        },
       },
     },
     async (request) => {

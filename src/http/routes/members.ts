@@ -11,6 +11,24 @@ import { Email, Text } from './text.js';
 const UserIdParams = Type.Object({ user_id: Text(0, 128) });
 const Role = Text(1, 128, 'owner, admin, member or a custom role id');
 
+const MemberSchema = Type.Object({
+  user_id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: Type.String({ description: 'owner, admin, member or a custom role id' }),
+  role_name: Type.String(),
+  permissions: Type.Array(Type.String()),
+  joined_at: Type.String(),
+});
+
+const PendingInvitationSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: Type.String(),
+  created_at: Type.String(),
+  expires_at: Type.String(),
+});
+
 function member(m: MemberRecord) {
   return {
     user_id: m.user_id,
@@ -32,7 +50,18 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
 
   app.get(
     '/v1/members',
-    { schema: { tags: ['members'], summary: "The org's members and pending invitations (manageMembers)" } },
+    {
+      schema: {
+        tags: ['members'],
+        summary: "The org's members and pending invitations (manageMembers)",
+        response: {
+          200: Type.Object({
+            data: Type.Array(MemberSchema),
+            invitations: Type.Array(PendingInvitationSchema),
+          }),
+        },
+      },
+    },
     async (request) => {
       const access = await authorize(request, ctx, 'manageMembers');
       const [members, invitations] = await Promise.all([
@@ -65,6 +94,16 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
           },
           { additionalProperties: false },
         ),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            email: Type.String(),
+            role: Type.String(),
+            expires_at: Type.String(),
+            accept_url: Type.String({ description: 'the single-use link' }),
+            delivery: Type.String({ description: 'smtp, log or failed: how the link was sent' }),
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -116,6 +155,7 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
         summary: "Change a member's role; the last owner cannot be demoted (manageMembers)",
         params: UserIdParams,
         body: Type.Object({ role: Role }, { additionalProperties: false }),
+        response: { 200: MemberSchema },
       },
     },
     async (request) => {

@@ -3,10 +3,19 @@ import { AppError } from '../../domain/errors.js';
 import { createOrg, updateOrg } from '../../operations/orgs.js';
 import { authenticate, authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
-import { createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
+import { CreatedApiKeySchema, createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
 import { Text } from './text.js';
 
 const OrgIdParams = Type.Object({ org: Text(0, 64) });
+
+const OrgSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  created_at: Type.String(),
+  retention_days: Type.Integer(),
+  request_retention_days: Type.Integer(),
+  legal_hold: Type.Boolean(),
+});
 
 export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;
@@ -24,6 +33,7 @@ export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
           },
           { additionalProperties: false },
         ),
+        response: { 201: OrgSchema },
       },
     },
     async (request, reply) => {
@@ -76,7 +86,14 @@ export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
 
   app.get(
     '/v1/orgs/:org',
-    { schema: { tags: ['organizations'], summary: 'One organization', params: OrgIdParams } },
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'One organization',
+        params: OrgIdParams,
+        response: { 200: OrgSchema },
+      },
+    },
     async (request) => {
       const { org: id } = request.params;
       await authorize(request, ctx, 'memberOfOrg', id);
@@ -102,6 +119,7 @@ export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
           },
           { additionalProperties: false, minProperties: 1 },
         ),
+        response: { 200: OrgSchema },
       },
     },
     async (request) => {
@@ -119,6 +137,7 @@ export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
         summary: 'Create an API key for an organization; the secret is returned once',
         params: OrgIdParams,
         body: NewApiKeyBody,
+        response: { 201: CreatedApiKeySchema },
       },
     },
     async (request, reply) => {

@@ -10,6 +10,15 @@ const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p)
 const Name = Text(1, 64);
 const RoleIdParams = Type.Object({ id: Text(0, 128) });
 
+const RoleSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  built_in: Type.Boolean(),
+  permissions: Type.Array(Type.String()),
+  created_at: Type.Union([Type.String(), Type.Null()], { description: 'null for built-in roles' }),
+  updated_at: Type.Union([Type.String(), Type.Null()], { description: 'null for built-in roles' }),
+});
+
 export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
   app.get(
     '/v1/roles',
@@ -17,11 +26,17 @@ export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
       schema: {
         tags: ['roles'],
         summary: 'Built-in and custom roles with their permissions (manageMembers)',
+        response: {
+          200: Type.Object({
+            data: Type.Array(RoleSchema),
+            permissions: Type.Array(Type.String(), { description: 'every permission a role may hold' }),
+          }),
+        },
       },
     },
     async (request) => {
       const access = await authorize(request, ctx, 'manageMembers');
-      return { data: await listRoles(ctx.store, access.org), permissions: PERMISSIONS };
+      return { data: await listRoles(ctx.store, access.org), permissions: [...PERMISSIONS] };
     },
   );
 
@@ -32,6 +47,7 @@ export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
         tags: ['roles'],
         summary: 'Create a custom role (manageMembers; only permissions you hold)',
         body: Type.Object({ name: Name, permissions: Permissions }, { additionalProperties: false }),
+        response: { 201: RoleSchema },
       },
     },
     async (request, reply) => {
@@ -53,12 +69,20 @@ export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
           { name: Type.Optional(Name), permissions: Type.Optional(Permissions) },
           { additionalProperties: false, minProperties: 1 },
         ),
+        response: { 200: RoleSchema },
       },
     },
     async (request) => {
       const access = await authorize(request, ctx, 'manageMembers');
       const { params, body } = request;
-      const updated = await updateRole(ctx, access.org, params.id, body, access.grants, causeOf(request, access));
+      const updated = await updateRole(
+        ctx,
+        access.org,
+        params.id,
+        body,
+        access.grants,
+        causeOf(request, access),
+      );
       return roleView(updated);
     },
   );

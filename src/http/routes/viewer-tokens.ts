@@ -29,6 +29,15 @@ export function viewerTokenRoutes(app: TypeBoxApp, ctx: AppContext): void {
           },
           { additionalProperties: false },
         ),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            token: Type.String({ description: 'tmv_…; give it to the embedded viewer' }),
+            expires_at: Type.String(),
+            workspace: Type.Union([Type.String(), Type.Null()]),
+            actor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
     async (request, reply) => {
