@@ -1,3 +1,4 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/test-server.js';
 import { ev, ingest, SERVER_BACKENDS, type TestOrg } from './support.js';
@@ -11,10 +12,98 @@ interface OpenApi {
     string,
     Record<
       string,
-      { parameters?: Array<{ name: string; in: string }>; requestBody?: unknown; responses?: unknown }
+      {
+        parameters?: Array<{ name: string; in: string; schema?: object }>;
+        requestBody?: { content?: Record<string, { schema?: object }> };
+        responses?: Record<string, { content?: Record<string, { schema?: object }> }>;
+        security?: Array<Record<string, unknown>>;
+      }
     >
   >;
-  components?: Record<string, unknown>;
+  components?: { schemas?: Record<string, object>; securitySchemes?: Record<string, unknown> };
+  security?: Array<Record<string, unknown>>;
+}
+
+/** Every route of the API, as `METHOD /path` with OpenAPI's `{placeholders}`. */
+const API_ROUTES = [
+  'POST /v1/events',
+  'GET /v1/events',
+  'GET /v1/events/{id}',
+  'GET /v1/events/export.csv',
+  'GET /v1/events/export.jsonl',
+  'GET /v1/actions',
+  'GET /v1/chain',
+  'GET /v1/chain/checkpoints',
+  'POST /v1/chain/verify',
+  'GET /v1/signing-keys',
+  'POST /v1/orgs',
+  'GET /v1/orgs',
+  'GET /v1/orgs/{org}',
+  'PATCH /v1/orgs/{org}',
+  'POST /v1/orgs/{org}/api-keys',
+  'GET /v1/api-keys',
+  'POST /v1/api-keys',
+  'PATCH /v1/api-keys/{id}',
+  'DELETE /v1/api-keys/{id}',
+  'GET /v1/members',
+  'POST /v1/members/invitations',
+  'POST /v1/invitations/accept',
+  'PATCH /v1/members/{user_id}',
+  'DELETE /v1/members/{user_id}',
+  'GET /v1/roles',
+  'POST /v1/roles',
+  'PATCH /v1/roles/{id}',
+  'DELETE /v1/roles/{id}',
+  'POST /v1/viewer-tokens',
+  'POST /v1/auth/login',
+  'POST /v1/auth/logout',
+  'GET /v1/auth/me',
+  'POST /v1/auth/password',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+];
+
+/** Each schema of an operation (parameters, request body, responses) with where it is. */
+function operationSchemas(doc: OpenApi): Array<[string, object]> {
+  const found: Array<[string, object]> = [];
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(operations)) {
+      const at = `${method.toUpperCase()} ${path}`;
+      for (const p of op.parameters ?? []) if (p.schema) found.push([`${at} ${p.in} ${p.name}`, p.schema]);
+      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+        if (media.schema) found.push([`${at} body ${type}`, media.schema]);
+      }
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          if (media.schema) found.push([`${at} ${status} ${type}`, media.schema]);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/** Every `$ref` anywhere under `value`. */
+function refsIn(value: unknown, into: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) refsIn(item, into);
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '$ref' && typeof item === 'string') into.push(item);
+      else refsIn(item, into);
+    }
+  }
+  return into;
+}
+
+function resolvePointer(doc: unknown, ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  let at: unknown = doc;
+  for (const part of ref.slice(2).split('/')) {
+    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
+    at = at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  }
+  return at;
 }
 
 /** One sample line of the Prometheus text format: `name{labels} value`. */
@@ -114,25 +203,52 @@ for (const backend of SERVER_BACKENDS) {
       });
 
       it('describes every route of the API', () => {
-        const routes: Array<[string, string]> = [
-          ['/v1/events', 'post'],
-          ['/v1/events', 'get'],
-          ['/v1/events/{id}', 'get'],
-          ['/v1/events/export.csv', 'get'],
-          ['/v1/events/export.jsonl', 'get'],
-          ['/v1/actions', 'get'],
-          ['/v1/chain', 'get'],
-          ['/v1/orgs', 'post'],
-          ['/v1/orgs', 'get'],
-          ['/v1/orgs/{org}', 'get'],
-          ['/v1/orgs/{org}/api-keys', 'post'],
-          ['/healthz', 'get'],
-          ['/readyz', 'get'],
-          ['/metrics', 'get'],
+        for (const route of API_ROUTES) {
+          const [method, path] = route.split(' ') as [string, string];
+          const operation = doc.paths[path]?.[method.toLowerCase()];
+          expect(operation, route).toBeDefined();
+          expect(operation!.responses, route).toBeDefined();
+        }
+      });
+
+      it('documents only routes the server answers', () => {
+        for (const [path, operations] of Object.entries(doc.paths)) {
+          for (const method of Object.keys(operations)) {
+            const url = path.replace(/\{([^}]+)\}/g, ':$1');
+            const route = `${method.toUpperCase()} ${path}`;
+            expect(t.server.app.hasRoute({ method: method.toUpperCase(), url }), route).toBe(true);
+            expect(API_ROUTES, route).toContain(route);
+          }
+        }
+      });
+
+      it('has schemas that compile as JSON Schema 2020-12 and references that resolve', () => {
+        const refs = refsIn(doc);
+        expect(refs.length).toBeGreaterThan(0);
+        for (const ref of refs) expect(resolvePointer(doc, ref), ref).toBeDefined();
+        const ajv = new Ajv2020({ strict: false, validateFormats: false, logger: false });
+        const schemas = [
+          ...Object.entries(doc.components?.schemas ?? {}).map(([name, schema]) => [name, schema] as const),
+          ...operationSchemas(doc),
         ];
-        for (const [path, method] of routes) {
-          expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
-          expect(doc.paths[path]![method]!.responses, `${method.toUpperCase()} ${path}`).toBeDefined();
+        expect(schemas.length).toBeGreaterThan(API_ROUTES.length);
+        for (const [where, schema] of schemas) {
+          // Local references point into the document's components: compile each beside them.
+          expect(() => ajv.compile({ ...schema, components: doc.components }), where).not.toThrow();
+        }
+      });
+
+      it('names only security schemes it defines', () => {
+        const defined = Object.keys(doc.components?.securitySchemes ?? {});
+        expect(defined).toEqual(expect.arrayContaining(['bearer', 'session']));
+        const requirements = [
+          ...(doc.security ?? []),
+          ...Object.values(doc.paths).flatMap((operations) =>
+            Object.values(operations).flatMap((op) => op.security ?? []),
+          ),
+        ];
+        for (const requirement of requirements) {
+          for (const name of Object.keys(requirement)) expect(defined).toContain(name);
         }
       });
 
