@@ -85,6 +85,7 @@ export function eventRoutes(app: TypeBoxApp, ctx: AppContext): void {
         },
       },
       // The domain validates ingest itself: it reports paths per event and checks sizes and time.
+      // The body schema only documents the route, so the handler reads the body as unknown.
       validatorCompiler: () => () => true,
       // The key is checked before the body is read: an unauthenticated client gets 401 without
       // making the server read and parse up to 5 MB. The org is resolved later, from the body.
