@@ -25,6 +25,10 @@ export interface ProxiedRequest {
 /** What the proxy does with a request: answer it itself, or forward it (after a delay). */
 export type ProxyDecision =
   | { answer: { status: number; headers?: Record<string, string>; body?: string } }
+  /** Close the connection without forwarding: a network error before the server saw anything. */
+  | { destroy: true }
+  /** Forward, then close the connection instead of answering: stored, but the client never hears. */
+  | { dropAnswer: true }
   | { delayMs?: number }
   | undefined;
 
@@ -70,9 +74,14 @@ export async function startProxy(
       res.end(answer);
       return;
     }
+    if (decision && 'destroy' in decision) {
+      res.destroy();
+      return;
+    }
     inFlight += 1;
     try {
-      if (decision?.delayMs) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      if (decision && 'delayMs' in decision && decision.delayMs)
+        await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) {
         if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) {
@@ -85,6 +94,10 @@ export async function startProxy(
         ...(body ? { body } : {}),
       });
       const text = await upstream.text();
+      if (decision && 'dropAnswer' in decision) {
+        res.destroy();
+        return;
+      }
       res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
       res.end(text);
     } catch {
