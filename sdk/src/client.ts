@@ -84,6 +84,8 @@ export interface Recorded {
 export interface TrailmarkStats {
   /** Recorded and not yet taken into a request (including events being written to the spool). */
   waiting: number;
+  /** With a spool: recorded and not yet durable in it (what a crash now would lose). */
+  unspooled: number;
   /** In requests in flight or waiting to be retried. */
   sending: number;
   /** `block` only: record() calls waiting for room. */
@@ -317,6 +319,7 @@ export class Trailmark {
   stats(): TrailmarkStats {
     return {
       waiting: this.unspooled.length + this.spooling.length + this.waiting.length,
+      unspooled: this.unspooled.length + this.spooling.length,
       sending: this.sendingCount,
       blocked: this.blocked.length,
       ...this.counters,
