@@ -30,6 +30,8 @@ export type ProxyDecision =
   /** Forward, then close the connection instead of answering: stored, but the client never hears. */
   | { dropAnswer: true }
   | { delayMs?: number }
+  /** Hold the request until the promise settles, then forward it. */
+  | { wait: Promise<unknown> }
   | undefined;
 
 export interface CountingProxy {
@@ -82,6 +84,7 @@ export async function startProxy(
     try {
       if (decision && 'delayMs' in decision && decision.delayMs)
         await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      if (decision && 'wait' in decision) await decision.wait;
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) {
         if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) {
