@@ -37,8 +37,17 @@ export function singleBatchBytes(event: QueuedEvent): number {
   return ENVELOPE_BYTES + event.bytes;
 }
 
-/** Size of a string as UTF-8, without encoding it. */
+const nodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, control characters included
+const ASCII = /^[\u0000-\u007f]*$/;
+
+/**
+ * Size of a string as UTF-8, without encoding it: Node's Buffer.byteLength where there is one
+ * (found at run time, so the core imports nothing of Node), else a count over the UTF-16 units.
+ */
 export function utf8Length(text: string): number {
+  if (nodeBuffer) return nodeBuffer.byteLength(text, 'utf8');
+  if (ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
