@@ -307,7 +307,9 @@ export class Trailmark {
    * unsent then stays in the spool for the next start, or without one is reported `undelivered`.
    */
   shutdown(options: { timeoutMs?: number } = {}): Promise<ShutdownResult> {
-    this.shutdownResult ??= this.keepingAlive(this.close_(options.timeoutMs ?? DEFAULTS.shutdownTimeoutMs));
+    this.shutdownResult ??= this.keepingAlive(
+      this.closeWithin(options.timeoutMs ?? DEFAULTS.shutdownTimeoutMs),
+    );
     return this.shutdownResult;
   }
 
@@ -649,7 +651,7 @@ export class Trailmark {
     this.flushWaiters = still;
   }
 
-  private async close_(timeoutMs: number): Promise<ShutdownResult> {
+  private async closeWithin(timeoutMs: number): Promise<ShutdownResult> {
     this.closing = true;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);

@@ -114,7 +114,6 @@ export class Reader {
     destination?: WritableStream<Uint8Array> | NodeWritableLike,
     options: ExportOptions = {},
   ): Promise<ReadableStream<Uint8Array> | { bytes: number }> {
-    // No timeout on the whole transfer: a large export streams for as long as it takes.
     const response = await this.send(
       'GET',
       `/v1/events/export.${format}${queryString(filters)}`,
@@ -159,12 +158,14 @@ export class Reader {
       let retryAfter: number | undefined;
       let failure: TrailmarkError;
       try {
+        // A stream has no time limit as a whole: a large export takes as long as it takes.
+        const signal = options.stream
+          ? options.signal
+          : requestSignal(this.connection.timeoutMs, options.signal);
         const response = await this.connection.fetch(this.connection.baseUrl + path, {
           method,
           headers,
-          signal: options.stream
-            ? (options.signal ?? new AbortController().signal)
-            : requestSignal(this.connection.timeoutMs, options.signal),
+          ...(signal ? { signal } : {}),
         });
         if (response.ok) return response;
         const problem = await readProblem(response);
