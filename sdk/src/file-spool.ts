@@ -102,7 +102,8 @@ export class FileSpool implements Spool {
 
   private async write(line: string): Promise<void> {
     const bytes = Buffer.from(line);
-    await this.handle!.write(bytes);
+    // appendFile writes it all (write() may stop short); the handle is in append mode.
+    await this.handle!.appendFile(bytes);
     this.size += bytes.length;
   }
 
