@@ -18,7 +18,7 @@ import { seed } from './seed.js';
 
 /**
  * `npm run bench [-- --backend=postgres] [--only=ingest,query,export,sdk] [--events=1000000]
- *   [--sdk-concurrency=16]`
+ *   [--sdk-concurrency=32]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
  * `sdk` (not run by default) measures one SDK process against the server's own batch rate.
  */
@@ -26,7 +26,7 @@ const backend = argValue('backend', 'sqlite');
 const only = new Set(argValue('only', 'ingest,query,export').split(','));
 const seconds = Number(argValue('seconds', '15'));
 const bigOrg = Number(argValue('events', '1000000'));
-const sdkConcurrency = Number(argValue('sdk-concurrency', '16'));
+const sdkConcurrency = Number(argValue('sdk-concurrency', '32'));
 const ROOT = new URL('..', import.meta.url).pathname;
 
 async function ingest(): Promise<number> {

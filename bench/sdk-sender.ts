@@ -5,7 +5,8 @@ import { sampleEvent } from './lib.js';
  * One SDK process sending as fast as it can: `sdk-sender.ts URL KEY SECONDS CONCURRENCY`.
  * Records sample events under the `block` policy (record() waits while the queue is full), so
  * the producer runs exactly as fast as the server acknowledges. After a 2-second warm-up it
- * counts the events acknowledged in SECONDS, and prints `{"events": n, "seconds": s}`.
+ * counts the events acknowledged in SECONDS and the CPU time it used meanwhile, and prints
+ * `{"events": n, "seconds": s, "cpuSeconds": c, "retries": r}`.
  */
 const [url, apiKey, seconds, concurrency] = process.argv.slice(2) as [string, string, string, string];
 const client = new Trailmark({
@@ -26,10 +27,15 @@ const producer = (async () => {
 await new Promise((resolve) => setTimeout(resolve, 2000));
 const from = client.stats().acknowledged;
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
 const events = client.stats().acknowledged - from;
 const elapsed = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
 producing = false;
 await producer;
 await client.shutdown({ timeoutMs: 30_000 });
-process.stdout.write(`${JSON.stringify({ events, seconds: elapsed, retries: client.stats().retries })}\n`);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+process.stdout.write(
+  `${JSON.stringify({ events, seconds: elapsed, cpuSeconds, retries: client.stats().retries })}\n`,
+);

@@ -47,10 +47,12 @@ export async function runSdkBenchmark(
       ['--import', 'tsx', join(ROOT, 'bench/sdk-sender.ts'), url, key, String(seconds), String(concurrency)],
       { cwd: ROOT, encoding: 'utf8' },
     );
-    return JSON.parse(stdout) as { events: number; seconds: number; retries: number };
+    return JSON.parse(stdout) as { events: number; seconds: number; cpuSeconds: number; retries: number };
   });
   const rate = Math.round(sent.events / sent.seconds);
   report(`sdk_ingest_batch_${backend}`, rate, 'events/s');
   report(`sdk_vs_server_batch_${backend}`, Number((rate / server).toFixed(2)), 'ratio');
+  // The SDK process's own cost: how much of a core a given ingest rate takes from the application.
+  report(`sdk_cpu_per_event_${backend}`, Number(((sent.cpuSeconds * 1e6) / sent.events).toFixed(1)), 'us');
   if (sent.retries > 0) process.stderr.write(`sdk: ${sent.retries} retries during the run\n`);
 }
