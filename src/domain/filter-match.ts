@@ -41,6 +41,29 @@ export function eventSearchText(
   return out;
 }
 
+/**
+ * Whether `needle` (lowercased) occurs in the event's search text. A needle without a newline
+ * cannot span two fields, so each field is tested on its own, without building the whole text.
+ */
+export function searchTextIncludes(event: StoredEvent, needle: string): boolean {
+  if (needle.includes('\n')) return eventSearchText(event).includes(needle);
+  const { resource, request, actor } = event;
+  return (
+    includesLower(event.description, needle) ||
+    includesLower(resource?.id, needle) ||
+    includesLower(resource?.name, needle) ||
+    includesLower(request?.path, needle) ||
+    includesLower(actor.id, needle) ||
+    includesLower(actor.email, needle) ||
+    includesLower(actor.name, needle) ||
+    includesLower(event.workspace, needle)
+  );
+}
+
+function includesLower(part: string | undefined, needle: string): boolean {
+  return part?.toLowerCase().includes(needle) === true;
+}
+
 export type EventPredicate = (event: StoredEvent) => boolean;
 
 function actorTest(actor: string): EventPredicate {
@@ -102,7 +125,11 @@ export function compileFilter(filter: MatchFilter): EventPredicate {
   }
   if (filter.ip !== undefined) {
     const ip = filter.ip;
-    tests.push((e) => e.context?.ip !== undefined && canonicalIp(e.context.ip) === ip);
+    // Only an IPv6 address (with a colon) has other spellings; isIPv6 is a long regular expression.
+    tests.push((e) => {
+      const stored = e.context?.ip;
+      return stored !== undefined && (stored.includes(':') ? canonicalIp(stored) : stored) === ip;
+    });
   }
   tests.push(...scopeTests(filter.scope));
   if (from !== undefined || to !== undefined) {
@@ -113,7 +140,7 @@ export function compileFilter(filter: MatchFilter): EventPredicate {
   }
   if (filter.q !== undefined) {
     const needle = filter.q.toLowerCase();
-    tests.push((e) => eventSearchText(e).includes(needle));
+    tests.push((e) => searchTextIncludes(e, needle));
   }
   if (tests.length === 0) return () => true;
   if (tests.length === 1) return tests[0]!;

@@ -65,6 +65,12 @@ function sourceKey(source: CompiledSource<unknown>['source']): string {
   return `${source.kind}:${source.id}`;
 }
 
+interface Route {
+  targets: number[];
+  /** Whether the action is one Trailmark's own alert events can have (see isOwnAlertEvent). */
+  alertAction: boolean;
+}
+
 /** Beyond this many distinct actions, the per-action routing cache starts over (a bound, not a change of result). */
 const ROUTE_CACHE_LIMIT = 10_000;
 
@@ -73,7 +79,7 @@ export class AlertEngine {
   readonly sources: readonly CompiledSource<unknown>[];
   private readonly maxLatenessMs: number;
   /** Per action name, the indexes of the sources that admit it. */
-  private readonly routes = new Map<string, number[]>();
+  private readonly routes = new Map<string, Route>();
 
   constructor(config: OrgAlertConfig, options: EngineOptions = {}) {
     this.maxLatenessMs = options.maxLatenessMs ?? DEFAULT_MAX_LATENESS_MS;
@@ -132,27 +138,31 @@ export class AlertEngine {
   process(state: EngineState, events: readonly StoredEvent[]): Firing[] {
     const firings: Firing[] = [];
     const { sources } = this;
-    for (const event of events) {
+    const states = state.states;
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e]!;
       if (event.seq <= state.lastSeq) continue;
       state.lastSeq = event.seq;
-      if (isOwnAlertEvent(event)) continue;
-      const targets = this.routeOf(event.action);
-      if (targets.length === 0) continue;
+      const { targets, alertAction } = this.routeOf(event.action);
+      if (targets.length === 0 || (alertAction && isOwnAlertEvent(event))) continue;
       const view = new LazyEventView(event, this.maxLatenessMs);
-      for (const i of targets) {
-        const result = sources[i]!.step(state.states[i], view);
-        state.states[i] = result.state;
-        for (const firing of result.firings) firings.push(firing);
+      for (let t = 0; t < targets.length; t++) {
+        const i = targets[t]!;
+        const result = sources[i]!.step(states[i], view);
+        states[i] = result.state;
+        const fired = result.firings;
+        for (let f = 0; f < fired.length; f++) firings.push(fired[f]!);
       }
     }
     return firings;
   }
 
-  private routeOf(action: string): number[] {
+  private routeOf(action: string): Route {
     let route = this.routes.get(action);
     if (route === undefined) {
-      route = [];
-      for (let i = 0; i < this.sources.length; i++) if (this.sources[i]!.admits(action)) route.push(i);
+      const targets: number[] = [];
+      for (let i = 0; i < this.sources.length; i++) if (this.sources[i]!.admits(action)) targets.push(i);
+      route = { targets, alertAction: action.startsWith('alert.') };
       if (this.routes.size >= ROUTE_CACHE_LIMIT) this.routes.clear();
       this.routes.set(action, route);
     }

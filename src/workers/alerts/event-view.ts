@@ -18,12 +18,21 @@ export function actorLabel(event: StoredEvent): string {
 }
 
 const UNSET = Symbol('unset');
+const HOUR_MS = 3_600_000;
+
+/** Whether two stored times (toISOString's form: `2026-03-02T09:41:07.512Z`) fall in one UTC hour. */
+function sameHour(a: string, b: string): boolean {
+  if (a.length !== 24 || b.length !== 24 || a.charCodeAt(23) !== 90 || b.charCodeAt(23) !== 90) return false;
+  for (let i = 0; i < 13; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
+}
 
 /** An EventView that works each derived value out on first use. */
 export class LazyEventView implements EventView {
   private timeValue = Number.NaN;
   private liveValue: boolean | undefined;
   private ipValue: string | undefined | typeof UNSET = UNSET;
+  private apiKeyValue: string | undefined | typeof UNSET = UNSET;
 
   constructor(
     readonly event: StoredEvent,
@@ -36,20 +45,28 @@ export class LazyEventView implements EventView {
   }
 
   get live(): boolean {
-    this.liveValue ??= Date.parse(this.event.received_at) - this.time <= this.maxLatenessMs;
+    if (this.liveValue === undefined) {
+      const { occurred_at: occurred, received_at: received } = this.event;
+      // Received within the hour it occurred: live, without reading the times.
+      this.liveValue =
+        (this.maxLatenessMs >= HOUR_MS && sameHour(occurred, received)) ||
+        Date.parse(received) - this.time <= this.maxLatenessMs;
+    }
     return this.liveValue;
   }
 
   get ip(): string | undefined {
     if (this.ipValue === UNSET) {
       const ip = this.event.context?.ip;
-      this.ipValue = ip === undefined ? undefined : canonicalIp(ip);
+      // Only an IPv6 address has another spelling; isIPv6 is a long regular expression.
+      this.ipValue = ip === undefined || !ip.includes(':') ? ip : canonicalIp(ip);
     }
     return this.ipValue;
   }
 
   get apiKey(): string | undefined {
-    return apiKeyGroup(this.event);
+    if (this.apiKeyValue === UNSET) this.apiKeyValue = apiKeyGroup(this.event);
+    return this.apiKeyValue;
   }
 
   get actorLabel(): string {

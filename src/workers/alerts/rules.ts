@@ -2,7 +2,7 @@ import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox
 import { Value } from '@sinclair/typebox/value';
 import { AppError, type FieldIssue, validationError } from '../../domain/errors.js';
 import { EVENT_STATUSES } from '../../domain/event-schema.js';
-import { compileFilter, type MatchFilter } from '../../domain/filter-match.js';
+import { compileFilter, type MatchFilter, searchTextIncludes } from '../../domain/filter-match.js';
 import { parseEventQuery, type QueryParams } from '../../domain/query.js';
 import { duration, windowFiring } from './firing.js';
 import { type CompiledSource, type EventView, NO_FIRINGS, SeveritySchema } from './types.js';
@@ -153,22 +153,29 @@ export function parseAlertRule(input: unknown): AlertRuleSpec {
   };
 }
 
-/** The group an event counts in, or undefined when it lacks what the rule groups by. */
+/** Put before a group's key to name it in the alert (`actor:u_1`). */
+const GROUP_PREFIX: Record<GroupBy, string> = {
+  none: '',
+  actor: 'actor:',
+  ip: 'ip:',
+  api_key: '',
+  resource: 'resource:',
+};
+
+/** The key of the group an event counts in, or undefined when it lacks what the rule groups by. */
 function groupOf(groupBy: GroupBy, view: EventView): string | undefined {
   const { event } = view;
   switch (groupBy) {
     case 'none':
       return '*';
     case 'actor':
-      return `actor:${event.actor.id}`;
+      return event.actor.id;
     case 'ip':
-      return view.ip === undefined ? undefined : `ip:${view.ip}`;
+      return view.ip;
     case 'api_key':
       return view.apiKey;
     case 'resource':
-      return event.resource?.id === undefined
-        ? undefined
-        : `resource:${event.resource.type}/${event.resource.id}`;
+      return event.resource?.id === undefined ? undefined : `${event.resource.type}/${event.resource.id}`;
   }
 }
 
@@ -204,7 +211,9 @@ function describeGroup(groupBy: GroupBy, view: EventView): string {
 export function compileRule(rule: AlertRule): CompiledSource<unknown> {
   const source = { kind: 'rule', id: rule.id } as const;
   const filter = listFilterOf(rule);
-  const { actions, actionPrefixes, ...rest } = filter;
+  // The action is tested by admits(), and the search term last, as the costliest test.
+  const { actions, actionPrefixes, q, ...rest } = filter;
+  const needle = q?.toLowerCase();
   const exact = new Set(actions ?? []);
   const prefixes = actionPrefixes ?? [];
   const anyAction = !actions?.length && !prefixes.length;
@@ -214,6 +223,7 @@ export function compileRule(rule: AlertRule): CompiledSource<unknown> {
     threshold: rule.threshold,
     windowMs: rule.window_minutes * 60_000,
     cooldownMs: rule.cooldown_minutes * 60_000,
+    groupPrefix: GROUP_PREFIX[rule.group_by],
   };
   const listFilter: Record<string, string> = {};
   if (rule.action !== undefined) listFilter.action = rule.action;
@@ -229,7 +239,8 @@ export function compileRule(rule: AlertRule): CompiledSource<unknown> {
     initialState: () => new WindowCounter(spec),
     step(state, view) {
       const { event } = view;
-      if (!view.live || !matchesRest(event)) return { state, firings: NO_FIRINGS };
+      if (!matchesRest(event) || !view.live) return { state, firings: NO_FIRINGS };
+      if (needle !== undefined && !searchTextIncludes(event, needle)) return { state, firings: NO_FIRINGS };
       if (country !== undefined && event.context?.location?.country !== country) {
         return { state, firings: NO_FIRINGS };
       }

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import { KEEP_FRACTION, keepMostRecent } from '../bounded-map.js';
 import { duration, iso, windowFiring } from '../firing.js';
 import { type CompiledSource, NO_FIRINGS } from '../types.js';
-import { isNumbers, isStrings } from '../window-counter.js';
+import { isNumbers, isRecord, isStrings } from '../window-counter.js';
 import { type DetectorDefinition, MINUTE_MS, setting } from './definition.js';
 
 const settings = Type.Object(
@@ -43,7 +44,7 @@ const settings = Type.Object(
   { additionalProperties: false },
 );
 
-/** At most this many keys per org; the least recently used is forgotten first. */
+/** At most this many keys per org: at the bound, the least recently used go, down to 80% of it. */
 const MAX_KEYS = 5000;
 const SAMPLE_SIZE = 10;
 
@@ -59,9 +60,17 @@ interface KeyUsage {
   firstTime: number;
   /** No alert before this window index. */
   quietUntil: number;
+  /** The state's tick at the key's last request (for eviction). */
+  touched: number;
 }
 
-type KeyJson = [string, number, number, number[], string[], number, number, number];
+interface Usage {
+  tick: number;
+  keys: Map<string, KeyUsage>;
+}
+
+/** [key, window, count, history, sampleIds, firstSeq, firstTime, quietUntil, touched] */
+type KeyJson = [string, number, number, number[], string[], number, number, number, number];
 
 /**
  * Unusual API usage: a key's request count in the current window above `factor` times its own
@@ -110,29 +119,40 @@ export const apiUsageSpike: DetectorDefinition<typeof settings> = {
       usage.sampleIds = [];
     };
 
-    const compiled: CompiledSource<Map<string, KeyUsage>> = {
+    const compiled: CompiledSource<Usage> = {
       source,
       fingerprint: JSON.stringify([windowMs, s.history_windows]),
       admits: () => true,
-      initialState: () => new Map(),
-      step(keys, view) {
+      initialState: () => ({ tick: 0, keys: new Map() }),
+      step(state, view) {
         const { event } = view;
-        if (!event.request || !view.live) return { state: keys, firings: NO_FIRINGS };
+        if (!event.request) return { state, firings: NO_FIRINGS };
         const key = view.apiKey;
-        if (key === undefined) return { state: keys, firings: NO_FIRINGS };
+        if (key === undefined || !view.live) return { state, firings: NO_FIRINGS };
         const window = Math.floor(view.time / windowMs);
+        const { keys } = state;
         let usage = keys.get(key);
-        if (usage) keys.delete(key);
-        else {
-          if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value as string);
-          usage = { window, count: 0, history: [], sampleIds: [], firstSeq: 0, firstTime: 0, quietUntil: 0 };
+        if (!usage) {
+          if (keys.size >= MAX_KEYS) keepMostRecent(keys, Math.floor(MAX_KEYS * KEEP_FRACTION));
+          usage = {
+            window,
+            count: 0,
+            history: [],
+            sampleIds: [],
+            firstSeq: 0,
+            firstTime: 0,
+            quietUntil: 0,
+            touched: 0,
+          };
+          keys.set(key, usage);
         }
-        keys.set(key, usage);
+        state.tick += 1;
+        usage.touched = state.tick;
 
         if (window < usage.window) {
           const at = usage.history.length - (usage.window - window);
           if (at >= 0) usage.history[at]! += 1;
-          return { state: keys, firings: NO_FIRINGS };
+          return { state, firings: NO_FIRINGS };
         }
         if (window > usage.window) roll(usage, window);
         usage.count += 1;
@@ -143,12 +163,12 @@ export const apiUsageSpike: DetectorDefinition<typeof settings> = {
         if (usage.sampleIds.length < SAMPLE_SIZE) usage.sampleIds.push(event.id);
 
         if (usage.count <= s.floor || window < usage.quietUntil || usage.history.length < minHistory) {
-          return { state: keys, firings: NO_FIRINGS };
+          return { state, firings: NO_FIRINGS };
         }
         let sum = 0;
         for (const n of usage.history) sum += n;
         const baseline = sum / usage.history.length;
-        if (usage.count <= s.factor * baseline) return { state: keys, firings: NO_FIRINGS };
+        if (usage.count <= s.factor * baseline) return { state, firings: NO_FIRINGS };
 
         usage.quietUntil = window + quietWindows;
         const shownBaseline = Math.round(baseline * 10) / 10;
@@ -177,12 +197,12 @@ export const apiUsageSpike: DetectorDefinition<typeof settings> = {
             details: { api_key: key, baseline, window_minutes: s.window_minutes },
           },
         );
-        return { state: keys, firings: [firing] };
+        return { state, firings: [firing] };
       },
-      save(keys) {
-        const out: KeyJson[] = [];
-        for (const [key, u] of keys) {
-          out.push([
+      save(state) {
+        const keys: KeyJson[] = [];
+        for (const [key, u] of state.keys) {
+          keys.push([
             key,
             u.window,
             u.count,
@@ -191,17 +211,19 @@ export const apiUsageSpike: DetectorDefinition<typeof settings> = {
             u.firstSeq,
             u.firstTime,
             u.quietUntil,
+            u.touched,
           ]);
         }
-        return out;
+        return { tick: state.tick, keys };
       },
       load(json) {
-        if (!Array.isArray(json)) return undefined;
+        if (!isRecord(json) || typeof json.tick !== 'number' || !Array.isArray(json.keys)) return undefined;
         const keys = new Map<string, KeyUsage>();
-        for (const item of json as unknown[]) {
-          if (!Array.isArray(item) || item.length !== 8 || typeof item[0] !== 'string') return undefined;
-          const [key, window, count, history, sampleIds, firstSeq, firstTime, quietUntil] = item as unknown[];
-          if (!isNumbers([window, count, firstSeq, firstTime, quietUntil])) return undefined;
+        for (const item of json.keys as unknown[]) {
+          if (!Array.isArray(item) || item.length !== 9 || typeof item[0] !== 'string') return undefined;
+          const [key, window, count, history, sampleIds, firstSeq, firstTime, quietUntil, touched] =
+            item as unknown[];
+          if (!isNumbers([window, count, firstSeq, firstTime, quietUntil, touched])) return undefined;
           if (!isNumbers(history) || !isStrings(sampleIds)) return undefined;
           keys.set(key as string, {
             window: window as number,
@@ -211,9 +233,10 @@ export const apiUsageSpike: DetectorDefinition<typeof settings> = {
             firstSeq: firstSeq as number,
             firstTime: firstTime as number,
             quietUntil: quietUntil as number,
+            touched: touched as number,
           });
         }
-        return keys;
+        return { tick: json.tick, keys };
       },
     };
     return compiled as CompiledSource<unknown>;

@@ -43,6 +43,7 @@ export const bulkDeletion: DetectorDefinition<typeof settings> = {
       threshold: s.threshold,
       windowMs: s.window_minutes * MINUTE_MS,
       cooldownMs: s.cooldown_minutes * MINUTE_MS,
+      groupPrefix: 'actor:',
     };
     const compiled: CompiledSource<WindowCounter> = {
       source,
@@ -52,7 +53,7 @@ export const bulkDeletion: DetectorDefinition<typeof settings> = {
       step(state, view) {
         if (!view.live) return { state, firings: NO_FIRINGS };
         const { event } = view;
-        const hit = state.add(`actor:${event.actor.id}`, view.time, event.seq, event.id);
+        const hit = state.add(event.actor.id, view.time, event.seq, event.id);
         if (!hit) return { state, firings: NO_FIRINGS };
         const firing = windowFiring(source, hit, {
           severity: s.severity,

@@ -63,6 +63,8 @@ export const failedLoginSpike: DetectorDefinition<typeof settings> = {
       windowMs: s.window_minutes * MINUTE_MS,
       cooldownMs: s.cooldown_minutes * MINUTE_MS,
     };
+    const byActor = { ...spec, groupPrefix: 'actor:' };
+    const byIp = { ...spec, groupPrefix: 'ip:' };
     const fire = (hit: WindowHit, view: EventView, by: 'actor' | 'ip'): Firing => {
       const who = by === 'actor' ? `${view.actorLabel}` : `IP address ${view.ip}`;
       return windowFiring(source, hit, {
@@ -80,18 +82,18 @@ export const failedLoginSpike: DetectorDefinition<typeof settings> = {
       source,
       fingerprint: JSON.stringify([spec, s.by_actor, s.by_ip]),
       admits: (action) => isFailed(action) || isSignIn(action),
-      initialState: () => ({ actor: new WindowCounter(spec), ip: new WindowCounter(spec) }),
+      initialState: () => ({ actor: new WindowCounter(byActor), ip: new WindowCounter(byIp) }),
       step(state, view) {
         const { event } = view;
         if (!view.live) return { state, firings: NO_FIRINGS };
         if (!isFailed(event.action) && event.status !== 'failure') return { state, firings: NO_FIRINGS };
         let firings = NO_FIRINGS;
         if (s.by_actor) {
-          const hit = state.actor.add(`actor:${event.actor.id}`, view.time, event.seq, event.id);
+          const hit = state.actor.add(event.actor.id, view.time, event.seq, event.id);
           if (hit) firings = [fire(hit, view, 'actor')];
         }
         if (s.by_ip && view.ip !== undefined) {
-          const hit = state.ip.add(`ip:${view.ip}`, view.time, event.seq, event.id);
+          const hit = state.ip.add(view.ip, view.time, event.seq, event.id);
           if (hit) firings = [...firings, fire(hit, view, 'ip')];
         }
         return { state, firings };
@@ -99,8 +101,8 @@ export const failedLoginSpike: DetectorDefinition<typeof settings> = {
       save: (state) => ({ actor: state.actor.toJSON(), ip: state.ip.toJSON() }),
       load(json) {
         if (!isRecord(json)) return undefined;
-        const actor = WindowCounter.fromJSON(json.actor, spec);
-        const ip = WindowCounter.fromJSON(json.ip, spec);
+        const actor = WindowCounter.fromJSON(json.actor, byActor);
+        const ip = WindowCounter.fromJSON(json.ip, byIp);
         return actor && ip ? { actor, ip } : undefined;
       },
     };
