@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DETECTORS, resolveDetectorSettings } from '../../src/workers/alerts/detectors/index.js';
+import {
+  DETECTORS,
+  detectorOverridesProblems,
+  resolveDetectorSettings,
+} from '../../src/workers/alerts/detectors/index.js';
 import { DETECTOR_IDS } from '../../src/workers/alerts/types.js';
 import { ADA, BOB, DAY, type EventFields, EventLog, KEY, MINUTE, onlyDetectors, run, T0 } from './support.js';
 
@@ -20,6 +24,30 @@ describe('detector definitions', () => {
       expect(settings[id].enabled).toBe(true);
     expect(settings.failed_login_spike).toMatchObject({ threshold: 10, window_minutes: 5 });
     expect(settings.bulk_deletion).toMatchObject({ threshold: 50, window_minutes: 2 });
+  });
+});
+
+describe('detector settings', () => {
+  it('accept partial overrides and name the field of each problem', () => {
+    expect(
+      detectorOverridesProblems({ new_ip_sign_in: { enabled: true }, bulk_deletion: { threshold: 20 } }),
+    ).toEqual([]);
+    const cases: Array<[unknown, string]> = [
+      [{ bulk_deletion: { threshold: 1 } }, '/bulk_deletion/threshold'],
+      [{ failed_login_spike: { window_minutes: 0 } }, '/failed_login_spike/window_minutes'],
+      [{ api_key_created: { actions: 'API_KEY.created' } }, '/api_key_created/actions'],
+      [{ failed_login_spike: { failed_actions: '*.login_failed,' } }, '/failed_login_spike/failed_actions'],
+      [{ api_usage_spike: { factor: 1 } }, '/api_usage_spike/factor'],
+      [{ member_removed: { severity: 'urgent' } }, '/member_removed/severity'],
+      [{ no_such_detector: {} }, '/no_such_detector'],
+      [{ role_changed: { colour: 'red' } }, '/role_changed/colour'],
+    ];
+    for (const [overrides, path] of cases) {
+      expect(
+        detectorOverridesProblems(overrides).map((i) => i.path),
+        JSON.stringify(overrides),
+      ).toContain(path);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/domain/event.js';
+import { parseEventQuery } from '../../src/domain/query.js';
 import {
   AlertEngine,
   type EngineStateJson,
@@ -182,8 +183,9 @@ describe('alert engine', () => {
           const split = inParts(BUSY, events, cuts);
           expect(split.firings).toEqual(whole.firings);
           expect(split.state).toBe(whole.state);
-          // No two firings are the same alert.
+          // No two firings are the same alert, and each links to its events with valid list filters.
           expect(new Set(whole.firings.map((f) => f.dedupe_key)).size).toBe(whole.firings.length);
+          for (const f of whole.firings) expect(() => parseEventQuery(f.event_filter)).not.toThrow();
           fired += whole.firings.length;
         },
       ),
