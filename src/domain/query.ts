@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
+import { ACTION_PATTERN, type EVENT_STATUSES, MAX_FUTURE_MS } from '../contracts/event-schema.js';
 import { type FieldIssue, validationError } from './errors.js';
 import type { EventKind } from './event.js';
-import { ACTION_PATTERN, type EVENT_STATUSES, MAX_FUTURE_MS } from './event-schema.js';
 import { canonicalIp } from './ip.js';
 
 export const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;

@@ -1,3 +1,4 @@
+import type { Invitation } from '../contracts/api.js';
 import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Grant, Permission } from '../domain/permissions.js';
@@ -44,22 +45,12 @@ async function assertNotLastOwner(tx: StoreTx, org: string, target: MemberRecord
   }
 }
 
-export interface InvitationView {
-  id: string;
-  email: string;
-  role: string;
-  expires_at: string;
-  accept_url: string;
-  /** How the link was delivered: by SMTP, or written to the server log. */
-  delivery: 'smtp' | 'log' | 'failed';
-}
-
 export async function inviteMember(
   deps: ChangeDeps & { mailer: Mailer; settings: IdentitySettings; onError: (error: unknown) => void },
   org: string,
   input: { email: string; role: string },
   actor: Actor,
-): Promise<InvitationView> {
+): Promise<Invitation> {
   const email = input.email.trim().toLowerCase();
   const token = newToken(INVITATION_PREFIX);
   const id = newId('inv');
@@ -98,7 +89,7 @@ export async function inviteMember(
     return (await deps.store.getOrg(org))?.name ?? org;
   });
   const acceptUrl = `${deps.settings.publicUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
-  let delivery: InvitationView['delivery'];
+  let delivery: Invitation['delivery'];
   try {
     delivery = await deps.mailer.send({
       to: email,

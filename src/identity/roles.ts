@@ -1,3 +1,4 @@
+import type { Role } from '../contracts/api.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import {
@@ -12,17 +13,7 @@ import type { RoleRecord } from '../store/identity-store.js';
 import type { AuditStore, StoreTx } from '../store/store.js';
 import { audited, type Cause, type ChangeDeps, changedFields } from './self-audit.js';
 
-/** A role as listed: built-in ones first, then the org's custom roles. */
-export interface RoleView {
-  id: string;
-  name: string;
-  built_in: boolean;
-  permissions: Permission[];
-  created_at: string | null;
-  updated_at: string | null;
-}
-
-export async function listRoles(store: AuditStore, org: string): Promise<RoleView[]> {
+export async function listRoles(store: AuditStore, org: string): Promise<Role[]> {
   const custom = await store.identity.listRoles(org);
   return [
     ...BUILT_IN_ROLES.map((role) => ({

@@ -1,3 +1,4 @@
+import type { SessionView } from '../contracts/api.js';
 import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { RequestOrigin, UserPrincipal } from '../domain/principal.js';
@@ -8,12 +9,7 @@ import { FailureLimiter, Throttle } from './rate-limit.js';
 import { audited, type ChangeDeps, type Record } from './self-audit.js';
 import { csrfTokenFor, hashToken, newToken, SESSION_PREFIX } from './tokens.js';
 
-/** The body of login, `me` and invitation acceptance (the dashboard's view of who it is). */
-export interface SessionView {
-  user: { id: string; email: string; name: string };
-  orgs: Array<{ id: string; name: string; role: string; role_name: string; permissions: string[] }>;
-  csrf_token: string;
-}
+export type { SessionView } from '../contracts/api.js';
 
 export function sessionView(
   user: Pick<UserRecord, 'id' | 'email' | 'name'>,

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Member, type MemberList, SessionViewSchema } from '../../contracts/api.js';
 import {
   type Actor,
   acceptInvitation,
@@ -10,13 +11,12 @@ import {
 import type { MemberRecord } from '../../store/identity-store.js';
 import { type Access, authorize, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext } from '../context.js';
-import { SessionViewSchema } from './auth.js';
 import { Email, Text } from './text.js';
 
 const UserIdParams = Type.Object({ user_id: Text(0, 128) });
 const Role = Text(1, 128, 'owner, admin, member or a custom role id');
 
-function member(m: MemberRecord) {
+function member(m: MemberRecord): Member {
   return {
     user_id: m.user_id,
     email: m.email,
@@ -43,7 +43,7 @@ export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/v1/members',
     { schema: { tags: ['members'], summary: "The org's members and pending invitations (manageMembers)" } },
-    async (request) => {
+    async (request): Promise<MemberList> => {
       const access = await authorize(request, ctx, 'manageMembers');
       const [members, invitations] = await Promise.all([
         ctx.store.identity.listMembers(access.org),

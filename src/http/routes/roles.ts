@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { Role, RoleList } from '../../contracts/api.js';
 import { PERMISSIONS, type Permission } from '../../domain/permissions.js';
 import { createRole, deleteRole, listRoles, updateRole } from '../../identity/roles.js';
 import type { RoleRecord } from '../../store/identity-store.js';
@@ -11,7 +12,7 @@ const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p)
 const Name = Text(1, 64);
 const RoleIdParams = Type.Object({ id: Text(0, 128) });
 
-function role(r: RoleRecord) {
+function role(r: RoleRecord): Role {
   return {
     id: r.id,
     name: r.name,
@@ -31,7 +32,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'Built-in and custom roles with their permissions (manageMembers)',
       },
     },
-    async (request) => {
+    async (request): Promise<RoleList> => {
       const access = await authorize(request, ctx, 'manageMembers');
       return { data: await listRoles(ctx.store, access.org), permissions: PERMISSIONS };
     },
