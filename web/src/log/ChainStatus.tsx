@@ -1,18 +1,15 @@
 import { useState } from 'react';
 import { type ApiClient, errorMessage } from '../api/client.js';
-import type { ChainStatus as Chain, Verification } from '../api/types.js';
+import type { ChainStatus as Chain, Verification, VerifyFailure } from '../api/types.js';
 import { Badge } from '../components/ui.js';
 import { formatLocal, formatUtc } from '../lib/time.js';
 import { useAsync } from '../lib/use-async.js';
 
-function describeFailure(failure: Verification['failure']): string {
-  if (failure === undefined || failure === null) return 'no detail given';
-  if (typeof failure === 'string') return failure;
-  const parts: string[] = [];
-  if (failure.seq !== undefined) parts.push(`at #${failure.seq.toLocaleString()}`);
-  if (failure.reason) parts.push(failure.reason.replaceAll('_', ' '));
+function describeFailure(failure: VerifyFailure | undefined): string {
+  if (!failure) return 'no detail given';
+  const parts = [`at #${failure.seq.toLocaleString()}`, failure.reason.replaceAll('_', ' ')];
   if (failure.detail) parts.push(failure.detail);
-  return parts.length ? parts.join(': ') : JSON.stringify(failure);
+  return parts.join(': ');
 }
 
 function At({ value }: { value: string }) {

@@ -1,11 +1,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiClient, ApiError } from '../api/client.js';
-import type { SessionInfo } from '../api/types.js';
+import { MIN_PASSWORD_LENGTH, type SessionView } from '../api/types.js';
 import { Brand } from '../components/Layout.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
-
-const MIN_PASSWORD = 12;
 
 function fieldErrors(error: unknown): Record<string, string> {
   if (!(error instanceof ApiError)) return {};
@@ -40,10 +38,10 @@ export function AcceptInvitationPage() {
     setError(null);
     try {
       const result = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).post<
-        Partial<SessionInfo> | undefined
+        Partial<SessionView> | undefined
       >('/v1/invitations/accept', { token, name: name.trim(), password });
       if (result?.user && result.csrf_token && result.orgs) {
-        session.signedIn(result as SessionInfo);
+        session.signedIn(result as SessionView);
         navigate('/', { replace: true });
       } else {
         navigate('/login', {
@@ -106,14 +104,14 @@ export function AcceptInvitationPage() {
                   type="password"
                   autoComplete="new-password"
                   required
-                  minLength={MIN_PASSWORD}
+                  minLength={MIN_PASSWORD_LENGTH}
                   value={password}
                   onChange={(e) => setPassword(e.target.value)}
                   aria-describedby="invite-password-hint"
                   aria-invalid={issues.password ? true : undefined}
                 />
                 <span id="invite-password-hint" className="field-hint">
-                  At least {MIN_PASSWORD} characters.
+                  At least {MIN_PASSWORD_LENGTH} characters.
                 </span>
                 {issues.password && <span className="field-error">{issues.password}</span>}
               </div>

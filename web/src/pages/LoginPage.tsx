@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiClient, ApiError } from '../api/client.js';
-import type { SessionInfo } from '../api/types.js';
+import type { SessionView } from '../api/types.js';
 import { Brand } from '../components/Layout.js';
 import { Notice } from '../components/ui.js';
 import { navigate, useLocation } from '../router.js';
@@ -41,7 +41,7 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const info = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).post<SessionInfo>(
+      const info = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).post<SessionView>(
         '/v1/auth/login',
         { email: email.trim(), password },
       );

@@ -24,12 +24,6 @@ import { formatLocal, formatUtc } from '../lib/time.js';
 import { useAsync } from '../lib/use-async.js';
 import { useSession } from '../session.js';
 
-const BUILTIN_ROLES = new Set(['owner', 'admin', 'member']);
-
-function isBuiltin(role: Role): boolean {
-  return role.built_in ?? BUILTIN_ROLES.has(role.id);
-}
-
 function memberId(member: Member): string {
   return member.user_id;
 }
@@ -113,7 +107,7 @@ function RoleDialog({
 }) {
   const session = useSession();
   const [name, setName] = useState(role?.name ?? '');
-  const [permissions, setPermissions] = useState<string[]>(role?.permissions ?? ['viewAuditLog']);
+  const [permissions, setPermissions] = useState<Permission[]>(role?.permissions ?? ['viewAuditLog']);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const issues = issuesByField(error);
@@ -507,14 +501,14 @@ export function MembersPage() {
                 {roles.data.map((role) => (
                   <tr key={role.id} data-role-id={role.id}>
                     <td className="strong">
-                      {role.name} {isBuiltin(role) && <Badge variant="muted">built-in</Badge>}
+                      {role.name} {role.built_in && <Badge variant="muted">built-in</Badge>}
                     </td>
                     <td>
                       {role.permissions.length ? (
                         <span className="badge-list">
                           {role.permissions.map((p) => (
                             <Badge key={p} variant="outline">
-                              {PERMISSION_LABELS[p as Permission] ?? p}
+                              {PERMISSION_LABELS[p]}
                             </Badge>
                           ))}
                         </span>
@@ -523,7 +517,7 @@ export function MembersPage() {
                       )}
                     </td>
                     <td className="row-actions">
-                      {canManage && !isBuiltin(role) && (
+                      {canManage && !role.built_in && (
                         <>
                           <button
                             type="button"
