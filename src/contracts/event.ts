@@ -1,6 +1,13 @@
-import type { Actor, EVENT_STATUSES, RequestInfo, Resource } from './event-schema.js';
+import type { Actor, RequestInfo, Resource } from './event-schema.js';
 
 export type { Actor, EventInput, RequestInfo, Resource } from './event-schema.js';
+
+/**
+ * Plain values here, schemas in event-schema.ts: the dashboard bundles this module's values, and
+ * it must not bundle TypeBox (it takes the schemas' types only).
+ */
+export const EVENT_STATUSES = ['success', 'failure'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 export interface Location {
   country?: string;
@@ -33,7 +40,7 @@ export interface StoredEvent {
   actor: Actor;
   resource?: Resource;
   workspace?: string;
-  status: (typeof EVENT_STATUSES)[number];
+  status: EventStatus;
   description?: string;
   context?: StoredContext;
   request?: RequestInfo;

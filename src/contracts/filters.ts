@@ -1,5 +1,4 @@
-import { EVENT_KINDS } from './event.js';
-import { EVENT_STATUSES } from './event-schema.js';
+import { EVENT_KINDS, EVENT_STATUSES } from './event.js';
 
 /**
  * The list and export filters (SPEC §4), one row each: the query-string parameter, the field of

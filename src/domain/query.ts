@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { ACTION_PATTERN, type EVENT_STATUSES, MAX_FUTURE_MS } from '../contracts/event-schema.js';
+import type { EventStatus } from '../contracts/event.js';
+import { ACTION_PATTERN, MAX_FUTURE_MS } from '../contracts/event-schema.js';
 import { EVENT_FILTERS, type EventFilterSpec, type FilterParam } from '../contracts/filters.js';
 import { type FieldIssue, validationError } from './errors.js';
 import type { EventKind } from './event.js';
@@ -37,7 +38,7 @@ export interface EventFilter {
   actionPrefixes?: string[];
   resourceType?: string;
   resourceId?: string;
-  status?: (typeof EVENT_STATUSES)[number];
+  status?: EventStatus;
   workspace?: string;
   ip?: string;
   kind?: EventKind;

@@ -3,11 +3,11 @@ import type { AuditEvent } from '../api/types.js';
 import { Badge, CopyButton } from '../components/ui.js';
 import { formatLocal, formatUtc } from '../lib/time.js';
 import { ActionBadge } from './ActionBadge.js';
-import type { TextFilter } from './filters.js';
+import type { DashboardFilter } from './filters.js';
 
 interface Props {
   event: AuditEvent;
-  onFilter?: (name: TextFilter, value: string) => void;
+  onFilter?: (name: DashboardFilter, value: string) => void;
 }
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -43,7 +43,7 @@ function FilterLink({
   onFilter,
   children,
 }: {
-  name: TextFilter;
+  name: DashboardFilter;
   value: string | undefined;
   onFilter: Props['onFilter'];
   children: string;

@@ -6,9 +6,11 @@ import {
   customRange,
   DEFAULT_RANGE,
   dayInputs,
+  FILTER_LABELS,
   type LogFilters,
   RANGE_PRESETS,
-  type TextFilter,
+  TYPED_FILTERS,
+  type TypedFilter,
 } from './filters.js';
 
 interface Props {
@@ -24,12 +26,11 @@ interface Props {
   onApply(filters: LogFilters): void;
 }
 
-type Draft = Pick<LogFilters, 'resource_type' | 'actor' | 'workspace' | 'ip' | 'q'>;
-const DRAFT_FIELDS = ['resource_type', 'actor', 'workspace', 'ip', 'q'] as const;
+type Draft = Pick<LogFilters, TypedFilter>;
 
 function draftOf(filters: LogFilters): Draft {
   const draft: Draft = {};
-  for (const name of DRAFT_FIELDS) draft[name] = filters[name] ?? '';
+  for (const name of TYPED_FILTERS) draft[name] = filters[name] ?? '';
   return draft;
 }
 
@@ -93,9 +94,9 @@ export function FilterCard({
     apply({});
   };
 
-  const text = (name: TextFilter & keyof Draft, label: string, placeholder: string, hint?: string) => (
+  const text = (name: TypedFilter, placeholder: string, hint?: string) => (
     <div className="field">
-      <label htmlFor={`${id}-${name}`}>{label}</label>
+      <label htmlFor={`${id}-${name}`}>{FILTER_LABELS[name]}</label>
       <input
         id={`${id}-${name}`}
         name={name}
@@ -116,7 +117,7 @@ export function FilterCard({
   );
 
   const active = countActive(filters);
-  const dirty = DRAFT_FIELDS.some((name) => (draft[name] ?? '') !== (filters[name] ?? ''));
+  const dirty = TYPED_FILTERS.some((name) => (draft[name] ?? '') !== (filters[name] ?? ''));
 
   return (
     <section className="card filter-card" aria-labelledby={`${id}-title`}>
@@ -177,7 +178,7 @@ export function FilterCard({
             </div>
           </div>
           <div className="field">
-            <label htmlFor={`${id}-action`}>Action</label>
+            <label htmlFor={`${id}-action`}>{FILTER_LABELS.action}</label>
             <select
               id={`${id}-action`}
               name="action"
@@ -212,7 +213,7 @@ export function FilterCard({
             )}
           </div>
           <div className="field">
-            <label htmlFor={`${id}-status`}>Status</label>
+            <label htmlFor={`${id}-status`}>{FILTER_LABELS.status}</label>
             <select
               id={`${id}-status`}
               name="status"
@@ -224,12 +225,12 @@ export function FilterCard({
               <option value="failure">Failure</option>
             </select>
           </div>
-          {text('actor', 'Actor', 'id or email')}
-          {text('resource_type', 'Resource type', 'e.g. template')}
-          {text('workspace', 'Workspace', 'workspace id')}
-          {text('ip', 'IP address', 'e.g. 203.0.113.7')}
+          {text('actor', 'id or email')}
+          {text('resource_type', 'e.g. template')}
+          {text('workspace', 'workspace id')}
+          {text('ip', 'e.g. 203.0.113.7')}
           <div className="field field-search">
-            <label htmlFor={`${id}-q`}>Search</label>
+            <label htmlFor={`${id}-q`}>{FILTER_LABELS.q}</label>
             <input
               id={`${id}-q`}
               name="q"
