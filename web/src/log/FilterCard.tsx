@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import type { ActionCount } from '../api/types.js';
+import { SelectField } from '../components/forms.js';
 import { zoneLabel } from '../lib/time.js';
 import {
   countActive,
@@ -33,6 +34,12 @@ function draftOf(filters: LogFilters): Draft {
   for (const name of TYPED_FILTERS) draft[name] = filters[name] ?? '';
   return draft;
 }
+
+const STATUS_CHOICES = [
+  { value: '', label: 'Any status' },
+  { value: 'success', label: 'Success' },
+  { value: 'failure', label: 'Failure' },
+];
 
 const numbers = new Intl.NumberFormat();
 const count = (n: number) => numbers.format(n);
@@ -212,19 +219,14 @@ export function FilterCard({
               </span>
             )}
           </div>
-          <div className="field">
-            <label htmlFor={`${id}-status`}>{FILTER_LABELS.status}</label>
-            <select
-              id={`${id}-status`}
-              name="status"
-              value={filters.status ?? ''}
-              onChange={(e) => apply({ status: e.target.value })}
-            >
-              <option value="">Any status</option>
-              <option value="success">Success</option>
-              <option value="failure">Failure</option>
-            </select>
-          </div>
+          <SelectField
+            id={`${id}-status`}
+            label={FILTER_LABELS.status}
+            name="status"
+            value={filters.status ?? ''}
+            options={STATUS_CHOICES}
+            onChange={(status) => apply({ status })}
+          />
           {text('actor', 'id or email')}
           {text('resource_type', 'e.g. template')}
           {text('workspace', 'workspace id')}
