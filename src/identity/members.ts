@@ -45,12 +45,15 @@ async function assertNotLastOwner(tx: StoreTx, org: string, target: MemberRecord
   }
 }
 
+/** POST /v1/members/invitations answers it (src/contracts/api.ts). */
+export type InvitationView = Invitation;
+
 export async function inviteMember(
   deps: ChangeDeps & { mailer: Mailer; settings: IdentitySettings; onError: (error: unknown) => void },
   org: string,
   input: { email: string; role: string },
   actor: Actor,
-): Promise<Invitation> {
+): Promise<InvitationView> {
   const email = input.email.trim().toLowerCase();
   const token = newToken(INVITATION_PREFIX);
   const id = newId('inv');
@@ -89,7 +92,7 @@ export async function inviteMember(
     return (await deps.store.getOrg(org))?.name ?? org;
   });
   const acceptUrl = `${deps.settings.publicUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
-  let delivery: Invitation['delivery'];
+  let delivery: InvitationView['delivery'];
   try {
     delivery = await deps.mailer.send({
       to: email,

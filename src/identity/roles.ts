@@ -13,7 +13,10 @@ import type { RoleRecord } from '../store/identity-store.js';
 import type { AuditStore, StoreTx } from '../store/store.js';
 import { audited, type Cause, type ChangeDeps, changedFields } from './self-audit.js';
 
-export async function listRoles(store: AuditStore, org: string): Promise<Role[]> {
+/** A role as listed: built-in ones first, then the org's custom roles (src/contracts/api.ts). */
+export type RoleView = Role;
+
+export async function listRoles(store: AuditStore, org: string): Promise<RoleView[]> {
   const custom = await store.identity.listRoles(org);
   return [
     ...BUILT_IN_ROLES.map((role) => ({
