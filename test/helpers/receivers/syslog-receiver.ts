@@ -180,22 +180,26 @@ export function parseRfc5424(frame: Buffer): SyslogMessage {
   if (pri > 191 || (priMatch[1]!.length > 1 && priMatch[1]!.startsWith('0')))
     throw new Error(`bad PRI ${pri}`);
   let at = priMatch[0].length;
-  let timestamp: string;
-  let hostname: string;
-  let appName: string;
-  let procId: string;
-  let msgId: string;
-  [timestamp, at] = headerToken(text, at, 64, 'TIMESTAMP');
+  const fields: string[] = [];
+  const limits = [
+    [64, 'TIMESTAMP'],
+    [255, 'HOSTNAME'],
+    [48, 'APP-NAME'],
+    [128, 'PROCID'],
+    [32, 'MSGID'],
+  ] as const;
+  for (const [maxLength, name] of limits) {
+    const [value, next] = headerToken(text, at, maxLength, name);
+    fields.push(value);
+    at = next;
+  }
+  const [timestamp, hostname, appName, procId, msgId] = fields as [string, string, string, string, string];
   if (
     timestamp !== '-' &&
     !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/.test(timestamp)
   ) {
     throw new Error(`bad TIMESTAMP ${timestamp}`);
   }
-  [hostname, at] = headerToken(text, at, 255, 'HOSTNAME');
-  [appName, at] = headerToken(text, at, 48, 'APP-NAME');
-  [procId, at] = headerToken(text, at, 128, 'PROCID');
-  [msgId, at] = headerToken(text, at, 32, 'MSGID');
   const structuredData: StructuredDataElement[] = [];
   if (text[at] === '-') {
     at += 1;
