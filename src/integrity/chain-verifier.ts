@@ -1,7 +1,7 @@
 import type { Checkpoint, FailureReason, VerifyFailure, VerifyReport } from '../contracts/chain.js';
 import { chainHash } from '../domain/chain.js';
 import { checkpointSignatureValid } from './checkpoint.js';
-import type { KeyRing } from './signing-keys.js';
+import type { KeyRing } from './ed25519-keys.js';
 
 /** The `prev_hash` of an org's first event (SPEC §3). */
 export const GENESIS = '0'.repeat(64);

@@ -1,6 +1,6 @@
 import { type KeyObject, sign, verify } from 'node:crypto';
 import type { Checkpoint } from '../contracts/chain.js';
-import type { KeyRing } from './signing-keys.js';
+import type { KeyRing } from './ed25519-keys.js';
 
 export type { Checkpoint } from '../contracts/chain.js';
 

@@ -2,8 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { SessionViewSchema } from '../../contracts/api.js';
 import { AppError } from '../../domain/errors.js';
-import { changePassword, logout, sessionView } from '../../identity/sessions.js';
+import { sessionView } from '../../identity/sessions.js';
 import { hashToken } from '../../identity/tokens.js';
+import { changePassword } from '../../operations/change-password.js';
+import { logout } from '../../operations/sign-in.js';
 import {
   authenticateSession,
   clearSessionCookie,

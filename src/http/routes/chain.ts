@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ChainStatusSchema, CheckpointSchema, VerificationSchema } from '../../contracts/chain.js';
 import { AppError } from '../../domain/errors.js';
-import { verifyAndRecord } from '../../operations/verify-chain.js';
+import { verifyAndRecord } from '../../workers/chain-verification.js';
 import { authorize } from '../auth.js';
 import type { AppContext } from '../context.js';
 
@@ -98,7 +98,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      return verifyAndRecord(store, access.org, await ctx.integrity.keys.keyRing(), ctx.now, ctx.verify);
+      return verifyAndRecord(store, access.org, await ctx.background.keys.keyRing(), ctx.now, ctx.verify);
     },
   );
 
@@ -114,7 +114,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return { keys: await ctx.integrity.keys.published() };
+      return { keys: await ctx.background.keys.published() };
     },
   );
 }

@@ -1,15 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Member, type MemberList, SessionViewSchema } from '../../contracts/api.js';
-import {
-  type Actor,
-  acceptInvitation,
-  changeMemberRole,
-  inviteMember,
-  removeMember,
-} from '../../identity/members.js';
+import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
+import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
-import { type Access, authorize, originOf, setSessionCookie } from '../auth.js';
+import { type Access, authorize, causeOf, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Email, Text } from './text.js';
 
@@ -29,12 +24,7 @@ function member(m: MemberRecord): Member {
 }
 
 function actorOf(access: Access, request: FastifyRequest): Actor {
-  return {
-    principal: access.principal,
-    member: access.member,
-    grants: access.grants,
-    origin: originOf(request),
-  };
+  return { ...causeOf(request, access), member: access.member, grants: access.grants };
 }
 
 export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {

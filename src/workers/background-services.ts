@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import { newId } from '../domain/ids.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
-import { SigningKeys } from '../operations/signing-keys.js';
 import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
 import { RetentionJob } from './retention.js';
+import { SigningKeys } from './signing-keys.js';
 
-export interface IntegrityConfig {
+export interface BackgroundConfig {
   secret: string | undefined;
   /** False: this process signs no checkpoints (another one on the same database does). */
   checkpointer?: boolean;
@@ -18,8 +18,8 @@ export interface IntegrityConfig {
   retentionIntervalMs: number;
 }
 
-/** Signing keys and the two background jobs of the integrity side, started with the server. */
-export interface IntegrityServices {
+/** Signing keys and the background jobs (checkpointer, retention purge), started with the server. */
+export interface BackgroundServices {
   keys: SigningKeys;
   checkpointer: Checkpointer;
   retention: RetentionJob;
@@ -28,11 +28,11 @@ export interface IntegrityServices {
   stop(): Promise<void>;
 }
 
-export async function createIntegrityServices(
+export async function createBackgroundServices(
   store: AuditStore,
-  config: IntegrityConfig,
+  config: BackgroundConfig,
   deps: { log: Logger; enricher: Enricher; now: () => Date; recentHashes?: RecentHashes },
-): Promise<IntegrityServices> {
+): Promise<BackgroundServices> {
   const keys = new SigningKeys(store, config.secret, deps.now);
   const { unencrypted } = await keys.ensure();
   if (unencrypted) {

@@ -7,7 +7,7 @@ import {
   type PublicJwk,
   publicJwk,
   sealPrivateKey,
-} from '../integrity/signing-keys.js';
+} from '../integrity/ed25519-keys.js';
 import type { SigningKeyRecord } from '../store/integrity-store.js';
 import type { AuditStore } from '../store/store.js';
 

@@ -3,6 +3,7 @@ import { hashedBody } from '../domain/chain.js';
 import { canonicalJson } from '../domain/jcs.js';
 import { describeFilter, type EventFilter } from '../domain/query.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
+import { type PublicJwk, publicJwk } from '../integrity/ed25519-keys.js';
 import { MerkleTree } from '../integrity/merkle.js';
 import {
   EXPORT_FORMAT_VERSION,
@@ -11,7 +12,6 @@ import {
   recordLine,
 } from '../integrity/proof-records.js';
 import type { AuditStore } from '../store/store.js';
-import type { PublishedKey } from './signing-keys.js';
 
 const LINKS_PER_READ = 2000;
 const TREES_KEPT = 8;
@@ -21,7 +21,8 @@ export interface ProofExportInput {
   org: string;
   /** undefined: the complete retained chain. */
   filter: EventFilter | undefined;
-  keys: PublishedKey[];
+  /** The deployment's public keys; only their JWK members are written. */
+  keys: PublicJwk[];
   now: Date;
   /** Called with each event written, for the export's own audit event. */
   onEvent?: () => void;
@@ -46,10 +47,7 @@ export async function* proofExportLines(input: ProofExportInput): AsyncGenerator
     filters: input.filter ? describeFilter(input.filter) : null,
     exported_at: input.now.toISOString(),
   });
-  for (const key of input.keys) {
-    const { status: _s, created_at: _c, retired_at: _r, ...jwk } = key;
-    text += record({ trailmark: 'signing_key', ...jwk });
-  }
+  for (const key of input.keys) text += record({ trailmark: 'signing_key', ...publicJwk(key.kid, key.x) });
   yield text;
   const events = input.filter
     ? yield* filteredBody(store, org, input.filter, input.onEvent)

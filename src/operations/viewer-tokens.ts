@@ -1,7 +1,7 @@
 import { newId } from '../domain/ids.js';
 import { principalId } from '../domain/principal.js';
-import { audited, type Cause, type ChangeDeps } from './self-audit.js';
-import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from './tokens.js';
+import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from '../identity/tokens.js';
+import { audited, type Cause, type ChangeDeps } from './audited.js';
 
 export const VIEWER_TOKEN_DEFAULT_TTL_S = 3600;
 export const VIEWER_TOKEN_MAX_TTL_S = 24 * 3600;

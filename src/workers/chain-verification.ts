@@ -1,6 +1,6 @@
 import type { VerifyReport } from '../integrity/chain-verifier.js';
 import { mergePartReports, planChainParts, walkChainPart } from '../integrity/chain-walk.js';
-import type { KeyRing } from '../integrity/signing-keys.js';
+import type { KeyRing } from '../integrity/ed25519-keys.js';
 import type { StoredVerification } from '../store/integrity-store.js';
 import type { AuditStore } from '../store/store.js';
 

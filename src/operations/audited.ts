@@ -1,8 +1,10 @@
+import type { SelfAction } from '../contracts/self-actions.js';
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
-import type { Principal, RequestOrigin } from '../domain/principal.js';
-import { selfEvent } from '../operations/self-event.js';
-import type { AuditStore, StoreTx } from '../store/store.js';
+import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
+import type { MemberRecord } from '../store/identity-store.js';
+import type { AppendedEvent, AuditStore, StoreTx } from '../store/store.js';
+import { selfEvent } from './self-event.js';
 
 /** Test hooks; absent in production. */
 export interface ChangeHooks {
@@ -31,8 +33,16 @@ export interface Cause {
 
 export type EventFields = Pick<EventInput, 'resource' | 'description' | 'metadata' | 'status'>;
 
-/** Records one §5 event about the change in progress; `principal` overrides the cause's actor. */
-export type Record = (org: string, action: string, fields: EventFields, principal?: Principal | null) => void;
+/**
+ * Records one of Trailmark's own events (SPEC §5) about the change in progress, to be appended in
+ * the change's transaction; `principal` overrides the cause's actor.
+ */
+export type RecordEvent = (
+  org: string,
+  action: SelfAction,
+  fields: EventFields,
+  principal?: Principal | null,
+) => void;
 
 /**
  * Runs a change of Trailmark's own state and the events that record it in one transaction: the
@@ -41,24 +51,45 @@ export type Record = (org: string, action: string, fields: EventFields, principa
 export async function audited<T>(
   deps: ChangeDeps,
   cause: Cause,
-  change: (tx: StoreTx, record: Record) => Promise<T>,
+  change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
 ): Promise<T> {
+  return (await auditedWithEvents(deps, cause, change)).result;
+}
+
+/** audited(), also answering the events the change recorded as stored (with seq and hash). */
+export async function auditedWithEvents<T>(
+  deps: ChangeDeps,
+  cause: Cause,
+  change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
+): Promise<{ result: T; events: AppendedEvent[] }> {
   const now = deps.now();
+  const appended: AppendedEvent[] = [];
   const result = await deps.store.transaction(async (tx) => {
     const byOrg = new Map<string, PendingEvent[]>();
-    const actions: string[] = [];
-    const record: Record = (org, action, fields, principal = cause.principal) => {
+    const actions: SelfAction[] = [];
+    const record: RecordEvent = (org, action, fields, principal = cause.principal) => {
       const event = selfEvent(org, action, principal, cause.origin, fields, deps.enricher, now);
       byOrg.set(org, [...(byOrg.get(org) ?? []), event]);
       actions.push(action);
     };
     const result = await change(tx, record);
-    for (const [org, events] of byOrg) await tx.appendEvents(org, events);
+    for (const [org, events] of byOrg) appended.push(...(await tx.appendEvents(org, events)));
     deps.hooks?.beforeCommit?.(actions);
     return result;
   });
   deps.afterChange?.();
-  return result;
+  return { result, events: appended };
+}
+
+/** Records one event in each org the user belongs to (a person's sign-in concerns all of them). */
+export function recordInEachOrg(
+  record: RecordEvent,
+  members: MemberRecord[],
+  action: SelfAction,
+  fields: EventFields,
+  principal?: UserPrincipal,
+): void {
+  for (const m of members) record(m.org, action, fields, principal);
 }
 
 /** The fields of `after` that differ from `before`, for `metadata.changed_fields`. */

@@ -1,8 +1,8 @@
 import { newId } from '../domain/ids.js';
-import { createOrg } from '../operations/create-org.js';
+import { generatePassword, hashPassword } from '../identity/passwords.js';
+import type { ChangeDeps } from './audited.js';
 import { addMemberDirectly } from './members.js';
-import { generatePassword, hashPassword } from './passwords.js';
-import type { ChangeDeps } from './self-audit.js';
+import { createOrg } from './orgs.js';
 
 /**
  * The first start with no users creates the first owner (and an org when there is none), and

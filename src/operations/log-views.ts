@@ -1,7 +1,7 @@
 import { type Principal, principalId, type RequestOrigin } from '../domain/principal.js';
 import { describeFilter, type EventFilter } from '../domain/query.js';
-import { Throttle } from './rate-limit.js';
-import { audited, type ChangeDeps } from './self-audit.js';
+import { Throttle } from '../identity/rate-limit.js';
+import { audited, type ChangeDeps } from './audited.js';
 
 /** `audit_log.viewed` is recorded at most once per principal and org in this window. */
 export const VIEW_WINDOW_MS = 10 * 60_000;
