@@ -1,7 +1,7 @@
 import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { EVENT_STATUSES } from '../../contracts/event.js';
 import { AppError, type FieldIssue, validationError } from '../../domain/errors.js';
-import { EVENT_STATUSES } from '../../domain/event-schema.js';
 import { compileFilter, type MatchFilter, searchTextIncludes } from '../../domain/filter-match.js';
 import { parseEventQuery, type QueryParams } from '../../domain/query.js';
 import { duration, windowFiring } from './firing.js';
