@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as sdk from '../../sdk/src/index.js';
 import { RequestRecorder } from '../../sdk/src/request-log.js';
-import * as server from '../../src/domain/event-schema.js';
+import { EVENT_STATUSES } from '../../src/contracts/event.js';
+import * as server from '../../src/contracts/event-schema.js';
 import * as serverRedact from '../../src/domain/redact.js';
 import { parseIngestBody } from '../../src/domain/validate.js';
 
@@ -34,7 +35,7 @@ describe('the SDK and the server agree on the event', () => {
     expect(typesAgree.every(Boolean)).toBe(true);
     expect(sdk.ACTOR_TYPES).toEqual(server.ACTOR_TYPES);
     expect(sdk.AUTH_TYPES).toEqual(server.AUTH_TYPES);
-    expect(sdk.EVENT_STATUSES).toEqual(server.EVENT_STATUSES);
+    expect(sdk.EVENT_STATUSES).toEqual(EVENT_STATUSES);
     expect(sdk.HTTP_METHODS).toEqual(server.HTTP_METHODS);
     expect(sdk.MAX_EVENTS_PER_REQUEST).toBe(server.MAX_EVENTS_PER_REQUEST);
     expect(sdk.MAX_REQUEST_BYTES).toBe(server.MAX_REQUEST_BYTES);
