@@ -1,3 +1,4 @@
+import type { Role } from '../contracts/api.js';
 import { AppError } from '../domain/errors.js';
 import {
   BUILT_IN_PERMISSIONS,
@@ -9,15 +10,8 @@ import {
 import type { RoleRecord } from '../store/identity-store.js';
 import type { AuditStore, StoreTx } from '../store/store.js';
 
-/** A role as listed: built-in ones first, then the org's custom roles. */
-export interface RoleView {
-  id: string;
-  name: string;
-  built_in: boolean;
-  permissions: Permission[];
-  created_at: string | null;
-  updated_at: string | null;
-}
+/** A role as listed: built-in ones first, then the org's custom roles (src/contracts/api.ts). */
+export type RoleView = Role;
 
 export async function listRoles(store: AuditStore, org: string): Promise<RoleView[]> {
   const custom = await store.identity.listRoles(org);

@@ -1,3 +1,4 @@
+import type { SessionView } from '../contracts/api.js';
 import { newId } from '../domain/ids.js';
 import type { RequestOrigin, UserPrincipal } from '../domain/principal.js';
 import type { MemberRecord, UserRecord } from '../store/identity-store.js';
@@ -5,12 +6,7 @@ import type { StoreTx } from '../store/store.js';
 import type { IdentitySettings } from './authenticator.js';
 import { csrfTokenFor, hashToken, newToken, SESSION_PREFIX } from './tokens.js';
 
-/** The body of login, `me` and invitation acceptance (the dashboard's view of who it is). */
-export interface SessionView {
-  user: { id: string; email: string; name: string };
-  orgs: Array<{ id: string; name: string; role: string; role_name: string; permissions: string[] }>;
-  csrf_token: string;
-}
+export type { SessionView } from '../contracts/api.js';
 
 export function sessionView(
   user: Pick<UserRecord, 'id' | 'email' | 'name'>,

@@ -1,3 +1,4 @@
+import type { Invitation } from '../contracts/api.js';
 import type { Mailer } from '../delivery/mailer.js';
 import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -13,15 +14,8 @@ import { type Actor, assertMayAssign } from './members.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
 
-export interface InvitationView {
-  id: string;
-  email: string;
-  role: string;
-  expires_at: string;
-  accept_url: string;
-  /** How the link was delivered: by SMTP, or written to the server log. */
-  delivery: 'smtp' | 'log' | 'failed';
-}
+/** POST /v1/members/invitations answers it (src/contracts/api.ts). */
+export type InvitationView = Invitation;
 
 export async function inviteMember(
   deps: ChangeDeps & { mailer: Mailer; settings: IdentitySettings; onError: (error: unknown) => void },

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../contracts/event-schema.js';
 import { AppError } from '../../domain/errors.js';
 import type { EventInput } from '../../domain/event.js';
-import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../domain/event-schema.js';
 import { prepareEvent } from '../../domain/prepare-event.js';
 import { encodeCursor } from '../../domain/query.js';
 import { parseIngestBody } from '../../domain/validate.js';

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { type Member, type MemberList, SessionViewSchema } from '../../contracts/api.js';
 import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
 import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
 import { type Access, authorize, causeOf, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
-import { SessionViewSchema } from './auth.js';
 import { Email, Text } from './text.js';
 
 const UserIdParams = Type.Object({ user_id: Text(0, 128) });
@@ -29,7 +29,7 @@ const PendingInvitationSchema = Type.Object({
   expires_at: Type.String(),
 });
 
-function member(m: MemberRecord) {
+function member(m: MemberRecord): Member {
   return {
     user_id: m.user_id,
     email: m.email,
@@ -62,7 +62,7 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
         },
       },
     },
-    async (request) => {
+    async (request): Promise<MemberList> => {
       const access = await authorize(request, ctx, 'manageMembers');
       const [members, invitations] = await Promise.all([
         ctx.store.identity.listMembers(access.org),

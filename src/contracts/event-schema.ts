@@ -1,4 +1,5 @@
 import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox';
+import { EVENT_STATUSES } from './event.js';
 
 /**
  * The wire schema of an event (SPEC §2), defined once: it validates ingest, types the domain and
@@ -7,7 +8,6 @@ import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox
 
 export const ACTION_PATTERN = '^[a-z0-9_]+(\\.[a-z0-9_]+){1,5}$';
 export const ACTOR_TYPES = ['user', 'api_key', 'service', 'system'] as const;
-export const EVENT_STATUSES = ['success', 'failure'] as const;
 export const AUTH_TYPES = ['session', 'jwt', 'api_key', 'sso', 'none'] as const;
 export const HTTP_METHODS = [
   'GET',
