@@ -1,10 +1,23 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { ApiKeyScope, Permission } from './permissions.js';
+import { API_KEY_SCOPES, PERMISSIONS } from './permissions.js';
 
 /**
- * The /v1 API's resources as the server sends them and the dashboard reads them. Events are in
- * event.ts, the integrity API in chain.ts.
+ * The /v1 API's resources as the server sends them and the dashboard reads them, defined once as
+ * schemas: the routes document and serialize their answers with them, and both sides take their
+ * types. Properties are in the order the server writes them, which the serializer follows.
+ * Events are in event.ts, the integrity API in chain.ts.
  */
+
+/**
+ * A string from a closed list: an `enum` in the OpenAPI document, the list's union in TypeScript.
+ * Not a union of literals, whose serializer would refuse (500) a value the list has since lost.
+ */
+function StringEnum<T extends string>(values: readonly T[], description?: string) {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+}
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const RoleId = Type.String({ description: 'owner, admin, member or a custom role id' });
 
 /** The body of login, `me` and invitation acceptance (the dashboard's view of who it is). */
 export const SessionViewSchema = Type.Object({
@@ -13,7 +26,7 @@ export const SessionViewSchema = Type.Object({
     Type.Object({
       id: Type.String(),
       name: Type.String(),
-      role: Type.String({ description: 'owner, admin, member or a custom role id' }),
+      role: RoleId,
       role_name: Type.String(),
       permissions: Type.Array(Type.String()),
     }),
@@ -31,90 +44,134 @@ export interface Page<T> {
 }
 
 /** GET /v1/actions: the distinct actions in a time range. */
-export interface ActionCount {
-  action: string;
-  count: number;
-}
+export const ActionCountSchema = Type.Object({ action: Type.String(), count: Type.Integer() });
+export type ActionCount = Static<typeof ActionCountSchema>;
 
-export interface Org {
-  id: string;
-  name: string;
-  created_at: string;
-  retention_days: number;
-  request_retention_days: number;
-  legal_hold: boolean;
-}
+export const OrgSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  created_at: Type.String(),
+  retention_days: Type.Integer(),
+  request_retention_days: Type.Integer(),
+  legal_hold: Type.Boolean(),
+});
+export type Org = Static<typeof OrgSchema>;
 
-export interface Member {
-  user_id: string;
-  email: string;
-  name: string;
-  /** Role id: owner, admin, member or a custom role's id. */
-  role: string;
-  role_name: string;
-  permissions: Permission[];
-  joined_at: string;
-}
+export const MemberSchema = Type.Object({
+  user_id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: RoleId,
+  role_name: Type.String(),
+  permissions: Type.Array(StringEnum(PERMISSIONS)),
+  joined_at: Type.String(),
+});
+export type Member = Static<typeof MemberSchema>;
 
-export interface PendingInvitation {
-  id: string;
-  email: string;
-  /** Role id. */
-  role: string;
-  created_at: string;
-  expires_at: string;
-}
+export const PendingInvitationSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: RoleId,
+  created_at: Type.String(),
+  expires_at: Type.String(),
+});
+export type PendingInvitation = Static<typeof PendingInvitationSchema>;
 
 /** GET /v1/members. */
-export interface MemberList {
-  data: Member[];
-  invitations: PendingInvitation[];
-}
+export const MemberListSchema = Type.Object({
+  data: Type.Array(MemberSchema),
+  invitations: Type.Array(PendingInvitationSchema),
+});
+export type MemberList = Static<typeof MemberListSchema>;
 
 /** POST /v1/members/invitations: the single-use link, shown once. */
-export interface Invitation {
-  id: string;
-  email: string;
-  role: string;
-  expires_at: string;
-  accept_url: string;
-  /** How the link was delivered: by SMTP, or written to the server log. */
-  delivery: 'smtp' | 'log' | 'failed';
-}
+export const InvitationSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: RoleId,
+  expires_at: Type.String(),
+  accept_url: Type.String(),
+  delivery: StringEnum(
+    ['smtp', 'log', 'failed'],
+    'how the link was delivered: by SMTP, or written to the server log',
+  ),
+});
+export type Invitation = Static<typeof InvitationSchema>;
 
 /** A role as listed: built-in ones first, then the org's custom roles. */
-export interface Role {
-  id: string;
-  name: string;
-  built_in: boolean;
-  permissions: Permission[];
-  created_at: string | null;
-  updated_at: string | null;
-}
+export const RoleSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  built_in: Type.Boolean(),
+  permissions: Type.Array(StringEnum(PERMISSIONS)),
+  created_at: Type.Union([Type.String(), Type.Null()], { description: 'null for built-in roles' }),
+  updated_at: Type.Union([Type.String(), Type.Null()], { description: 'null for built-in roles' }),
+});
+export type Role = Static<typeof RoleSchema>;
 
 /** GET /v1/roles: the roles, and every permission a custom role can be given. */
-export interface RoleList {
-  data: Role[];
-  permissions: readonly Permission[];
-}
+export const RoleListSchema = Type.Object({
+  data: Type.Array(RoleSchema),
+  permissions: Type.Array(StringEnum(PERMISSIONS)),
+});
+export type RoleList = Static<typeof RoleListSchema>;
+
+const KeyFields = {
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  last4: Type.String(),
+  scopes: Type.Array(StringEnum(API_KEY_SCOPES)),
+  status: StringEnum(['active', 'disabled']),
+  created_at: Type.String(),
+  created_by: Type.Union([Type.String(), Type.Null()], {
+    description: 'the user or key that created it; null for keys made by the CLI or at first start',
+  }),
+  expires_at: NullableString,
+  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'requests per minute this key may make; null: no per-key limit',
+  }),
+};
 
 /** An API key as people see it: never its hash or secret. */
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  last4: string;
-  scopes: ApiKeyScope[];
-  status: 'active' | 'disabled';
-  created_at: string;
-  /** The user or key that created it; null for keys made by the CLI or at first start. */
-  created_by: string | null;
-  created_by_email: string | null;
-  last_used_at: string | null;
-  expires_at: string | null;
-  /** Requests per minute this key may make; null: no per-key limit. */
-  rate_limit_per_minute: number | null;
-}
+export const ApiKeySchema = Type.Object({
+  id: KeyFields.id,
+  name: KeyFields.name,
+  prefix: KeyFields.prefix,
+  last4: KeyFields.last4,
+  scopes: KeyFields.scopes,
+  status: KeyFields.status,
+  created_at: KeyFields.created_at,
+  created_by: KeyFields.created_by,
+  created_by_email: NullableString,
+  last_used_at: NullableString,
+  expires_at: KeyFields.expires_at,
+  rate_limit_per_minute: KeyFields.rate_limit_per_minute,
+});
+export type ApiKey = Static<typeof ApiKeySchema>;
 
 /** A key just created: the one time its secret (`key`) is shown. */
-export type CreatedApiKey = Omit<ApiKey, 'created_by_email' | 'last_used_at'> & { key: string };
+export const CreatedApiKeySchema = Type.Object({
+  id: KeyFields.id,
+  name: KeyFields.name,
+  key: Type.String({ description: 'the secret; shown this once' }),
+  prefix: KeyFields.prefix,
+  last4: KeyFields.last4,
+  scopes: KeyFields.scopes,
+  status: KeyFields.status,
+  created_at: KeyFields.created_at,
+  created_by: KeyFields.created_by,
+  expires_at: KeyFields.expires_at,
+  rate_limit_per_minute: KeyFields.rate_limit_per_minute,
+});
+export type CreatedApiKey = Static<typeof CreatedApiKeySchema>;
+
+/** POST /v1/viewer-tokens: a read-only token for the embedded viewer, shown once. */
+export const MintedViewerTokenSchema = Type.Object({
+  id: Type.String(),
+  token: Type.String({ description: 'tmv_…; give it to the embedded viewer' }),
+  expires_at: Type.String(),
+  workspace: NullableString,
+  actor: NullableString,
+});
+export type MintedViewerToken = Static<typeof MintedViewerTokenSchema>;

@@ -1,3 +1,4 @@
+import type { MintedViewerToken } from '../contracts/api.js';
 import { newId } from '../domain/ids.js';
 import { principalId } from '../domain/principal.js';
 import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from '../identity/tokens.js';
@@ -5,14 +6,6 @@ import { audited, type Cause, type ChangeDeps } from './audited.js';
 
 export const VIEWER_TOKEN_DEFAULT_TTL_S = 3600;
 export const VIEWER_TOKEN_MAX_TTL_S = 24 * 3600;
-
-export interface MintedViewerToken {
-  id: string;
-  token: string;
-  expires_at: string;
-  workspace: string | null;
-  actor: string | null;
-}
 
 /**
  * Mints a read-only token for one org, optionally narrowed to one workspace or one actor, for an

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { ActionCountSchema } from '../../contracts/api.js';
 import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../contracts/event-schema.js';
 import { AppError } from '../../domain/errors.js';
 import type { EventInput } from '../../domain/event.js';
@@ -151,11 +152,7 @@ export function eventRoutes(app: TypeBoxApp, ctx: AppContext): void {
         tags: ['events'],
         summary: 'Distinct actions with counts in the time range',
         querystring: FilterQuerySchema,
-        response: {
-          200: Type.Object({
-            data: Type.Array(Type.Object({ action: Type.String(), count: Type.Integer() })),
-          }),
-        },
+        response: { 200: Type.Object({ data: Type.Array(ActionCountSchema) }) },
       },
     },
     async (request) => {

@@ -1,6 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { type Member, type MemberList, SessionViewSchema } from '../../contracts/api.js';
+import {
+  InvitationSchema,
+  type Member,
+  MemberListSchema,
+  MemberSchema,
+  SessionViewSchema,
+} from '../../contracts/api.js';
 import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
 import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
@@ -10,24 +16,6 @@ import { Email, Text } from './text.js';
 
 const UserIdParams = Type.Object({ user_id: Text(0, 128) });
 const Role = Text(1, 128, 'owner, admin, member or a custom role id');
-
-const MemberSchema = Type.Object({
-  user_id: Type.String(),
-  email: Type.String(),
-  name: Type.String(),
-  role: Type.String({ description: 'owner, admin, member or a custom role id' }),
-  role_name: Type.String(),
-  permissions: Type.Array(Type.String()),
-  joined_at: Type.String(),
-});
-
-const PendingInvitationSchema = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  role: Type.String(),
-  created_at: Type.String(),
-  expires_at: Type.String(),
-});
 
 function member(m: MemberRecord): Member {
   return {
@@ -54,15 +42,10 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
       schema: {
         tags: ['members'],
         summary: "The org's members and pending invitations (manageMembers)",
-        response: {
-          200: Type.Object({
-            data: Type.Array(MemberSchema),
-            invitations: Type.Array(PendingInvitationSchema),
-          }),
-        },
+        response: { 200: MemberListSchema },
       },
     },
-    async (request): Promise<MemberList> => {
+    async (request) => {
       const access = await authorize(request, ctx, 'manageMembers');
       const [members, invitations] = await Promise.all([
         ctx.store.identity.listMembers(access.org),
@@ -94,16 +77,7 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
           },
           { additionalProperties: false },
         ),
-        response: {
-          201: Type.Object({
-            id: Type.String(),
-            email: Type.String(),
-            role: Type.String(),
-            expires_at: Type.String(),
-            accept_url: Type.String({ description: 'the single-use link' }),
-            delivery: Type.String({ description: 'smtp, log or failed: how the link was sent' }),
-          }),
-        },
+        response: { 201: InvitationSchema },
       },
     },
     async (request, reply) => {

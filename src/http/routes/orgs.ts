@@ -1,21 +1,13 @@
 import { Type } from '@sinclair/typebox';
+import { CreatedApiKeySchema, OrgSchema } from '../../contracts/api.js';
 import { AppError } from '../../domain/errors.js';
 import { createOrg, updateOrg } from '../../operations/orgs.js';
 import { authenticate, authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
-import { CreatedApiKeySchema, createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
+import { createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
 import { Text } from './text.js';
 
 const OrgIdParams = Type.Object({ org: Text(0, 64) });
-
-const OrgSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  created_at: Type.String(),
-  retention_days: Type.Integer(),
-  request_retention_days: Type.Integer(),
-  legal_hold: Type.Boolean(),
-});
 
 export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;

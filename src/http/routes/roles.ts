@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { RoleListSchema, RoleSchema } from '../../contracts/api.js';
 import { PERMISSIONS } from '../../domain/permissions.js';
 import { listRoles, roleView } from '../../identity/roles.js';
 import { createRole, deleteRole, updateRole } from '../../operations/roles.js';
@@ -10,15 +11,6 @@ const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p)
 const Name = Text(1, 64);
 const RoleIdParams = Type.Object({ id: Text(0, 128) });
 
-const RoleSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  built_in: Type.Boolean(),
-  permissions: Type.Array(Type.String()),
-  created_at: Type.Union([Type.String(), Type.Null()], { description: 'null for built-in roles' }),
-  updated_at: Type.Union([Type.String(), Type.Null()], { description: 'null for built-in roles' }),
-});
-
 export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
   app.get(
     '/v1/roles',
@@ -26,12 +18,7 @@ export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
       schema: {
         tags: ['roles'],
         summary: 'Built-in and custom roles with their permissions (manageMembers)',
-        response: {
-          200: Type.Object({
-            data: Type.Array(RoleSchema),
-            permissions: Type.Array(Type.String(), { description: 'every permission a role may hold' }),
-          }),
-        },
+        response: { 200: RoleListSchema },
       },
     },
     async (request) => {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { MintedViewerTokenSchema } from '../../contracts/api.js';
 import {
   mintViewerToken,
   VIEWER_TOKEN_DEFAULT_TTL_S,
@@ -29,15 +30,7 @@ export function viewerTokenRoutes(app: TypeBoxApp, ctx: AppContext): void {
           },
           { additionalProperties: false },
         ),
-        response: {
-          201: Type.Object({
-            id: Type.String(),
-            token: Type.String({ description: 'tmv_…; give it to the embedded viewer' }),
-            expires_at: Type.String(),
-            workspace: Type.Union([Type.String(), Type.Null()]),
-            actor: Type.Union([Type.String(), Type.Null()]),
-          }),
-        },
+        response: { 201: MintedViewerTokenSchema },
       },
     },
     async (request, reply) => {
