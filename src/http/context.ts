@@ -8,11 +8,14 @@ import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Metrics } from '../metrics.js';
 import type { VerifyOptions } from '../operations/verify-chain.js';
 import type { AuditStore } from '../store/store.js';
+import type { StoreAvailability } from '../store/unavailable.js';
 import type { IntegrityServices } from '../workers/integrity-services.js';
 
 /** What every route module is given; routes reach the database only through `store`. */
 export interface AppContext {
   store: AuditStore;
+  /** Whether the database takes writes; turns database outages into 503s and /readyz's answer. */
+  availability: StoreAvailability;
   queue: IngestQueue;
   enricher: Enricher;
   metrics: Metrics;
