@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldIssue, STATUS_BY_CODE, TITLE_BY_CODE } from '../domain/errors.js';
 import type { StoreAvailability } from '../store/unavailable.js';
+import { discardRestOfBody } from './discard-body.js';
 
 export const PROBLEM_TYPE_BASE = 'https://trailmark.dev/problems/';
 
@@ -71,6 +72,11 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
  */
 export function installProblemHandlers(app: FastifyInstance, availability?: StoreAvailability): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Fastify closes the connection after a 413; reading the rest of the body first lets a
+    // client that is still sending it read the answer (see discard-body.ts).
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && discardRestOfBody(request.raw)) {
+      reply.removeHeader('connection');
+    }
     const known =
       error instanceof AppError ? error : (fromFastifyError(error) ?? availability?.refusal(error));
     if (known) return sendProblem(reply, known);
