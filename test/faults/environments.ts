@@ -66,7 +66,7 @@ export async function environment(name: FaultKind): Promise<Environment | { skip
     };
   }
   if (name === 'disk_full') {
-    const disk = createSmallDisk(256);
+    const disk = createSmallDisk(512);
     if ('skipped' in disk) return disk;
     const destroy = owned(() => disk.destroy());
     return {
