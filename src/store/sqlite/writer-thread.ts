@@ -72,9 +72,9 @@ function appendQueued(first: AppendRequest): void {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown } | undefined)?.code;
-    const failure =
-      typeof code === 'string' ? { ok: false as const, message, code } : { ok: false as const, message };
-    for (const request of requests) reply({ id: request.id, ...failure });
+    for (const request of requests) {
+      reply({ id: request.id, ok: false, message, code: typeof code === 'string' ? code : undefined });
+    }
   }
   restartLongWal();
   if (after) handle(after);
