@@ -12,6 +12,8 @@ export interface LoadOptions {
   batchSize: number;
   /** Pause before retrying a refused or failed request. */
   retryPauseMs?: number;
+  /** Pause after an acknowledgement: bounds the rate, hence the data a long run leaves to check. */
+  paceMs?: number;
 }
 
 /** A response that was not a 2xx, or a request that got no response at all. */
@@ -74,7 +76,7 @@ export class IngestLoad {
   }
 
   private async writer(n: number): Promise<void> {
-    const { url, key, batchSize, retryPauseMs = 100 } = this.options;
+    const { url, key, batchSize, retryPauseMs = 100, paceMs = 0 } = this.options;
     for (let request = 0; !this.stopped; request++) {
       const events = Array.from({ length: batchSize }, (_, i) => event(n, request, i));
       const body = JSON.stringify({ events });
@@ -93,6 +95,7 @@ export class IngestLoad {
             const acks = (JSON.parse(text) as { events: Array<{ id: string; hash: string }> }).events;
             for (const ack of acks) this.acknowledged.set(ack.id, ack.hash);
             this.okTimes.push(at);
+            if (paceMs > 0) await sleep(paceMs);
             break;
           }
           this.failures.push({

@@ -22,6 +22,8 @@ export interface ScenarioOptions {
   faultMs: number;
   writers: number;
   batchSize: number;
+  /** A writer's pause after each acknowledgement (none by default). */
+  paceMs?: number;
   /** Run the compiled server (bin/trailmark.js) rather than the TypeScript sources. */
   compiled?: boolean;
 }
@@ -59,12 +61,21 @@ async function until(test: () => boolean | Promise<boolean>, timeoutMs: number):
   return test();
 }
 
-async function call(url: string, path: string, key: string, init: RequestInit = {}): Promise<Response> {
+/** A request with a key; the export and the verification of a long run take longer. */
+async function call(
+  url: string,
+  path: string,
+  key: string,
+  init: RequestInit = {},
+  timeoutMs = 30_000,
+): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${key}`);
   if (init.body) headers.set('content-type', 'application/json');
-  return fetch(url + path, { ...init, headers, signal: AbortSignal.timeout(30_000) });
+  return fetch(url + path, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
 }
+
+const CHECK_TIMEOUT_MS = 300_000;
 
 async function readyStatus(url: string): Promise<number> {
   try {
@@ -96,7 +107,7 @@ async function setUpOrg(url: string): Promise<{ id: string; writeKey: string; re
 /** Every stored event of the org: id → hash. */
 async function storedEvents(url: string, key: string): Promise<Map<string, string>> {
   const range = 'from=1970-01-01T00:00:00.000Z&to=2100-01-01T00:00:00.000Z';
-  const res = await call(url, `/v1/events/export.jsonl?${range}`, key);
+  const res = await call(url, `/v1/events/export.jsonl?${range}`, key, {}, CHECK_TIMEOUT_MS);
   if (res.status !== 200) throw new Error(`export: ${res.status} ${await res.text()}`);
   const stored = new Map<string, string>();
   for (const line of (await res.text()).split('\n')) {
@@ -209,6 +220,7 @@ export async function runScenario(name: ScenarioName, options: ScenarioOptions):
       key: org.writeKey,
       writers: options.writers,
       batchSize: options.batchSize,
+      paceMs: options.paceMs ?? 0,
     });
     load.start();
     for (let cycle = 0; cycle < options.cycles; cycle++) {
@@ -259,7 +271,13 @@ export async function runScenario(name: ScenarioName, options: ScenarioOptions):
     result.acknowledged = load.acknowledgedCount;
     const stored = await storedEvents(server.url, org.readKey);
     for (const [id, hash] of load.acknowledged) if (stored.get(id) !== hash) result.lost.push(id);
-    const verify = await call(server.url, '/v1/chain/verify', org.readKey, { method: 'POST' });
+    const verify = await call(
+      server.url,
+      '/v1/chain/verify',
+      org.readKey,
+      { method: 'POST' },
+      CHECK_TIMEOUT_MS,
+    );
     const report = (await verify.json()) as { ok?: boolean; checked?: number; failure?: unknown };
     if (verify.status !== 200 || report.ok !== true) {
       result.violations.push(`the chain does not verify: ${verify.status} ${JSON.stringify(report)}`);
