@@ -1,7 +1,7 @@
 import type { ChainLink, ChainStart, VerifyReport } from '../integrity/chain-verifier.js';
 import type { ChainPart } from '../integrity/chain-walk.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
-import type { KeyRing } from '../integrity/signing-keys.js';
+import type { KeyRing } from '../integrity/ed25519-keys.js';
 
 /**
  * What the integrity side (signing keys, checkpoints, verification, retention) stores. Part of
@@ -14,7 +14,7 @@ export interface SigningKeyRecord {
   id: string;
   /** base64url raw Ed25519 public key (JWK `x`). */
   public_key: string;
-  /** Sealed private key (see integrity/signing-keys.ts). */
+  /** Sealed private key (see integrity/ed25519-keys.ts). */
   private_key: string;
   status: 'active' | 'retired';
   created_at: string;

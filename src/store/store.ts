@@ -1,3 +1,4 @@
+import type { Org } from '../contracts/api.js';
 import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
@@ -11,14 +12,8 @@ import type { IntegrityStore } from './integrity-store.js';
  * the org and every query it runs is scoped by it: isolation lives here, not in the routes.
  */
 
-export interface Org {
-  id: string;
-  name: string;
-  created_at: string;
-  retention_days: number;
-  request_retention_days: number;
-  legal_hold: boolean;
-}
+/** An organization as stored is the one the API serves. */
+export type { Org } from '../contracts/api.js';
 
 export interface ApiKeyRecord {
   id: string;

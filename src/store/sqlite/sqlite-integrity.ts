@@ -7,7 +7,7 @@ import {
 } from '../../integrity/chain-verifier.js';
 import type { ChainPart } from '../../integrity/chain-walk.js';
 import type { Checkpoint } from '../../integrity/checkpoint.js';
-import type { KeyRing } from '../../integrity/signing-keys.js';
+import type { KeyRing } from '../../integrity/ed25519-keys.js';
 import type {
   IntegrityStore,
   PruneBatch,
