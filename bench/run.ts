@@ -15,12 +15,14 @@ import {
 import { runExportBenchmark, runQueryBenchmarks } from './query.js';
 import { runSdkBenchmark } from './sdk.js';
 import { seed } from './seed.js';
+import { runSignInBenchmark } from './sign-in.js';
 
 /**
- * `npm run bench [-- --backend=postgres] [--only=ingest,query,export,sdk] [--events=1000000]
+ * `npm run bench [-- --backend=postgres] [--only=ingest,query,export,sdk,sign-in] [--events=1000000]
  *   [--sdk-concurrency=32]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
- * `sdk` (not run by default) measures one SDK process against the server's own batch rate.
+ * `sdk` (not run by default) measures one SDK process against the server's own batch rate;
+ * `sign-in` (not run by default) how long a wrong password and an unknown email take to refuse.
  */
 const backend = argValue('backend', 'sqlite');
 const only = new Set(argValue('only', 'ingest,query,export').split(','));
@@ -103,3 +105,4 @@ execFileSync(
 const batchRate = only.has('ingest') ? await ingest() : undefined;
 if (only.has('query') || only.has('export')) await queries();
 if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, batchRate);
+if (only.has('sign-in')) await runSignInBenchmark(backend);

@@ -18,6 +18,7 @@ import { LogViews } from './operations/log-views.js';
 import { Logins } from './operations/sign-in.js';
 import { openStore } from './store/open-store.js';
 import type { AppendedEvent, AuditStore } from './store/store.js';
+import { StoreAvailability } from './store/unavailable.js';
 import { createBackgroundServices } from './workers/background-services.js';
 
 export interface RunningServer {
@@ -95,12 +96,17 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   const metrics = createMetrics();
   // Only a process that signs checkpoints keeps the hashes its commits made, for its signer.
   const recentHashes = config.checkpointer ? new RecentHashes() : undefined;
+  const availability = new StoreAvailability(({ available, reason }) => {
+    if (available) logger.warn({ reason }, 'database available again: taking writes');
+    else logger.error({ reason }, 'database unavailable: answering 503 with Retry-After until it recovers');
+  });
   const queue = new IngestQueue(store, ingestMetricsOf(metrics), {
     maxQueuedEvents: config.maxQueuedEvents,
     maxCommitEvents: config.maxCommitEvents,
-    ...(recentHashes
-      ? { onCommitted: (org: string, events: AppendedEvent[]) => recentHashes.add(org, events) }
-      : {}),
+    onCommitted: (org: string, events: AppendedEvent[]) => {
+      availability.wrote();
+      recentHashes?.add(org, events);
+    },
   });
   const now = overrides.now ?? (() => new Date());
   const background = await createBackgroundServices(
@@ -113,7 +119,13 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
       checkpointIntervalMs: Math.min(1000, config.checkpointMaxAgeMs / 4),
       retentionIntervalMs: config.retentionIntervalMs,
     },
-    { log: logger, enricher, now, ...(recentHashes ? { recentHashes } : {}) },
+    {
+      log: logger,
+      enricher,
+      now,
+      ...(recentHashes ? { recentHashes } : {}),
+      outcomes: { succeeded: () => availability.wrote(), failed: (e) => !!availability.refusal(e) },
+    },
   );
   const settings = identitySettings(config);
   const auth = new Authenticator(store, now, settings);
@@ -127,6 +139,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
   const ctx: AppContext = {
     ...changeDeps,
+    availability,
     queue,
     metrics,
     auth,

@@ -56,7 +56,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
     },
   });
   await app.register(cookie);
-  installProblemHandlers(app);
+  installProblemHandlers(app, ctx.availability);
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   healthRoutes(app, ctx);

@@ -15,12 +15,15 @@ import type { ChangeHooks } from '../operations/audited.js';
 import type { LogViews } from '../operations/log-views.js';
 import type { Logins } from '../operations/sign-in.js';
 import type { AuditStore } from '../store/store.js';
+import type { StoreAvailability } from '../store/unavailable.js';
 import type { BackgroundServices } from '../workers/background-services.js';
 import type { VerifyOptions } from '../workers/chain-verification.js';
 
 /** What every route module is given; routes reach the database only through `store`. */
 export interface AppContext {
   store: AuditStore;
+  /** Whether the database takes writes; turns database outages into 503s and /readyz's answer. */
+  availability: StoreAvailability;
   queue: IngestQueue;
   enricher: Enricher;
   metrics: Metrics;

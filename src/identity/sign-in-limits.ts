@@ -21,6 +21,8 @@ export class SignInLimits {
       IdentitySettings,
       'loginMaxFailuresPerIp' | 'loginMaxFailuresPerAccount' | 'loginWindowMs'
     >,
+    /** Replaceable so a test can see that both paths verify a hash of the same cost. */
+    private readonly verify: (hash: string, password: string) => Promise<boolean> = verifyPassword,
   ) {
     this.byIp = new FailureLimiter(settings.loginMaxFailuresPerIp, settings.loginWindowMs);
     this.byAccount = new FailureLimiter(settings.loginMaxFailuresPerAccount, settings.loginWindowMs);
@@ -49,7 +51,7 @@ export class SignInLimits {
     password: string,
     now: number,
   ): Promise<boolean> {
-    const ok = await verifyPassword(user?.password_hash ?? (await this.dummyHash), password);
+    const ok = await this.verify(user?.password_hash ?? (await this.dummyHash), password);
     if (!user || !ok) {
       this.byIp.fail(ip, now);
       this.byAccount.fail(email, now);
@@ -65,7 +67,7 @@ export class SignInLimits {
     if (wait > 0) {
       throw new AppError('rate_limited', 'too many wrong passwords; try again later', { retryAfter: wait });
     }
-    if (!(await verifyPassword(user.password_hash, password))) {
+    if (!(await this.verify(user.password_hash, password))) {
       this.byAccount.fail(user.email, now);
       throw validationError([{ path: '/current_password', message: 'is not your current password' }]);
     }

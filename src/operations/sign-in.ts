@@ -6,6 +6,9 @@ import { SignInLimits } from '../identity/sign-in-limits.js';
 import type { UserRecord } from '../store/identity-store.js';
 import { audited, type ChangeDeps, recordInEachOrg } from './audited.js';
 
+/** Failed-login events waiting to be written, at most (each holds one request's origin). */
+const MAX_WAITING_FAILURE_WRITES = 10_000;
+
 export interface LoginInput {
   email: string;
   password: string;
@@ -21,8 +24,13 @@ export interface LoginInput {
  */
 export class Logins {
   private readonly limits: SignInLimits;
-  /** Failed-login events being written; tests and shutdown wait for them. */
-  private readonly pending = new Set<Promise<unknown>>();
+  /**
+   * Failed-login events are written one after another, in the order the attempts were refused,
+   * so the log tells them in that order; tests and shutdown wait for the last.
+   */
+  private written: Promise<void> = Promise.resolve();
+  /** Writes waiting: past the bound, further failures are logged, not recorded (a flood). */
+  private waiting = 0;
 
   constructor(
     private readonly deps: ChangeDeps,
@@ -74,22 +82,29 @@ export class Logins {
   }
 
   private recordBlocked(email: string, origin: RequestOrigin): void {
-    this.track(
-      (async () => {
-        const user = await this.deps.store.identity.findUserByEmail(email);
-        if (user) await this.writeFailure(user, origin, 'rate_limited');
-      })(),
-    );
+    this.enqueue(async () => {
+      const user = await this.deps.store.identity.findUserByEmail(email);
+      if (user) await this.writeFailure(user, origin, 'rate_limited');
+    });
   }
 
   /** Written after the 401 is sent, so that the answer's timing does not depend on it. */
   private recordFailure(user: UserRecord, origin: RequestOrigin, reason: string): void {
-    this.track(this.writeFailure(user, origin, reason));
+    this.enqueue(() => this.writeFailure(user, origin, reason));
   }
 
-  private track(write: Promise<void>): void {
-    const tracked = write.catch(this.onError).finally(() => this.pending.delete(tracked));
-    this.pending.add(tracked);
+  private enqueue(write: () => Promise<void>): void {
+    if (this.waiting >= MAX_WAITING_FAILURE_WRITES) {
+      this.onError(new Error('too many failed sign-ins waiting to be recorded; this one is not'));
+      return;
+    }
+    this.waiting += 1;
+    this.written = this.written
+      .then(write)
+      .catch(this.onError)
+      .finally(() => {
+        this.waiting -= 1;
+      });
   }
 
   private async writeFailure(user: UserRecord, origin: RequestOrigin, reason: string): Promise<void> {
@@ -113,7 +128,7 @@ export class Logins {
 
   /** Resolves once every failed-login event started so far is written. */
   async settled(): Promise<void> {
-    await Promise.all([...this.pending]);
+    await this.written;
   }
 
   /** Checks a password of a signed-in user (changing it), under the same per-account limit. */

@@ -86,8 +86,11 @@ export interface AuditStore {
   /** Signing keys, checkpoints, verification state, retention (integrity-store.ts). */
   readonly integrity: IntegrityStore;
   migrate(): Promise<void>;
-  /** Throws when the database cannot answer. */
-  ping(): Promise<void>;
+  /**
+   * Throws when the database cannot answer; with `write`, when it cannot commit a write either
+   * (a write that changes nothing: on a full disk a read still succeeds).
+   */
+  ping(options?: { write?: boolean }): Promise<void>;
   close(): Promise<void>;
 
   /** Runs `fn` in one transaction: everything it writes is committed together, or nothing is. */

@@ -4,6 +4,7 @@ import type { Enricher } from '../domain/prepare-event.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
 import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
+import type { JobOutcomes } from './periodic-job.js';
 import { RetentionJob } from './retention.js';
 import { SigningKeys } from './signing-keys.js';
 
@@ -31,7 +32,14 @@ export interface BackgroundServices {
 export async function createBackgroundServices(
   store: AuditStore,
   config: BackgroundConfig,
-  deps: { log: Logger; enricher: Enricher; now: () => Date; recentHashes?: RecentHashes },
+  deps: {
+    log: Logger;
+    enricher: Enricher;
+    now: () => Date;
+    recentHashes?: RecentHashes;
+    /** Told how each background run ended. */
+    outcomes?: JobOutcomes;
+  },
 ): Promise<BackgroundServices> {
   const keys = new SigningKeys(store, config.secret, deps.now);
   const { unencrypted } = await keys.ensure();
@@ -46,6 +54,7 @@ export async function createBackgroundServices(
     log: deps.log,
     holder,
     intervalMs: config.checkpointIntervalMs,
+    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
     keys,
     now: deps.now,
     everyEvents: config.checkpointEveryEvents,
@@ -57,6 +66,7 @@ export async function createBackgroundServices(
     log: deps.log,
     holder,
     intervalMs: config.retentionIntervalMs,
+    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
     enricher: deps.enricher,
     now: deps.now,
   });
