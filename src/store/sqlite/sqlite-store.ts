@@ -31,7 +31,7 @@ import { SqliteIntegrity } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import { eventFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
-import { cursorAfterRow, planList } from './sqlite-search.js';
+import { cursorAfterRow, eventsThrough, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
 import { outcomeError, SqliteWriter } from './sqlite-writer.js';
 import { startThread } from './threads.js';
@@ -209,7 +209,7 @@ export class SqliteStore implements AuditStore {
   async listEvents(org: string, query: EventQuery): Promise<EventPage> {
     const pk = this.reads.orgPk(org);
     if (pk === undefined) return { events: [], nextCursor: null };
-    const rows = planList(this.builder, pk, query, (q, index) => this.reads.rows(q, index), this.blocks);
+    const rows = planList(this.builder, pk, query, (q) => this.reads.rows(q), this.blocks);
     return toPage(rows.map(eventFromRow), query.limit);
   }
 
@@ -226,7 +226,7 @@ export class SqliteStore implements AuditStore {
     const pk = this.reads.orgPk(org);
     if (pk === undefined) return;
     const first = await readJsonPage(
-      (query) => planList(this.builder, pk, query, (q, index) => this.reads.rows(q, index), this.blocks),
+      (query) => planList(this.builder, pk, query, (q) => this.reads.rows(q), this.blocks),
       cursorAfterRow,
       filter,
       undefined,
@@ -278,23 +278,21 @@ export class SqliteStore implements AuditStore {
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
     const pk = this.reads.orgPk(org);
     if (pk === undefined) return [];
+    // Without a scope the (org, action, time) index covers the query: counting reads only the
+    // index. Left to itself the planner takes the time index and reads every row in range
+    // (6.4 s instead of 0.7 s over 1,000,000 events on a busy machine).
+    const scoped = filter.scope?.workspace !== undefined || filter.scope?.actor !== undefined;
     return this.reads.rows(
       this.builder
-        .selectFrom('events')
-        .select(['action', sql<number>`count(*)`.as('count')])
-        .where('org_pk', '=', pk)
-        .where('occurred_at', '>=', filter.from)
-        .where('occurred_at', '<=', filter.to)
+        .selectFrom(eventsThrough(scoped ? undefined : 'events_action'))
+        .select(['events.action', sql<number>`count(*)`.as('count')])
+        .where('events.org_pk', '=', pk)
+        .where('events.occurred_at', '>=', filter.from)
+        .where('events.occurred_at', '<=', filter.to)
         .where((eb) => eb.and(scopeTerms(eb, filter.scope)))
-        .groupBy('action')
+        .groupBy('events.action')
         .orderBy('count', 'desc')
-        .orderBy('action'),
-      // Without a scope the (org, action, time) index covers the query: counting reads only the
-      // index. Left to itself the planner takes the time index and reads every row in range
-      // (6.4 s instead of 0.7 s over 1,000,000 events on a busy machine).
-      filter.scope?.workspace === undefined && filter.scope?.actor === undefined
-        ? 'events_action'
-        : undefined,
+        .orderBy('events.action'),
     );
   }
 
