@@ -12,12 +12,20 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { chainSql, checkpointsSql } from '../chain-sql.js';
+import type { ChainStore } from '../chain-store.js';
+import type { CheckpointStore } from '../checkpoint-store.js';
 import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
+import { leasesSql, retentionSql, signingKeysSql, verificationsSql } from '../integrity-sql.js';
+import type { IntegrityTables } from '../integrity-tables.js';
+import type { LeaseStore } from '../lease-store.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
+import type { RetentionStore } from '../retention-store.js';
+import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -29,10 +37,15 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import type { VerificationStore } from '../verification-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
 import { clientConnection } from './postgres-insert.js';
-import { PostgresIntegrity } from './postgres-integrity.js';
+import {
+  POSTGRES_RETENTION,
+  postgresIntegrityConnection,
+  walkPartsInSnapshots,
+} from './postgres-integrity.js';
 import { createPool } from './postgres-pool.js';
 import { eventFromRow, keyFromRow, orgFromRow } from './postgres-rows.js';
 import type { PgTables } from './postgres-schema.js';
@@ -97,14 +110,26 @@ export class PostgresStore implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
-  readonly integrity: PostgresIntegrity;
+  readonly signingKeys: SigningKeyStore;
+  readonly checkpoints: CheckpointStore;
+  readonly chain: ChainStore;
+  readonly verifications: VerificationStore;
+  readonly leases: LeaseStore;
+  readonly retention: RetentionStore;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
-    this.integrity = new PostgresIntegrity(this.pool);
+    const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
+    const integrity = postgresIntegrityConnection(integrityDb, this.pool);
+    this.signingKeys = signingKeysSql(integrity);
+    this.checkpoints = checkpointsSql(integrity);
+    this.chain = { ...chainSql(integrity), walkParts: walkPartsInSnapshots(this.pool, integrityDb) };
+    this.verifications = verificationsSql(integrity);
+    this.leases = leasesSql(integrity);
+    this.retention = retentionSql(integrity, POSTGRES_RETENTION);
   }
 
   async migrate(): Promise<void> {

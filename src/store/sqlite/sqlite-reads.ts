@@ -3,8 +3,8 @@ import { type Compilable, Kysely, SqliteDialect } from 'kysely';
 import type { SqliteTables } from './sqlite-schema.js';
 
 /** A Kysely that only builds statements; they run synchronously through SqliteReads. */
-export function statementBuilder(): Kysely<SqliteTables> {
-  return new Kysely<SqliteTables>({
+export function statementBuilder<DB = SqliteTables>(): Kysely<DB> {
+  return new Kysely<DB>({
     dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
   });
 }
@@ -20,12 +20,21 @@ export class SqliteReads {
     return this.prepared(compiled.sql).all(...(compiled.parameters as unknown[])) as R[];
   }
 
-  prepared(text: string): Statement {
-    let statement = this.statements.get(text);
+  /** The rows as arrays of their columns in select order: SQLite makes no object per row. */
+  arrays<R extends readonly unknown[]>(query: Compilable<unknown>): R[] {
+    const compiled = query.compile();
+    return this.prepared(compiled.sql, true).all(...(compiled.parameters as unknown[])) as R[];
+  }
+
+  /** The statement of `text`, prepared on first use; `raw` ones answer arrays (a statement of its own). */
+  prepared(text: string, raw = false): Statement {
+    const key = raw ? `raw:${text}` : text;
+    let statement = this.statements.get(key);
     if (!statement) {
       statement = this.db.prepare(text);
+      if (raw) statement.raw(true);
       if (this.statements.size > 500) this.statements.clear();
-      this.statements.set(text, statement);
+      this.statements.set(key, statement);
     }
     return statement;
   }

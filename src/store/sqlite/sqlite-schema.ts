@@ -49,6 +49,11 @@ export interface SqliteTables {
     hash: string;
     body: string;
   };
+  /** One row, `open` only inside the retention purge's transaction (see migrations/001_core.ts). */
+  purge_gate: {
+    id: number;
+    open: number;
+  };
   search_blocks: {
     org_pk: number;
     block: number;

@@ -1,9 +1,8 @@
-import type { Database } from 'better-sqlite3';
 import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Cursor, EventQuery } from '../../domain/query.js';
 import { filterTerms } from '../filter-sql.js';
 import type { BlockCache } from './block-cache.js';
-import { blockOf, blockSeqRange, needleBits } from './search-bits.js';
+import { blockSeqRange, needleBits } from './search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 export type EventRow = { body: string; prev_hash: string; hash: string; occurred_at: number; seq: number };
@@ -178,15 +177,4 @@ function searchBlocks(
     if (rows.length > 0) found = found.concat(rows).sort(newerFirst).slice(0, want);
   }
   return found;
-}
-
-/**
- * The retention purge calls this inside its transaction after deleting an org's events up to
- * `throughSeq`: the blocks holding only deleted events go. A block still holding retained
- * events keeps its bits; bits of deleted events only cost a wasted look at that block.
- */
-export function purgeSearch(db: Database, orgPk: number, throughSeq: number): void {
-  const lastWholeBlock = blockOf(throughSeq + 1) - 1;
-  if (lastWholeBlock < 0) return;
-  db.prepare('DELETE FROM search_blocks WHERE org_pk = ? AND block <= ?').run(orgPk, lastWholeBlock);
 }

@@ -5,10 +5,18 @@ import { Kysely, type Migration, Migrator, SqliteDialect, sql, type Transaction 
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { chainSql, checkpointsSql } from '../chain-sql.js';
+import type { ChainStore } from '../chain-store.js';
+import type { CheckpointStore } from '../checkpoint-store.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
+import { leasesSql, retentionSql, signingKeysSql, verificationsSql } from '../integrity-sql.js';
+import type { IntegrityTables } from '../integrity-tables.js';
+import type { LeaseStore } from '../lease-store.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
+import type { RetentionStore } from '../retention-store.js';
+import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -20,6 +28,7 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import type { VerificationStore } from '../verification-store.js';
 import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
@@ -27,7 +36,7 @@ import { packBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
-import { SqliteIntegrity } from './sqlite-integrity.js';
+import { SQLITE_RETENTION, sqliteIntegrityConnection, walkPartsInThreads } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import { eventFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
@@ -72,9 +81,14 @@ export class SqliteStore implements AuditStore {
   readonly builder: Kysely<SqliteTables>;
   private appender: SqliteAppender | undefined;
   private writer: SqliteWriter | undefined;
-  readonly integrity: SqliteIntegrity;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
+  readonly signingKeys: SigningKeyStore;
+  readonly checkpoints: CheckpointStore;
+  readonly chain: ChainStore;
+  readonly verifications: VerificationStore;
+  readonly leases: LeaseStore;
+  readonly retention: RetentionStore;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path === ':memory:') throw new Error('SqliteStore needs a file: its connections share it');
@@ -91,12 +105,16 @@ export class SqliteStore implements AuditStore {
     this.builder = statementBuilder();
     this.reads = new SqliteReads(this.reader);
     this.identity = sqliteIdentityReads(this.reader);
-    this.integrity = new SqliteIntegrity(
-      this.main,
-      this.reader,
-      (fn) => this.write(async () => fn()),
-      options.path,
+    // Integrity reads run on the reader; its writes take the main connection like every other.
+    const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
+      this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
     );
+    this.signingKeys = signingKeysSql(integrity);
+    this.checkpoints = checkpointsSql(integrity);
+    this.chain = { ...chainSql(integrity), walkParts: walkPartsInThreads(options.path) };
+    this.verifications = verificationsSql(integrity);
+    this.leases = leasesSql(integrity);
+    this.retention = retentionSql(integrity, SQLITE_RETENTION);
   }
 
   async migrate(): Promise<void> {
