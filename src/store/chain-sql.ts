@@ -3,7 +3,7 @@ import { type ChainLink, GENESIS } from '../integrity/chain-verifier.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
 import type { ChainStore } from './chain-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import { type IntegrityConnection, orgPk } from './integrity-sql.js';
+import { type IntegrityConnection, orgPk } from './integrity-connection.js';
 import { hasNul } from './nul.js';
 
 /**

@@ -1,52 +1,34 @@
-import type { Compilable, Kysely } from 'kysely';
-import type { IntegrityTables } from './integrity-tables.js';
+import { chainSql, checkpointsSql } from './chain-sql.js';
+import type { ChainStore } from './chain-store.js';
+import { type IntegrityConnection, orgPk, type RetentionDialect } from './integrity-connection.js';
 import type { LeaseStore } from './lease-store.js';
 import { hasNul } from './nul.js';
-import type { PurgeBatch, RetentionStore } from './retention-store.js';
+import type { RetentionStore } from './retention-store.js';
 import type { SigningKeyStore } from './signing-key-store.js';
+import type { IntegrityStores } from './store.js';
 import type { StoredVerification, VerificationStore } from './verification-store.js';
 
 /**
  * The integrity queries (signing keys, verifications, leases, retention; checkpoints and chain
  * links are in chain-sql.ts), written once with Kysely for both backends: they use only what
  * SQLite and PostgreSQL share (ON CONFLICT, RETURNING, correlated subqueries). What differs is
- * how each backend runs a query (IntegrityConnection) and how events leave the chain
- * (RetentionDialect: a gate on SQLite, SECURITY DEFINER functions on PostgreSQL).
+ * how each backend runs a query and how events leave the chain (integrity-connection.ts).
  */
 
-/**
- * How the shared queries reach one database. SQLite runs them on a connection of its own with
- * each statement prepared once; PostgreSQL on the pool, or on one connection that holds a
- * snapshot for a chain walk.
- */
-export interface IntegrityConnection {
-  /** Builds the queries; `rows` and `arrays` run them. */
-  readonly db: Kysely<IntegrityTables>;
-  rows<R>(query: Compilable<R>): Promise<R[]>;
-  /** The rows as arrays of their columns in select order: no object per row, for long walks. */
-  arrays<R extends readonly unknown[]>(query: Compilable<unknown>): Promise<R[]>;
-  /** Runs `fn` in one write transaction (on SQLite with the ingest writer paused meanwhile). */
-  write<T>(fn: (trx: Kysely<IntegrityTables>) => Promise<T>): Promise<T>;
-}
-
-/** How a backend removes events from an org's chain, inside the transaction it is given. */
-export interface RetentionDialect {
-  /** See RetentionStore.purge; the seqs it deleted, or nothing when there was nothing to delete. */
-  purge(
-    trx: Kysely<IntegrityTables>,
-    orgPk: number,
-    throughSeq: number,
-    max: number,
-  ): Promise<Omit<PurgeBatch, 'held_ms'> | undefined>;
-  /** Moves the request log entries of seqs fromSeq..toSeq to pruned links; answers how many. */
-  pruneRequests(trx: Kysely<IntegrityTables>, orgPk: number, fromSeq: number, toSeq: number): Promise<number>;
-}
-
-/** The org's integer key, which every integrity table leads with. */
-export async function orgPk(c: IntegrityConnection, org: string): Promise<number | undefined> {
-  if (hasNul(org)) return undefined;
-  const [row] = await c.rows(c.db.selectFrom('orgs').select('pk').where('id', '=', org));
-  return row?.pk;
+/** Every integrity store of a backend, over its connection and with its own pieces. */
+export function integritySql(
+  c: IntegrityConnection,
+  dialect: RetentionDialect,
+  walkParts: ChainStore['walkParts'],
+): IntegrityStores {
+  return {
+    signingKeys: signingKeysSql(c),
+    checkpoints: checkpointsSql(c),
+    chain: { ...chainSql(c), walkParts },
+    verifications: verificationsSql(c),
+    leases: leasesSql(c),
+    retention: retentionSql(c, dialect),
+  };
 }
 
 export function signingKeysSql(c: IntegrityConnection): SigningKeyStore {

@@ -1,5 +1,7 @@
 import type { ColumnType } from 'kysely';
 import type { VerifyReport } from '../integrity/chain-verifier.js';
+import type { Checkpoint } from '../integrity/checkpoint.js';
+import type { SigningKeyRecord } from './signing-key-store.js';
 
 /**
  * The tables the integrity queries (integrity-sql.ts, chain-sql.ts) read and write, as both
@@ -23,24 +25,9 @@ export interface IntegrityTables {
     hash: string;
     body: string;
   };
-  signing_keys: {
-    id: string;
-    public_key: string;
-    private_key: string;
-    status: 'active' | 'retired';
-    created_at: string;
-    retired_at: string | null;
-  };
-  checkpoints: {
-    org_pk: number;
-    seq: number;
-    from_seq: number;
-    hash: string;
-    tree_root: string;
-    signed_at: string;
-    key_id: string;
-    signature: string;
-  };
+  signing_keys: SigningKeyRecord;
+  /** A checkpoint's fields (integrity/checkpoint.ts), its org by key. */
+  checkpoints: Omit<Checkpoint, 'org'> & { org_pk: number };
   pruned_events: {
     org_pk: number;
     seq: number;

@@ -91,7 +91,18 @@ export interface StoreTx {
   identity: IdentityWrites;
 }
 
-export interface AuditStore {
+/** The integrity side, a small store per concern, each defined in its own file. */
+export interface IntegrityStores {
+  readonly signingKeys: SigningKeyStore;
+  readonly checkpoints: CheckpointStore;
+  readonly chain: ChainStore;
+  readonly verifications: VerificationStore;
+  /** Named, expiring leases: work several processes could do that runs in one at a time. */
+  readonly leases: LeaseStore;
+  readonly retention: RetentionStore;
+}
+
+export interface AuditStore extends IntegrityStores {
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   /** Throws when the database cannot answer. */
@@ -103,15 +114,6 @@ export interface AuditStore {
 
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   readonly identity: IdentityReads;
-
-  /** The integrity side, a small store per concern, each in its own file. */
-  readonly signingKeys: SigningKeyStore;
-  readonly checkpoints: CheckpointStore;
-  readonly chain: ChainStore;
-  readonly verifications: VerificationStore;
-  /** Named, expiring leases: work several processes could do that runs in one at a time. */
-  readonly leases: LeaseStore;
-  readonly retention: RetentionStore;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

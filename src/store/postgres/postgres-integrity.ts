@@ -4,7 +4,7 @@ import type { VerifyReport } from '../../integrity/chain-verifier.js';
 import { type ChainPart, walkChainPart } from '../../integrity/chain-walk.js';
 import type { KeyRing } from '../../integrity/signing-keys.js';
 import { chainHeadIn, chainSql, checkpointsSql } from '../chain-sql.js';
-import type { IntegrityConnection, RetentionDialect } from '../integrity-sql.js';
+import type { IntegrityConnection, RetentionDialect } from '../integrity-connection.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 
 /**

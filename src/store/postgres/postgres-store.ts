@@ -12,7 +12,6 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { chainSql, checkpointsSql } from '../chain-sql.js';
 import type { ChainStore } from '../chain-store.js';
 import type { CheckpointStore } from '../checkpoint-store.js';
 import type { EventTextRow } from '../event-row.js';
@@ -20,7 +19,7 @@ import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js
 import { identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
-import { leasesSql, retentionSql, signingKeysSql, verificationsSql } from '../integrity-sql.js';
+import { integritySql } from '../integrity-sql.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import type { LeaseStore } from '../lease-store.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
@@ -110,6 +109,7 @@ export class PostgresStore implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
+  // The integrity stores (store.ts), on the pool.
   readonly signingKeys: SigningKeyStore;
   readonly checkpoints: CheckpointStore;
   readonly chain: ChainStore;
@@ -124,12 +124,13 @@ export class PostgresStore implements AuditStore {
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
-    this.signingKeys = signingKeysSql(integrity);
-    this.checkpoints = checkpointsSql(integrity);
-    this.chain = { ...chainSql(integrity), walkParts: walkPartsInSnapshots(this.pool, integrityDb) };
-    this.verifications = verificationsSql(integrity);
-    this.leases = leasesSql(integrity);
-    this.retention = retentionSql(integrity, POSTGRES_RETENTION);
+    const stores = integritySql(integrity, POSTGRES_RETENTION, walkPartsInSnapshots(this.pool, integrityDb));
+    this.signingKeys = stores.signingKeys;
+    this.checkpoints = stores.checkpoints;
+    this.chain = stores.chain;
+    this.verifications = stores.verifications;
+    this.leases = stores.leases;
+    this.retention = stores.retention;
   }
 
   async migrate(): Promise<void> {

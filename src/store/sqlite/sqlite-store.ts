@@ -5,13 +5,12 @@ import { Kysely, type Migration, Migrator, SqliteDialect, sql, type Transaction 
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import { chainSql, checkpointsSql } from '../chain-sql.js';
 import type { ChainStore } from '../chain-store.js';
 import type { CheckpointStore } from '../checkpoint-store.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
-import { leasesSql, retentionSql, signingKeysSql, verificationsSql } from '../integrity-sql.js';
+import { integritySql } from '../integrity-sql.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import type { LeaseStore } from '../lease-store.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
@@ -83,6 +82,7 @@ export class SqliteStore implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
+  // The integrity stores (store.ts), over the reader and the main connection.
   readonly signingKeys: SigningKeyStore;
   readonly checkpoints: CheckpointStore;
   readonly chain: ChainStore;
@@ -109,12 +109,13 @@ export class SqliteStore implements AuditStore {
     const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
     );
-    this.signingKeys = signingKeysSql(integrity);
-    this.checkpoints = checkpointsSql(integrity);
-    this.chain = { ...chainSql(integrity), walkParts: walkPartsInThreads(options.path) };
-    this.verifications = verificationsSql(integrity);
-    this.leases = leasesSql(integrity);
-    this.retention = retentionSql(integrity, SQLITE_RETENTION);
+    const stores = integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path));
+    this.signingKeys = stores.signingKeys;
+    this.checkpoints = stores.checkpoints;
+    this.chain = stores.chain;
+    this.verifications = stores.verifications;
+    this.leases = stores.leases;
+    this.retention = stores.retention;
   }
 
   async migrate(): Promise<void> {
