@@ -3,7 +3,7 @@ import { type ChainLink, GENESIS } from '../integrity/chain-verifier.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
 import type { ChainStore } from './chain-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import { type IntegrityConnection, orgPk } from './integrity-connection.js';
+import { compiledOnce, type IntegrityConnection } from './integrity-connection.js';
 import { hasNul } from './nul.js';
 
 /**
@@ -32,6 +32,20 @@ function checkpointsOf(db: Db, org: string) {
 }
 
 export function checkpointsSql(c: IntegrityConnection): CheckpointStore {
+  const latest = compiledOnce((org: string) => checkpointsOf(c.db, org).orderBy('c.seq', 'desc').limit(1));
+  const covering = compiledOnce((org: string, seq: number) =>
+    checkpointsOf(c.db, org).where('c.seq', '>=', seq).orderBy('c.seq').limit(1),
+  );
+  const list = compiledOnce((org: string, fromSeq: number, limit: number) =>
+    checkpointsOf(c.db, org).where('c.seq', '>=', fromSeq).orderBy('c.seq').limit(limit),
+  );
+  const signedBefore = compiledOnce((org: string, time: string) =>
+    checkpointsOf(c.db, org)
+      .where('c.signed_at', '<', time)
+      .orderBy('c.signed_at', 'desc')
+      .orderBy('c.seq', 'desc')
+      .limit(1),
+  );
   return {
     unsignedTails() {
       const orgs = c.db
@@ -65,27 +79,21 @@ export function checkpointsSql(c: IntegrityConnection): CheckpointStore {
     },
     async latest(org) {
       if (hasNul(org)) return undefined;
-      const [cp] = await c.rows(checkpointsOf(c.db, org).orderBy('c.seq', 'desc').limit(1));
+      const [cp] = await c.rows(latest(org));
       return cp;
     },
     async covering(org, seq) {
       if (hasNul(org)) return undefined;
-      const [cp] = await c.rows(checkpointsOf(c.db, org).where('c.seq', '>=', seq).orderBy('c.seq').limit(1));
+      const [cp] = await c.rows(covering(org, seq));
       return cp;
     },
     async list(org, fromSeq, limit) {
       if (hasNul(org)) return [];
-      return c.rows(checkpointsOf(c.db, org).where('c.seq', '>=', fromSeq).orderBy('c.seq').limit(limit));
+      return c.rows(list(org, fromSeq, limit));
     },
     async signedBefore(org, time) {
       if (hasNul(org)) return undefined;
-      const [cp] = await c.rows(
-        checkpointsOf(c.db, org)
-          .where('c.signed_at', '<', time)
-          .orderBy('c.signed_at', 'desc')
-          .orderBy('c.seq', 'desc')
-          .limit(1),
-      );
+      const [cp] = await c.rows(signedBefore(org, time));
       return cp;
     },
     async insert(cps) {
@@ -147,73 +155,84 @@ type LinkRow = [seq: number, prev_hash: string, hash: string, body: string | nul
 type PrunedRow = [seq: number, prev_hash: string, hash: string];
 
 export function chainSql(c: IntegrityConnection): Omit<ChainStore, 'walkParts'> {
+  const orgPk = compiledOnce((org: string) => c.db.selectFrom('orgs').select('pk').where('id', '=', org));
+  const pkOf = async (org: string) => (hasNul(org) ? undefined : (await c.rows(orgPk(org)))[0]?.pk);
+  const anchor = compiledOnce((org: string) =>
+    c.db
+      .selectFrom('chain_anchors as a')
+      .innerJoin('orgs as o', 'o.pk', 'a.org_pk')
+      .select(['a.seq', 'a.prev_hash'])
+      .where('o.id', '=', org),
+  );
+  const eventLinks = (bodies: boolean) =>
+    compiledOnce((pk: number, fromSeq: number, toSeq: number, limit: number) =>
+      c.db
+        .selectFrom('events')
+        .select(['seq', 'prev_hash', 'hash'])
+        .select(bodies ? 'body' : sql<null>`null`.as('body'))
+        .where('org_pk', '=', pk)
+        .where((eb) => eb.between('seq', fromSeq, toSeq))
+        .orderBy('seq')
+        .limit(limit),
+    );
+  const [withBodies, withoutBodies] = [eventLinks(true), eventLinks(false)];
+  const prunedLinks = compiledOnce((pk: number, fromSeq: number, toSeq: number) =>
+    c.db
+      .selectFrom('pruned_events')
+      .select(['seq', 'prev_hash', 'hash'])
+      .where('org_pk', '=', pk)
+      .where((eb) => eb.between('seq', fromSeq, toSeq))
+      .orderBy('seq'),
+  );
+  const leaves = compiledOnce((pk: number, fromSeq: number, toSeq: number) =>
+    c.db
+      .selectFrom('events')
+      .select(['seq', 'hash'])
+      .where('org_pk', '=', pk)
+      .where((eb) => eb.between('seq', fromSeq, toSeq))
+      .unionAll(
+        c.db
+          .selectFrom('pruned_events')
+          .select(['seq', 'hash'])
+          .where('org_pk', '=', pk)
+          .where((eb) => eb.between('seq', fromSeq, toSeq)),
+      )
+      .orderBy('seq'),
+  );
+  const body = compiledOnce((pk: number, seq: number) =>
+    c.db.selectFrom('events').select('body').where('org_pk', '=', pk).where('seq', '=', seq),
+  );
+
   return {
     async start(org) {
       const genesis = { seq: 1, prev_hash: GENESIS };
       if (hasNul(org)) return genesis;
-      const [row] = await c.rows(
-        c.db
-          .selectFrom('chain_anchors as a')
-          .innerJoin('orgs as o', 'o.pk', 'a.org_pk')
-          .select(['a.seq', 'a.prev_hash'])
-          .where('o.id', '=', org),
-      );
+      const [row] = await c.rows(anchor(org));
       return row ?? genesis;
     },
 
     /** Events, then the pruned links in the same stretch, merged in seq order. */
     async links(org, fromSeq, toSeq, limit, options = {}) {
-      const pk = await orgPk(c, org);
+      const pk = await pkOf(org);
       if (pk === undefined) return [];
-      const events = await c.arrays<LinkRow>(
-        c.db
-          .selectFrom('events')
-          .select(['seq', 'prev_hash', 'hash'])
-          .select(options.bodies === false ? sql<null>`null`.as('body') : 'body')
-          .where('org_pk', '=', pk)
-          .where((eb) => eb.between('seq', fromSeq, toSeq))
-          .orderBy('seq')
-          .limit(limit),
-      );
+      const read = options.bodies === false ? withoutBodies : withBodies;
+      const events = await c.arrays<LinkRow>(read(pk, fromSeq, toSeq, limit));
       const upper = events.length === limit ? events[events.length - 1]![0] : toSeq;
-      const pruned = await c.arrays<PrunedRow>(
-        c.db
-          .selectFrom('pruned_events')
-          .select(['seq', 'prev_hash', 'hash'])
-          .where('org_pk', '=', pk)
-          .where((eb) => eb.between('seq', fromSeq, upper))
-          .orderBy('seq'),
-      );
+      const pruned = await c.arrays<PrunedRow>(prunedLinks(pk, fromSeq, upper));
       return merged(events, pruned, limit);
     },
 
     async hashes(org, fromSeq, toSeq) {
-      const pk = await orgPk(c, org);
+      const pk = await pkOf(org);
       if (pk === undefined) return [];
-      const rows = await c.arrays<[number, string]>(
-        c.db
-          .selectFrom('events')
-          .select(['seq', 'hash'])
-          .where('org_pk', '=', pk)
-          .where((eb) => eb.between('seq', fromSeq, toSeq))
-          .unionAll(
-            c.db
-              .selectFrom('pruned_events')
-              .select(['seq', 'hash'])
-              .where('org_pk', '=', pk)
-              .where((eb) => eb.between('seq', fromSeq, toSeq)),
-          )
-          .orderBy('seq'),
-      );
+      const rows = await c.arrays<[number, string]>(leaves(pk, fromSeq, toSeq));
       return rows.map((r) => r[1]);
     },
 
     async receivedAt(org, seq) {
-      const pk = await orgPk(c, org);
+      const pk = await pkOf(org);
       if (pk === undefined) return undefined;
-      const [row] = await c.rows(
-        c.db.selectFrom('events').select('body').where('org_pk', '=', pk).where('seq', '=', seq),
-      );
+      const [row] = await c.rows(body(pk, seq));
       if (!row) return undefined;
       const value = (JSON.parse(row.body) as { received_at?: unknown }).received_at;
       return typeof value === 'string' ? value : undefined;

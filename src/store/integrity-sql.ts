@@ -1,6 +1,11 @@
 import { chainSql, checkpointsSql } from './chain-sql.js';
 import type { ChainStore } from './chain-store.js';
-import { type IntegrityConnection, orgPk, type RetentionDialect } from './integrity-connection.js';
+import {
+  compiledOnce,
+  type IntegrityConnection,
+  orgPk,
+  type RetentionDialect,
+} from './integrity-connection.js';
 import type { LeaseStore } from './lease-store.js';
 import { hasNul } from './nul.js';
 import type { RetentionStore } from './retention-store.js';
@@ -32,8 +37,12 @@ export function integritySql(
 }
 
 export function signingKeysSql(c: IntegrityConnection): SigningKeyStore {
+  // Read for every range the checkpointer signs.
+  const all = compiledOnce(() =>
+    c.db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('id'),
+  );
   return {
-    list: () => c.rows(c.db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('id')),
+    list: () => c.rows(all()),
     add: (key, mode) =>
       c.write(async (trx) => {
         if (mode === 'rotate') {
