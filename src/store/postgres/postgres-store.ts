@@ -1,13 +1,4 @@
-import {
-  type Expression,
-  type ExpressionBuilder,
-  Kysely,
-  type Migration,
-  Migrator,
-  PostgresDialect,
-  type SqlBool,
-  sql,
-} from 'kysely';
+import { type Expression, type ExpressionBuilder, Kysely, PostgresDialect, type SqlBool, sql } from 'kysely';
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
@@ -22,8 +13,10 @@ import type { IdentityTables } from '../identity-tables.js';
 import { integritySql } from '../integrity-sql.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import type { LeaseStore } from '../lease-store.js';
+import { migrateToLatest } from '../migrations/migrate.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
 import type { RetentionStore } from '../retention-store.js';
+import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
@@ -46,7 +39,6 @@ import {
   walkPartsInSnapshots,
 } from './postgres-integrity.js';
 import { createPool } from './postgres-pool.js';
-import { eventFromRow, keyFromRow, orgFromRow } from './postgres-rows.js';
 import type { PgTables } from './postgres-schema.js';
 import { searchTerm } from './postgres-search.js';
 import { postgresTx } from './postgres-tx.js';
@@ -134,15 +126,7 @@ export class PostgresStore implements AuditStore {
   }
 
   async migrate(): Promise<void> {
-    // Kysely holds an advisory lock while migrating: processes starting together take turns.
-    const migrator = new Migrator({
-      db: this.db,
-      provider: { getMigrations: async (): Promise<Record<string, Migration>> => POSTGRES_MIGRATIONS },
-      // Areas number their migrations (002 integrity, 003 identity) and may land in any order.
-      allowUnorderedMigrations: true,
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    await migrateToLatest(this.db, POSTGRES_MIGRATIONS);
   }
 
   async ping(): Promise<void> {
@@ -203,7 +187,7 @@ export class PostgresStore implements AuditStore {
       .selectAll()
       .where('key_hash', '=', keyHash)
       .executeTakeFirst();
-    return row && keyFromRow(row);
+    return row && apiKeyFromRow(row);
   }
 
   async hasDeploymentKey(): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, type Selectable, SqliteDialect, sql, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
@@ -13,8 +13,10 @@ import type { IdentityReads } from '../identity-store.js';
 import { integritySql } from '../integrity-sql.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import type { LeaseStore } from '../lease-store.js';
+import { migrateToLatest } from '../migrations/migrate.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
 import type { RetentionStore } from '../retention-store.js';
+import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
@@ -37,7 +39,6 @@ import { openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
 import { SQLITE_RETENTION, sqliteIntegrityConnection, walkPartsInThreads } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
-import { eventFromRow, type KeyRow, keyFromRow, orgFromRow } from './sqlite-rows.js';
 import type { SqliteTables } from './sqlite-schema.js';
 import { cursorAfterRow, eventsThrough, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
@@ -119,14 +120,7 @@ export class SqliteStore implements AuditStore {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({
-      db: this.db,
-      provider: { getMigrations: async (): Promise<Record<string, Migration>> => SQLITE_MIGRATIONS },
-      // Areas number their migrations (002 integrity, 003 identity) and may land in any order.
-      allowUnorderedMigrations: true,
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    await migrateToLatest(this.db, SQLITE_MIGRATIONS);
     // Without statistics the planner picks the wrong index for actor and action filters.
     const stats = this.main.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").get();
     if (!stats) this.main.exec('ANALYZE');
@@ -199,9 +193,9 @@ export class SqliteStore implements AuditStore {
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
     // Every API request asks this: a fixed statement, not a query built per call.
     const row = this.reads.prepared('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as
-      | KeyRow
+      | Selectable<SqliteTables['api_keys']>
       | undefined;
-    return row && keyFromRow(row);
+    return row && apiKeyFromRow(row);
   }
 
   async hasDeploymentKey(): Promise<boolean> {
