@@ -3,7 +3,8 @@ import { type ChainLink, GENESIS } from '../integrity/chain-verifier.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
 import type { ChainStore } from './chain-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import { compiledOnce, type IntegrityConnection } from './integrity-connection.js';
+import { compiledOnce } from './compiled-once.js';
+import type { IntegrityConnection } from './integrity-connection.js';
 import { hasNul } from './nul.js';
 
 /**

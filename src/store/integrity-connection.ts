@@ -42,27 +42,3 @@ export async function orgPk(c: IntegrityConnection, org: string): Promise<number
   const [row] = await c.rows(c.db.selectFrom('orgs').select('pk').where('id', '=', org));
   return row?.pk;
 }
-
-/** Stands for an argument of a query compiled once (see `compiledOnce`). */
-class Argument {
-  constructor(readonly index: number) {}
-}
-
-/**
- * A query built and compiled once, then run with each call's own values: the reads that walks,
- * exports and the checkpointer make over and over (a checkpoint per range, the org's key per
- * read) skip building and compiling, about 45 µs a call. `build` may use its arguments only as
- * values, never to choose the query's shape, since it runs once with stand-ins for them.
- */
-export function compiledOnce<A extends unknown[], R>(
-  build: (...args: A) => Compilable<R>,
-): (...args: A) => Compilable<R> {
-  const stands = Array.from({ length: build.length }, (_, i) => new Argument(i)) as unknown as A;
-  const compiled = build(...stands).compile();
-  return (...args) => ({
-    compile: () => ({
-      ...compiled,
-      parameters: compiled.parameters.map((p) => (p instanceof Argument ? args[p.index] : p)),
-    }),
-  });
-}

@@ -1,11 +1,7 @@
 import { chainSql, checkpointsSql } from './chain-sql.js';
 import type { ChainStore } from './chain-store.js';
-import {
-  compiledOnce,
-  type IntegrityConnection,
-  orgPk,
-  type RetentionDialect,
-} from './integrity-connection.js';
+import { compiledOnce } from './compiled-once.js';
+import { type IntegrityConnection, orgPk, type RetentionDialect } from './integrity-connection.js';
 import type { LeaseStore } from './lease-store.js';
 import { hasNul } from './nul.js';
 import type { RetentionStore } from './retention-store.js';

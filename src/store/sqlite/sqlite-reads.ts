@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { type Compilable, Kysely, SqliteDialect } from 'kysely';
+import { compiledOnce } from '../compiled-once.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 /** A Kysely that only builds statements; they run synchronously through SqliteReads. */
@@ -8,6 +9,10 @@ export function statementBuilder<DB = SqliteTables>(): Kysely<DB> {
     dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
   });
 }
+
+const orgKey = compiledOnce((org: string) =>
+  statementBuilder().selectFrom('orgs').select('pk').where('id', '=', org),
+);
 
 /** Runs built queries on one reading connection, with statements prepared once per text. */
 export class SqliteReads {
@@ -39,8 +44,8 @@ export class SqliteReads {
     return statement;
   }
 
+  /** The org's integer key, which every event query carries: read once per request. */
   orgPk(org: string): number | undefined {
-    const row = this.prepared('SELECT pk FROM orgs WHERE id = ?').get(org) as { pk: number } | undefined;
-    return row?.pk;
+    return this.rows(orgKey(org))[0]?.pk;
   }
 }

@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { Kysely, type Selectable, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import type { ChainStore } from '../chain-store.js';
 import type { CheckpointStore } from '../checkpoint-store.js';
+import { compiledOnce } from '../compiled-once.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
@@ -44,6 +45,11 @@ import { cursorAfterRow, eventsThrough, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
 import { outcomeError, SqliteWriter } from './sqlite-writer.js';
 import { startThread } from './threads.js';
+
+/** Every API request asks this: built once, not per call. */
+const keyByHash = compiledOnce((keyHash: string) =>
+  statementBuilder().selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash),
+);
 
 export interface SqliteStoreOptions {
   /** Path of the database file. */
@@ -191,10 +197,7 @@ export class SqliteStore implements AuditStore {
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    // Every API request asks this: a fixed statement, not a query built per call.
-    const row = this.reads.prepared('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as
-      | Selectable<SqliteTables['api_keys']>
-      | undefined;
+    const [row] = this.reads.rows(keyByHash(keyHash));
     return row && apiKeyFromRow(row);
   }
 
