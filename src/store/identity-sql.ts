@@ -13,6 +13,7 @@ import type {
   ViewerTokenRecord,
 } from './identity-store.js';
 import { type IdentityTables, isoTime, jsonList } from './identity-tables.js';
+import { hasNul } from './nul.js';
 import { apiKeyFromRow, orgFromRow } from './rows.js';
 import type { StoreTx } from './store.js';
 
@@ -31,14 +32,6 @@ export interface IdentityDialect {
 }
 
 type Db = Kysely<IdentityTables>;
-
-/**
- * PostgreSQL refuses NUL in text. No stored id, email or name holds one (validation refuses it),
- * so a lookup by a value with NUL finds nothing, and answers so without asking the database.
- */
-function hasNul(...values: string[]): boolean {
-  return values.some((v) => v.includes('\u0000'));
-}
 
 function userFromRow(row: Selectable<IdentityTables['users']>): UserRecord {
   return {

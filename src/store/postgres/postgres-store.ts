@@ -14,6 +14,7 @@ import { integritySql } from '../integrity-sql.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import type { LeaseStore } from '../lease-store.js';
 import { migrateToLatest } from '../migrations/migrate.js';
+import { hasNul } from '../nul.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
 import type { RetentionStore } from '../retention-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
@@ -60,16 +61,6 @@ const MAX_TIME = 253402300799999; // 9999-12-31T23:59:59.999Z
 
 function timestamp(ms: number): string {
   return new Date(Math.min(MAX_TIME, Math.max(MIN_TIME, ms))).toISOString();
-}
-
-/**
- * PostgreSQL refuses NUL in text. Validation keeps it out of stored events, so a filter or key
- * that holds one matches nothing: answering "nothing" is exact, and no NUL reaches the server.
- */
-function hasNul(...values: Array<string | readonly string[] | undefined>): boolean {
-  return values.some((v) =>
-    typeof v === 'string' ? v.includes('\u0000') : v?.some((s) => s.includes('\u0000')),
-  );
 }
 
 function filterHasNul(f: EventFilter): boolean {
