@@ -32,7 +32,7 @@ export function integritySql(
   };
 }
 
-export function signingKeysSql(c: IntegrityConnection): SigningKeyStore {
+function signingKeysSql(c: IntegrityConnection): SigningKeyStore {
   // Read for every range the checkpointer signs.
   const all = compiledOnce(() =>
     c.db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('id'),
@@ -70,7 +70,7 @@ export function signingKeysSql(c: IntegrityConnection): SigningKeyStore {
   };
 }
 
-export function verificationsSql(c: IntegrityConnection): VerificationStore {
+function verificationsSql(c: IntegrityConnection): VerificationStore {
   return {
     async save(org, verification) {
       const pk = await orgPk(c, org);
@@ -105,7 +105,7 @@ export function verificationsSql(c: IntegrityConnection): VerificationStore {
   };
 }
 
-export function leasesSql(c: IntegrityConnection): LeaseStore {
+function leasesSql(c: IntegrityConnection): LeaseStore {
   return {
     acquire: (name, holder, ttlMs, nowMs) =>
       c.write(async (trx) => {
@@ -138,7 +138,7 @@ export function leasesSql(c: IntegrityConnection): LeaseStore {
   };
 }
 
-export function retentionSql(c: IntegrityConnection, dialect: RetentionDialect): RetentionStore {
+function retentionSql(c: IntegrityConnection, dialect: RetentionDialect): RetentionStore {
   return {
     async purge(org, throughSeq, max) {
       const pk = await orgPk(c, org);
