@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { createEnricher } from '../src/enrich/enricher.js';
 import { openStore } from '../src/store/open-store.js';
-import { createIntegrityServices } from '../src/workers/integrity-services.js';
+import { createBackgroundServices } from '../src/workers/background-services.js';
 import {
   api,
   argValue,
@@ -193,7 +193,7 @@ async function purgeBenchmark(): Promise<void> {
     await seed(db.url, { orgs: { bench_purge: events }, days: 1, receivedAt: past });
     const store = await openStore(db.url);
     await store.migrate();
-    const services = await createIntegrityServices(
+    const services = await createBackgroundServices(
       store,
       {
         secret: undefined,

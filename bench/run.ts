@@ -13,19 +13,25 @@ import {
   waitForCheckpoints,
 } from './lib.js';
 import { runExportBenchmark, runQueryBenchmarks } from './query.js';
+import { runSdkBenchmark } from './sdk.js';
 import { seed } from './seed.js';
+import { runSignInBenchmark } from './sign-in.js';
 
 /**
- * `npm run bench [-- --backend=postgres] [--only=ingest,query,export] [--events=1000000]`
+ * `npm run bench [-- --backend=postgres] [--only=ingest,query,export,sdk,sign-in] [--events=1000000]
+ *   [--sdk-concurrency=32]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
+ * `sdk` (not run by default) measures one SDK process against the server's own batch rate;
+ * `sign-in` (not run by default) how long a wrong password and an unknown email take to refuse.
  */
 const backend = argValue('backend', 'sqlite');
 const only = new Set(argValue('only', 'ingest,query,export').split(','));
 const seconds = Number(argValue('seconds', '15'));
 const bigOrg = Number(argValue('events', '1000000'));
+const sdkConcurrency = Number(argValue('sdk-concurrency', '32'));
 const ROOT = new URL('..', import.meta.url).pathname;
 
-async function ingest(): Promise<void> {
+async function ingest(): Promise<number> {
   const db = await freshDatabase(backend);
   const server = await startServer(db.url, 3901);
   let batchRate = 0;
@@ -57,6 +63,7 @@ async function ingest(): Promise<void> {
     report('ingest_bare_loop_sqlite', bare, 'events/s');
     report('ingest_batch100_vs_bare_sqlite', Number((batchRate / bare).toFixed(2)), 'ratio');
   }
+  return batchRate;
 }
 
 async function queries(): Promise<void> {
@@ -95,5 +102,7 @@ execFileSync(
     stdio: 'inherit',
   },
 );
-if (only.has('ingest')) await ingest();
+const batchRate = only.has('ingest') ? await ingest() : undefined;
 if (only.has('query') || only.has('export')) await queries();
+if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, batchRate);
+if (only.has('sign-in')) await runSignInBenchmark(backend);

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { IngestMetrics } from './ingest/ingest-queue.js';
 
 /** One registry per server instance, so tests can run several servers in one process. */
 export function createMetrics() {
@@ -44,3 +45,14 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The ingest queue's reports, counted in `metrics`. */
+export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
+  return {
+    rejected: (reason) => metrics.ingestRejected.inc({ reason }),
+    queueDepth: (events) => metrics.queueDepth.set(events),
+    commitStarted: () => metrics.commitSeconds.startTimer(),
+    committed: (events) => metrics.commitBatchEvents.observe(events),
+    stored: (events) => metrics.eventsIngested.inc(events),
+  };
+}

@@ -1,23 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
+import { createMailer } from './delivery/mailer.js';
 import type { Enricher } from './domain/prepare-event.js';
+import type { ApiKeyScope } from './domain/principal.js';
 import { createEnricher } from './enrich/enricher.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
-import { Authenticator, identitySettings } from './identity/authenticator.js';
-import { ensureFirstOwner } from './identity/bootstrap.js';
-import { LogViews } from './identity/log-views.js';
-import { createMailer } from './identity/mailer.js';
-import type { ChangeHooks } from './identity/self-audit.js';
-import { Logins } from './identity/sessions.js';
+import { Authenticator, type IdentitySettings } from './identity/authenticator.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { RecentHashes } from './integrity/recent-hashes.js';
-import { createMetrics } from './metrics.js';
-import { API_KEY_PREFIX, createApiKey, hashApiKey } from './operations/create-api-key.js';
+import { createMetrics, ingestMetricsOf } from './metrics.js';
+import { createApiKey, registerDeploymentKey } from './operations/api-keys.js';
+import type { ChangeHooks } from './operations/audited.js';
+import { ensureFirstOwner } from './operations/first-owner.js';
+import { LogViews } from './operations/log-views.js';
+import { Logins } from './operations/sign-in.js';
 import { openStore } from './store/open-store.js';
 import type { AppendedEvent, AuditStore } from './store/store.js';
-import { createIntegrityServices } from './workers/integrity-services.js';
+import { StoreAvailability } from './store/unavailable.js';
+import { createBackgroundServices } from './workers/background-services.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -26,6 +28,22 @@ export interface RunningServer {
   /** Stops taking requests, commits what was accepted, closes the store. */
   close(): Promise<void>;
 }
+
+/** Identity's settings as plain values: identity does not read the configuration itself. */
+function identitySettings(config: Config): IdentitySettings {
+  return {
+    sessionIdleMs: config.sessionIdleMinutes * 60_000,
+    sessionMaxMs: config.sessionMaxHours * 3_600_000,
+    loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
+    loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    loginWindowMs: config.loginWindowMinutes * 60_000,
+    publicUrl: config.publicUrl,
+    smtpUrl: config.smtpUrl,
+    smtpFrom: config.smtpFrom,
+  };
+}
+
+const DEPLOYMENT_ADMIN_SCOPES: ApiKeyScope[] = ['admin', 'events:write', 'events:read'];
 
 /**
  * The deployment admin key: TRAILMARK_ADMIN_KEY when set (registered by its hash), otherwise one
@@ -37,30 +55,19 @@ async function ensureAdminKey(
   config: Config,
   log: Logger,
 ): Promise<void> {
+  const deps = { store, enricher, now: () => new Date() };
   if (config.adminKey) {
-    if (!(await store.findApiKeyByHash(hashApiKey(config.adminKey)))) {
-      await store.transaction((tx) =>
-        tx.createApiKey({
-          id: `key_admin_${hashApiKey(config.adminKey!).slice(0, 12)}`,
-          org: null,
-          name: 'Deployment admin (TRAILMARK_ADMIN_KEY)',
-          prefix: config.adminKey!.slice(0, API_KEY_PREFIX.length + 5),
-          last4: config.adminKey!.slice(-4),
-          scopes: ['admin', 'events:write', 'events:read'],
-          key_hash: hashApiKey(config.adminKey!),
-          created_at: new Date().toISOString(),
-          created_by: null,
-          expires_at: null,
-        }),
-      );
-    }
+    await registerDeploymentKey(deps, config.adminKey, {
+      name: 'Deployment admin (TRAILMARK_ADMIN_KEY)',
+      scopes: DEPLOYMENT_ADMIN_SCOPES,
+    });
     return;
   }
   if (await store.hasDeploymentKey()) return;
   const { secret } = await createApiKey(
-    { store, enricher, now: () => new Date() },
+    deps,
     null,
-    { name: 'Deployment admin', scopes: ['admin', 'events:write', 'events:read'] },
+    { name: 'Deployment admin', scopes: DEPLOYMENT_ADMIN_SCOPES },
     { principal: null, origin: {} },
   );
   log.warn('generated the deployment admin key; it is shown only now');
@@ -89,15 +96,20 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   const metrics = createMetrics();
   // Only a process that signs checkpoints keeps the hashes its commits made, for its signer.
   const recentHashes = config.checkpointer ? new RecentHashes() : undefined;
-  const queue = new IngestQueue(store, metrics, {
+  const availability = new StoreAvailability(({ available, reason }) => {
+    if (available) logger.warn({ reason }, 'database available again: taking writes');
+    else logger.error({ reason }, 'database unavailable: answering 503 with Retry-After until it recovers');
+  });
+  const queue = new IngestQueue(store, ingestMetricsOf(metrics), {
     maxQueuedEvents: config.maxQueuedEvents,
     maxCommitEvents: config.maxCommitEvents,
-    ...(recentHashes
-      ? { onCommitted: (org: string, events: AppendedEvent[]) => recentHashes.add(org, events) }
-      : {}),
+    onCommitted: (org: string, events: AppendedEvent[]) => {
+      availability.wrote();
+      recentHashes?.add(org, events);
+    },
   });
   const now = overrides.now ?? (() => new Date());
-  const integrity = await createIntegrityServices(
+  const background = await createBackgroundServices(
     store,
     {
       secret: config.secret,
@@ -107,7 +119,13 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
       checkpointIntervalMs: Math.min(1000, config.checkpointMaxAgeMs / 4),
       retentionIntervalMs: config.retentionIntervalMs,
     },
-    { log: logger, enricher, now, ...(recentHashes ? { recentHashes } : {}) },
+    {
+      log: logger,
+      enricher,
+      now,
+      ...(recentHashes ? { recentHashes } : {}),
+      outcomes: { succeeded: () => availability.wrote(), failed: (e) => !!availability.refusal(e) },
+    },
   );
   const settings = identitySettings(config);
   const auth = new Authenticator(store, now, settings);
@@ -121,13 +139,14 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
   const ctx: AppContext = {
     ...changeDeps,
+    availability,
     queue,
     metrics,
     auth,
     logins: new Logins(changeDeps, settings, onError),
     mailer: createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger }),
     views: new LogViews(changeDeps),
-    integrity,
+    background,
     verify: { threads: config.verifyThreads, minPartEvents: config.verifyPartMinEvents },
   };
   await ensureAdminKey(store, enricher, config, logger);
@@ -138,7 +157,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     dashboard: { embedFrameAncestors: config.embedFrameAncestors },
   });
   const address = await app.listen({ port: config.port, host: config.host });
-  if (overrides.backgroundJobs !== false) integrity.start();
+  if (overrides.backgroundJobs !== false) background.start();
   const shown = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
   let closing: Promise<void> | undefined;
   return {
@@ -148,7 +167,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     close: () => {
       closing ??= (async () => {
         await app.close();
-        await integrity.stop();
+        await background.stop();
         await queue.drain();
         await ctx.logins.settled();
         ctx.mailer.close();

@@ -47,6 +47,8 @@ export default defineConfig({
   },
   server: {
     host: '127.0.0.1',
+    // Outside web/, the dashboard is built from the server's shared contracts only.
+    fs: { allow: [here, join(here, '../src/contracts'), join(here, '../node_modules')] },
     proxy: {
       '/v1': process.env.TRAILMARK_DEV_API ?? 'http://127.0.0.1:3000',
     },

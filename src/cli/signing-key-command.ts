@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { SigningKeys } from '../operations/signing-keys.js';
 import type { AuditStore } from '../store/store.js';
+import { SigningKeys } from '../workers/signing-keys.js';
 
 export function registerSigningKeyCommands(
   program: Command,

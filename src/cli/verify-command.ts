@@ -2,7 +2,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Checkpoint, isCheckpointShaped } from '../integrity/checkpoint.js';
-import { jwkThumbprint, KeyRing } from '../integrity/signing-keys.js';
+import { jwkThumbprint, KeyRing } from '../integrity/ed25519-keys.js';
 import { type OfflineReport, verifyExport } from '../integrity/verify-export.js';
 
 /** Exit codes of `trailmark verify`. */

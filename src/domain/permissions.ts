@@ -1,16 +1,14 @@
-import type { ApiKeyScope } from './principal.js';
+import { type ApiKeyScope, PERMISSIONS, type Permission } from '../contracts/permissions.js';
 
-/** What a person may do in an org (SPEC §1). Roles are sets of these. */
-export const PERMISSIONS = [
-  'viewAuditLog',
-  'exportAuditLog',
-  'manageMembers',
-  'manageApiKeys',
-  'manageAlerts',
-  'manageStreams',
-  'manageSettings',
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+export {
+  BUILT_IN_PERMISSIONS,
+  BUILT_IN_ROLES,
+  type BuiltInRole,
+  isBuiltInRole,
+  isPermission,
+  PERMISSIONS,
+  type Permission,
+} from '../contracts/permissions.js';
 
 /**
  * Everything a route can require of a principal in an org: a permission, or one of the grants
@@ -18,28 +16,6 @@ export type Permission = (typeof PERMISSIONS)[number];
  * belonging to the org (reading its name and settings).
  */
 export type Grant = Permission | 'writeEvents' | 'mintViewerTokens' | 'memberOfOrg';
-
-export const BUILT_IN_ROLES = ['owner', 'admin', 'member'] as const;
-export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
-
-/**
- * Owners and admins hold every permission; `member` holds none until a custom role gives it
- * some. What only owners may do (grant, revoke or remove the owner role) is decided by role,
- * not by permission.
- */
-export const BUILT_IN_PERMISSIONS: Record<BuiltInRole, readonly Permission[]> = {
-  owner: PERMISSIONS,
-  admin: PERMISSIONS,
-  member: [],
-};
-
-export function isBuiltInRole(role: string): role is BuiltInRole {
-  return (BUILT_IN_ROLES as readonly string[]).includes(role);
-}
-
-export function isPermission(value: string): value is Permission {
-  return (PERMISSIONS as readonly string[]).includes(value);
-}
 
 /** What an API key's scopes grant inside its org. `admin` holds everything. */
 export function grantsOfScopes(scopes: readonly ApiKeyScope[]): Set<Grant> {

@@ -1,7 +1,7 @@
+import type { ApiKeyScope } from '../contracts/permissions.js';
 import type { Actor } from './event.js';
 
-export const API_KEY_SCOPES = ['events:write', 'events:read', 'admin'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+export { API_KEY_SCOPES, type ApiKeyScope } from '../contracts/permissions.js';
 
 /** A machine credential: an org's key, or (org null) a deployment-wide operator key. */
 export interface ApiKeyPrincipal {

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
+import type { EventStatus } from '../contracts/event.js';
+import { ACTION_PATTERN, MAX_FUTURE_MS } from '../contracts/event-schema.js';
+import { EVENT_FILTERS, type EventFilterSpec, type FilterParam } from '../contracts/filters.js';
 import { type FieldIssue, validationError } from './errors.js';
 import type { EventKind } from './event.js';
-import { ACTION_PATTERN, type EVENT_STATUSES, MAX_FUTURE_MS } from './event-schema.js';
 import { canonicalIp } from './ip.js';
 
 export const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
@@ -36,7 +38,7 @@ export interface EventFilter {
   actionPrefixes?: string[];
   resourceType?: string;
   resourceId?: string;
-  status?: (typeof EVENT_STATUSES)[number];
+  status?: EventStatus;
   workspace?: string;
   ip?: string;
   kind?: EventKind;
@@ -51,21 +53,9 @@ export interface EventQuery extends EventFilter {
   cursor?: Cursor;
 }
 
-export const FILTER_PARAMS = [
-  'from',
-  'to',
-  'actor',
-  'action',
-  'resource_type',
-  'resource_id',
-  'status',
-  'workspace',
-  'ip',
-  'kind',
-  'q',
-] as const;
+export { FILTER_PARAMS } from '../contracts/filters.js';
 
-export type QueryParams = Partial<Record<(typeof FILTER_PARAMS)[number] | 'limit' | 'cursor', unknown>>;
+export type QueryParams = Partial<Record<FilterParam | 'limit' | 'cursor', unknown>>;
 
 const actionItem = new RegExp(ACTION_PATTERN);
 const actionPrefixItem = /^[a-z0-9_]+(\.[a-z0-9_]+){0,5}\.?\*$/;
@@ -115,6 +105,57 @@ function parseTime(raw: string, name: string, issues: FieldIssue[]): number | un
   return ms;
 }
 
+function parseActions(text: string, query: EventFilter, issues: FieldIssue[]): void {
+  const exact: string[] = [];
+  const prefixes: string[] = [];
+  for (const item of text.split(',').map((s) => s.trim())) {
+    if (actionPrefixItem.test(item)) prefixes.push(item.slice(0, -1));
+    else if (actionItem.test(item) && item.length <= 128) exact.push(item);
+    else {
+      issues.push({
+        path: '/query/action',
+        message: 'must be action names or prefixes ending in * (api_key.*), separated by commas',
+      });
+      break;
+    }
+  }
+  if (exact.length > 50 || prefixes.length > 50) {
+    issues.push({ path: '/query/action', message: 'must list at most 50 actions' });
+  }
+  if (exact.length) query.actions = exact;
+  if (prefixes.length) query.actionPrefixes = prefixes;
+}
+
+/** Sets the filter `spec` names from its query-string value, or reports why it cannot. */
+function setFilter(query: EventFilter, spec: EventFilterSpec, value: string, issues: FieldIssue[]): void {
+  const path = `/query/${spec.param}`;
+  switch (spec.kind) {
+    case 'time':
+      return;
+    case 'actions':
+      parseActions(value, query, issues);
+      return;
+    case 'text':
+      query[spec.field] = value;
+      return;
+    case 'search':
+      if (value.trim() !== '') query[spec.field] = value.trim();
+      return;
+    case 'ip': {
+      // Ingest stores only IPv4 and IPv6 addresses: anything else could never match.
+      const ip = value.trim();
+      if (isIP(ip)) query[spec.field] = canonicalIp(ip);
+      else issues.push({ path, message: 'must be an IPv4 or IPv6 address' });
+      return;
+    }
+    case 'choice':
+      // The choices are the constants the field's type is made of (EVENT_STATUSES, EVENT_KINDS).
+      if ((spec.choices as readonly string[]).includes(value)) Object.assign(query, { [spec.field]: value });
+      else issues.push({ path, message: `must be ${spec.choices.join(' or ')}` });
+      return;
+  }
+}
+
 /**
  * Parses list and export filters from a query string. Every problem is reported with its
  * parameter; nothing reaches the store unchecked.
@@ -153,59 +194,11 @@ export function parseEventQuery(params: QueryParams, now = Date.now()): EventQue
 
   const query: EventQuery = { from, to, limit: DEFAULT_LIMIT };
 
-  const actor = str('actor');
-  if (actor !== undefined) query.actor = actor;
-
-  const action = str('action');
-  if (action !== undefined) {
-    const exact: string[] = [];
-    const prefixes: string[] = [];
-    for (const item of action.split(',').map((s) => s.trim())) {
-      if (actionPrefixItem.test(item)) prefixes.push(item.slice(0, -1));
-      else if (actionItem.test(item) && item.length <= 128) exact.push(item);
-      else {
-        issues.push({
-          path: '/query/action',
-          message: 'must be action names or prefixes ending in * (api_key.*), separated by commas',
-        });
-        break;
-      }
-    }
-    if (exact.length > 50 || prefixes.length > 50) {
-      issues.push({ path: '/query/action', message: 'must list at most 50 actions' });
-    }
-    if (exact.length) query.actions = exact;
-    if (prefixes.length) query.actionPrefixes = prefixes;
+  for (const spec of EVENT_FILTERS) {
+    if (spec.kind === 'time') continue; // parsed above: each bound's default depends on the other
+    const value = str(spec.param);
+    if (value !== undefined) setFilter(query, spec, value, issues);
   }
-
-  const simple = [
-    ['resource_type', 'resourceType'],
-    ['resource_id', 'resourceId'],
-    ['workspace', 'workspace'],
-  ] as const;
-  for (const [param, field] of simple) {
-    const value = str(param);
-    if (value !== undefined) query[field] = value;
-  }
-  const ip = str('ip')?.trim();
-  if (ip !== undefined) {
-    // Ingest stores only IPv4 and IPv6 addresses: anything else could never match.
-    if (isIP(ip)) query.ip = canonicalIp(ip);
-    else issues.push({ path: '/query/ip', message: 'must be an IPv4 or IPv6 address' });
-  }
-
-  const status = str('status');
-  if (status !== undefined) {
-    if (status === 'success' || status === 'failure') query.status = status;
-    else issues.push({ path: '/query/status', message: 'must be success or failure' });
-  }
-  const kind = str('kind');
-  if (kind !== undefined) {
-    if (kind === 'audit' || kind === 'request') query.kind = kind;
-    else issues.push({ path: '/query/kind', message: 'must be audit or request' });
-  }
-  const q = str('q');
-  if (q !== undefined && q.trim() !== '') query.q = q.trim();
 
   const limit = str('limit');
   if (limit !== undefined) {
@@ -227,19 +220,16 @@ export function parseEventQuery(params: QueryParams, now = Date.now()): EventQue
 
 /** The filters as given, for recording what an export contained. */
 export function describeFilter(filter: EventFilter): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    from: new Date(filter.from).toISOString(),
-    to: new Date(filter.to).toISOString(),
-  };
-  const action = [...(filter.actions ?? []), ...(filter.actionPrefixes ?? []).map((p) => `${p}*`)];
-  if (action.length) out.action = action.join(',');
-  if (filter.actor) out.actor = filter.actor;
-  if (filter.resourceType) out.resource_type = filter.resourceType;
-  if (filter.resourceId) out.resource_id = filter.resourceId;
-  if (filter.status) out.status = filter.status;
-  if (filter.workspace) out.workspace = filter.workspace;
-  if (filter.ip) out.ip = filter.ip;
-  if (filter.kind) out.kind = filter.kind;
-  if (filter.q) out.q = filter.q;
+  const out: Record<string, unknown> = {};
+  for (const spec of EVENT_FILTERS) {
+    if (spec.kind === 'time') {
+      out[spec.param] = new Date(filter[spec.field]).toISOString();
+    } else if (spec.kind === 'actions') {
+      const action = [...(filter.actions ?? []), ...(filter.actionPrefixes ?? []).map((p) => `${p}*`)];
+      if (action.length) out[spec.param] = action.join(',');
+    } else if (filter[spec.field]) {
+      out[spec.param] = filter[spec.field];
+    }
+  }
   return out;
 }

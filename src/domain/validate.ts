@@ -1,6 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { AppError, type FieldIssue, validationError } from './errors.js';
 import {
   EventBatchSchema,
   type EventInput,
@@ -9,7 +8,8 @@ import {
   MAX_FUTURE_MS,
   MAX_METADATA_BYTES,
   MAX_REQUEST_DATA_BYTES,
-} from './event-schema.js';
+} from '../contracts/event-schema.js';
+import { AppError, type FieldIssue, validationError } from './errors.js';
 
 // ajv-formats is published as CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

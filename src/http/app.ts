@@ -55,7 +55,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
     },
   });
   await app.register(cookie);
-  installProblemHandlers(app);
+  installProblemHandlers(app, ctx.availability);
 
   healthRoutes(app, ctx);
   authRoutes(app, ctx);

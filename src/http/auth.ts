@@ -3,10 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import type { Grant } from '../domain/permissions.js';
 import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
-import type { ViewScope } from '../domain/query.js';
+import { type EventQuery, parseEventQuery, type QueryParams, type ViewScope } from '../domain/query.js';
 import { decide } from '../identity/access.js';
 import type { Authenticated, Credentials } from '../identity/authenticator.js';
 import type { NewSession } from '../identity/sessions.js';
+import type { Cause } from '../operations/audited.js';
 import type { MemberRecord, SessionRecord } from '../store/identity-store.js';
 import type { AppContext } from './context.js';
 
@@ -126,11 +127,26 @@ export async function authorize(
   return { principal, org, member, scope, grants: decision.grants };
 }
 
+/** The request's filters (SPEC §4), narrowed to what the credential may see (viewer tokens). */
+export function scopedQuery(request: FastifyRequest, access: Access, now: Date): EventQuery {
+  const query = parseEventQuery(request.query as QueryParams, now.getTime());
+  if (access.scope) query.scope = access.scope;
+  return query;
+}
+
 export function originOf(request: FastifyRequest): RequestOrigin {
   const origin: RequestOrigin = { ip: request.ip };
   const agent = request.headers['user-agent'];
   if (agent) origin.userAgent = agent;
   return origin;
+}
+
+/** Who causes the change a request makes, and from where: the actor and context of its events. */
+export function causeOf<P extends Principal>(
+  request: FastifyRequest,
+  by: { principal: P },
+): Cause & { principal: P } {
+  return { principal: by.principal, origin: originOf(request) };
 }
 
 /** `Secure` when the browser reached us over TLS (directly, or through a trusted proxy). */

@@ -1,23 +1,26 @@
+import type { Mailer } from '../delivery/mailer.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { Authenticator } from '../identity/authenticator.js';
-import type { LogViews } from '../identity/log-views.js';
-import type { Mailer } from '../identity/mailer.js';
-import type { ChangeHooks } from '../identity/self-audit.js';
-import type { Logins } from '../identity/sessions.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Metrics } from '../metrics.js';
-import type { VerifyOptions } from '../operations/verify-chain.js';
+import type { ChangeHooks } from '../operations/audited.js';
+import type { LogViews } from '../operations/log-views.js';
+import type { Logins } from '../operations/sign-in.js';
 import type { AuditStore } from '../store/store.js';
-import type { IntegrityServices } from '../workers/integrity-services.js';
+import type { StoreAvailability } from '../store/unavailable.js';
+import type { BackgroundServices } from '../workers/background-services.js';
+import type { VerifyOptions } from '../workers/chain-verification.js';
 
 /** What every route module is given; routes reach the database only through `store`. */
 export interface AppContext {
   store: AuditStore;
+  /** Whether the database takes writes; turns database outages into 503s and /readyz's answer. */
+  availability: StoreAvailability;
   queue: IngestQueue;
   enricher: Enricher;
   metrics: Metrics;
-  /** Signing keys, checkpointer and retention job. */
-  integrity: IntegrityServices;
+  /** Signing keys and the background jobs: checkpointer and retention purge. */
+  background: BackgroundServices;
   /** The clock, replaceable in tests. */
   now: () => Date;
   /** Checks credentials (keys, viewer tokens, sessions). */

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldIssue, STATUS_BY_CODE, TITLE_BY_CODE } from '../domain/errors.js';
+import type { StoreAvailability } from '../store/unavailable.js';
+import { discardRestOfBody } from './discard-body.js';
 
 export const PROBLEM_TYPE_BASE = 'https://trailmark.dev/problems/';
 
@@ -64,9 +66,19 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
-export function installProblemHandlers(app: FastifyInstance): void {
+/**
+ * @param availability tells an outage of the database (503 with Retry-After, one log line when
+ *   it starts) from a fault of the server's own (a logged 500)
+ */
+export function installProblemHandlers(app: FastifyInstance, availability?: StoreAvailability): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof AppError ? error : fromFastifyError(error);
+    // Fastify closes the connection after a 413; reading the rest of the body first lets a
+    // client that is still sending it read the answer (see discard-body.ts).
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && discardRestOfBody(request.raw)) {
+      reply.removeHeader('connection');
+    }
+    const known =
+      error instanceof AppError ? error : (fromFastifyError(error) ?? availability?.refusal(error));
     if (known) return sendProblem(reply, known);
     request.log.error({ err: error }, 'unhandled error');
     return reply

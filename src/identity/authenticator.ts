@@ -1,11 +1,16 @@
-import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal, UserPrincipal } from '../domain/principal.js';
-import { hashApiKey } from '../operations/create-api-key.js';
 import type { SessionRecord } from '../store/identity-store.js';
 import type { ApiKeyRecord, AuditStore } from '../store/store.js';
 import { RequestRateLimiter, Throttle } from './rate-limit.js';
-import { csrfTokenFor, hashToken, SESSION_PREFIX, sameToken, VIEWER_TOKEN_PREFIX } from './tokens.js';
+import {
+  csrfTokenFor,
+  hashApiKey,
+  hashToken,
+  SESSION_PREFIX,
+  sameToken,
+  VIEWER_TOKEN_PREFIX,
+} from './tokens.js';
 
 /** The identity settings taken from the configuration. */
 export interface IdentitySettings {
@@ -17,19 +22,6 @@ export interface IdentitySettings {
   publicUrl: string;
   smtpUrl: string | undefined;
   smtpFrom: string;
-}
-
-export function identitySettings(config: Config): IdentitySettings {
-  return {
-    sessionIdleMs: config.sessionIdleMinutes * 60_000,
-    sessionMaxMs: config.sessionMaxHours * 3_600_000,
-    loginMaxFailuresPerIp: config.loginMaxFailuresPerIp,
-    loginMaxFailuresPerAccount: config.loginMaxFailuresPerAccount,
-    loginWindowMs: config.loginWindowMinutes * 60_000,
-    publicUrl: config.publicUrl,
-    smtpUrl: config.smtpUrl,
-    smtpFrom: config.smtpFrom,
-  };
 }
 
 /** What a request presents, read by the HTTP layer. */

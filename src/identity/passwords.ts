@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hash, verify } from '@node-rs/argon2';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../contracts/passwords.js';
 import type { FieldIssue } from '../domain/errors.js';
 
 /**
  * Passwords: argon2id with the library's defaults (19 MiB, 2 passes, 1 lane: the OWASP
  * baseline), at least MIN_PASSWORD_LENGTH characters, and not one of the most common passwords.
  */
-export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 256;
-
 export function hashPassword(password: string): Promise<string> {
   return hash(password);
 }

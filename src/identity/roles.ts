@@ -1,5 +1,5 @@
+import type { Role } from '../contracts/api.js';
 import { AppError } from '../domain/errors.js';
-import { newId } from '../domain/ids.js';
 import {
   BUILT_IN_PERMISSIONS,
   BUILT_IN_ROLES,
@@ -7,20 +7,11 @@ import {
   isBuiltInRole,
   type Permission,
 } from '../domain/permissions.js';
-import { principalId } from '../domain/principal.js';
 import type { RoleRecord } from '../store/identity-store.js';
 import type { AuditStore, StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './self-audit.js';
 
-/** A role as listed: built-in ones first, then the org's custom roles. */
-export interface RoleView {
-  id: string;
-  name: string;
-  built_in: boolean;
-  permissions: Permission[];
-  created_at: string | null;
-  updated_at: string | null;
-}
+/** A role as listed: built-in ones first, then the org's custom roles (src/contracts/api.ts). */
+export type RoleView = Role;
 
 export async function listRoles(store: AuditStore, org: string): Promise<RoleView[]> {
   const custom = await store.identity.listRoles(org);
@@ -33,15 +24,20 @@ export async function listRoles(store: AuditStore, org: string): Promise<RoleVie
       created_at: null,
       updated_at: null,
     })),
-    ...custom.map((r) => ({
-      id: r.id,
-      name: r.name,
-      built_in: false,
-      permissions: r.permissions,
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-    })),
+    ...custom.map(roleView),
   ];
+}
+
+/** A custom role as listed and as its routes answer. */
+export function roleView(role: RoleRecord): RoleView {
+  return {
+    id: role.id,
+    name: role.name,
+    built_in: false,
+    permissions: role.permissions,
+    created_at: role.created_at,
+    updated_at: role.updated_at,
+  };
 }
 
 /** The permissions of a role in an org (built-in or custom); 404-like error when unknown. */
@@ -70,108 +66,4 @@ export function assertHolds(
   if (missing.length) {
     throw new AppError('forbidden', `${what} would grant ${missing.join(', ')}, which you do not hold`);
   }
-}
-
-function dedupe(permissions: Permission[]): Permission[] {
-  return [...new Set(permissions)];
-}
-
-function assertName(name: string): void {
-  if (isBuiltInRole(name.toLowerCase())) {
-    throw new AppError('validation', `/name: ${name} is the name of a built-in role`, {
-      errors: [{ path: '/name', message: 'is the name of a built-in role' }],
-    });
-  }
-}
-
-export async function createRole(
-  deps: ChangeDeps,
-  org: string,
-  input: { name: string; permissions: Permission[] },
-  held: ReadonlySet<Grant>,
-  cause: Cause,
-): Promise<RoleRecord> {
-  assertName(input.name);
-  const permissions = dedupe(input.permissions);
-  assertHolds(held, permissions, 'this role');
-  const at = deps.now().toISOString();
-  return audited(deps, cause, async (tx, record) => {
-    const role = await tx.identity.createRole({
-      id: newId('role'),
-      org,
-      name: input.name,
-      permissions,
-      created_at: at,
-      updated_at: at,
-      created_by: cause.principal ? principalId(cause.principal) : null,
-    });
-    record(org, 'role.created', {
-      resource: { type: 'role', id: role.id, name: role.name },
-      description: `Role ${role.name} created`,
-      metadata: { changed_fields: ['name', 'permissions'], permissions },
-    });
-    return role;
-  });
-}
-
-export async function updateRole(
-  deps: ChangeDeps,
-  org: string,
-  id: string,
-  patch: { name?: string; permissions?: Permission[] },
-  held: ReadonlySet<Grant>,
-  cause: Cause,
-): Promise<RoleRecord> {
-  if (isBuiltInRole(id)) throw new AppError('forbidden', 'built-in roles cannot be changed');
-  if (patch.name !== undefined) assertName(patch.name);
-  const next = { ...patch, ...(patch.permissions ? { permissions: dedupe(patch.permissions) } : {}) };
-  if (next.permissions) assertHolds(held, next.permissions, 'this role');
-  return audited(deps, cause, async (tx, record) => {
-    const before = await tx.identity.getRole(org, id);
-    if (!before) throw new AppError('not_found', `role ${id} not found`);
-    // Editing a role changes what its holders may do: whoever edits it must hold what it had.
-    assertHolds(held, before.permissions, 'editing this role');
-    const changed = changedFields(before, next);
-    if (!changed.length) return before;
-    const after = await tx.identity.updateRole(org, id, next, deps.now().toISOString());
-    if (!after) throw new AppError('not_found', `role ${id} not found`);
-    record(org, 'role.updated', {
-      resource: { type: 'role', id, name: after.name },
-      description: `Role ${after.name} updated: ${changed.join(', ')}`,
-      metadata: {
-        changed_fields: changed,
-        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-        after: Object.fromEntries(changed.map((k) => [k, after[k]])),
-      },
-    });
-    return after;
-  });
-}
-
-export async function deleteRole(
-  deps: ChangeDeps,
-  org: string,
-  id: string,
-  held: ReadonlySet<Grant>,
-  cause: Cause,
-): Promise<void> {
-  if (isBuiltInRole(id)) throw new AppError('forbidden', 'built-in roles cannot be deleted');
-  await audited(deps, cause, async (tx, record) => {
-    const before = await tx.identity.getRole(org, id);
-    if (!before) throw new AppError('not_found', `role ${id} not found`);
-    assertHolds(held, before.permissions, 'deleting this role');
-    const holders = await tx.identity.countMembersWithRole(org, id);
-    if (holders > 0) {
-      throw new AppError(
-        'conflict',
-        `role ${before.name} is held by ${holders} member(s); change their role first`,
-      );
-    }
-    await tx.identity.deleteRole(org, id);
-    record(org, 'role.deleted', {
-      resource: { type: 'role', id, name: before.name },
-      description: `Role ${before.name} deleted`,
-      metadata: { changed_fields: [], permissions: before.permissions },
-    });
-  });
 }

@@ -6,6 +6,7 @@ import { newSecret } from '../domain/ids.js';
 export const SESSION_PREFIX = 'tms';
 export const VIEWER_TOKEN_PREFIX = 'tmv';
 export const INVITATION_PREFIX = 'tmi';
+export const API_KEY_PREFIX = 'tmk';
 
 /** A 256-bit random token with its prefix; the store only ever sees `hashToken` of it. */
 export function newToken(prefix: string): string {
@@ -15,6 +16,11 @@ export function newToken(prefix: string): string {
 /** Tokens are 256-bit random, so a fast hash is enough to store them safely. */
 export function hashToken(token: string): string {
   return sha256Hex(token);
+}
+
+/** API keys are 256-bit random secrets too; the authenticator looks them up by this hash. */
+export function hashApiKey(secret: string): string {
+  return hashToken(secret);
 }
 
 /**

@@ -1,6 +1,5 @@
 import { AppError } from '../domain/errors.js';
 import type { PendingEvent } from '../domain/event.js';
-import type { Metrics } from '../metrics.js';
 import type { AppendBatch, AppendedEvent, AppendOutcome, AuditStore } from '../store/store.js';
 
 export interface IngestQueueOptions {
@@ -10,6 +9,20 @@ export interface IngestQueueOptions {
   maxCommitEvents: number;
   /** Told each request's stored events once they are committed, in commit order. */
   onCommitted?: (org: string, events: AppendedEvent[]) => void;
+}
+
+/** What the queue reports as it works; the server passes Prometheus metrics (metrics.ts). */
+export interface IngestMetrics {
+  /** A request refused before it was queued. */
+  rejected(reason: 'shutting_down' | 'queue_full'): void;
+  /** Events waiting now. */
+  queueDepth(events: number): void;
+  /** A group of requests was handed to the store; the function returned is called once it settles. */
+  commitStarted(): () => void;
+  /** A group of this many events committed. */
+  committed(events: number): void;
+  /** Events stored by one request (duplicates of stored client ids are not counted). */
+  stored(events: number): void;
 }
 
 interface Waiting {
@@ -47,7 +60,7 @@ export class IngestQueue {
 
   constructor(
     private readonly store: AuditStore,
-    private readonly metrics: Metrics,
+    private readonly metrics: IngestMetrics,
     private readonly options: IngestQueueOptions = { maxQueuedEvents: 100_000, maxCommitEvents: 10_000 },
   ) {}
 
@@ -57,18 +70,18 @@ export class IngestQueue {
 
   submit(org: string, events: PendingEvent[]): Promise<AppendedEvent[]> {
     if (!this.accepting) {
-      this.metrics.ingestRejected.inc({ reason: 'shutting_down' });
+      this.metrics.rejected('shutting_down');
       return Promise.reject(new AppError('unavailable', 'the server is shutting down', { retryAfter: 5 }));
     }
     if (this.queuedEvents + events.length > this.options.maxQueuedEvents) {
-      this.metrics.ingestRejected.inc({ reason: 'queue_full' });
+      this.metrics.rejected('queue_full');
       return Promise.reject(
         new AppError('unavailable', 'ingest queue is full; retry shortly', { retryAfter: 1 }),
       );
     }
     return new Promise((resolve, reject) => {
       this.queuedEvents += events.length;
-      this.metrics.queueDepth.set(this.queuedEvents);
+      this.metrics.queueDepth(this.queuedEvents);
       if (this.store.queuesAppends && events.length >= HAND_OVER_AT) {
         this.track(this.commit([{ batch: { org, events }, resolve, reject }]));
         return;
@@ -124,7 +137,7 @@ export class IngestQueue {
   private commit(taken: Waiting[]): Promise<void> {
     const events = taken.reduce((n, item) => n + item.batch.events.length, 0);
     const waiters = taken.map(({ batch, resolve, reject }) => ({ org: batch.org, resolve, reject }));
-    const stop = this.metrics.commitSeconds.startTimer();
+    const stop = this.metrics.commitStarted();
     let appended: Promise<AppendOutcome[]>;
     try {
       appended = this.store.appendBatches(taken.map((item) => item.batch));
@@ -135,11 +148,11 @@ export class IngestQueue {
       .then(
         (outcomes) => {
           stop();
-          this.metrics.commitBatchEvents.observe(events);
+          this.metrics.committed(events);
           outcomes.forEach((outcome, i) => {
             const waiter = waiters[i]!;
             if (outcome.ok) {
-              this.metrics.eventsIngested.inc(outcome.events.filter((e) => !e.duplicate).length);
+              this.metrics.stored(outcome.events.filter((e) => !e.duplicate).length);
               waiter.resolve(outcome.events);
               this.options.onCommitted?.(waiter.org, outcome.events);
             } else waiter.reject(outcome.error);
@@ -152,7 +165,7 @@ export class IngestQueue {
       )
       .finally(() => {
         this.queuedEvents -= events;
-        this.metrics.queueDepth.set(this.queuedEvents);
+        this.metrics.queueDepth(this.queuedEvents);
       });
   }
 }

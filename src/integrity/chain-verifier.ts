@@ -1,37 +1,12 @@
+import type { Checkpoint, FailureReason, VerifyFailure, VerifyReport } from '../contracts/chain.js';
 import { chainHash } from '../domain/chain.js';
-import { type Checkpoint, checkpointSignatureValid } from './checkpoint.js';
-import type { KeyRing } from './signing-keys.js';
+import { checkpointSignatureValid } from './checkpoint.js';
+import type { KeyRing } from './ed25519-keys.js';
 
 /** The `prev_hash` of an org's first event (SPEC §3). */
 export const GENESIS = '0'.repeat(64);
 
-export const FAILURE_REASONS = [
-  'hash_mismatch',
-  'link_broken',
-  'seq_gap',
-  'checkpoint_mismatch',
-  'signature_invalid',
-  'truncated_after_checkpoint',
-] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
-
-export interface VerifyFailure {
-  seq: number;
-  reason: FailureReason;
-  detail: string;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  /** Events whose hash, link and position were checked and found right. */
-  checked: number;
-  first_seq: number | null;
-  last_seq: number | null;
-  checkpoints_checked: number;
-  /** Request log entries whose content retention removed; their links still count. */
-  pruned: number;
-  failure?: VerifyFailure;
-}
+export type { FailureReason, VerifyFailure, VerifyReport } from '../contracts/chain.js';
 
 /**
  * One link of the chain as stored. `body` is the exact canonical text that was hashed (RFC 8785

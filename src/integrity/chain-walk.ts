@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type ChainLink, type ChainStart, ChainVerifier, type VerifyReport } from './chain-verifier.js';
 import type { Checkpoint } from './checkpoint.js';
-import type { KeyRing } from './signing-keys.js';
+import type { KeyRing } from './ed25519-keys.js';
 
 const LINKS_PER_READ = 4000;
 const CHECKPOINTS_PER_READ = 1000;

@@ -1,22 +1,8 @@
 import { type KeyObject, sign, verify } from 'node:crypto';
-import type { KeyRing } from './signing-keys.js';
+import type { Checkpoint } from '../contracts/chain.js';
+import type { KeyRing } from './ed25519-keys.js';
 
-/**
- * A signed statement "the chain of `org` had hash `hash` at `seq`, and the events from_seq..seq
- * form a Merkle tree with root `tree_root`". Consecutive checkpoints of an org cover
- * consecutive ranges: each from_seq is the previous checkpoint's seq + 1 (or the first seq).
- */
-export interface Checkpoint {
-  org: string;
-  seq: number;
-  hash: string;
-  from_seq: number;
-  tree_root: string;
-  signed_at: string;
-  key_id: string;
-  /** base64url Ed25519 signature over checkpointMessage(). */
-  signature: string;
-}
+export type { Checkpoint } from '../contracts/chain.js';
 
 export type UnsignedCheckpoint = Omit<Checkpoint, 'signature'>;
 

@@ -1,6 +1,6 @@
 import { sha256HexOf } from '../domain/sha256.js';
 import type { Checkpoint } from './checkpoint.js';
-import type { PublicJwk } from './signing-keys.js';
+import type { PublicJwk } from './ed25519-keys.js';
 
 /**
  * The records of a `with_proof=1` JSONL export (docs/integrity.md). Every line is one JSON

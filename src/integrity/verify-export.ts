@@ -10,9 +10,9 @@ import {
   type VerifyReport,
 } from './chain-verifier.js';
 import { type Checkpoint, checkpointSignatureValid, isCheckpointShaped } from './checkpoint.js';
+import { KeyRing } from './ed25519-keys.js';
 import { verifyInclusion } from './merkle.js';
 import { checkedEventBytes, RECORD_PREFIX, splitEventLine } from './proof-records.js';
-import { KeyRing } from './signing-keys.js';
 
 /**
  * Offline verification of an export, without a server or a database: the logic behind

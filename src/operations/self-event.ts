@@ -1,3 +1,4 @@
+import type { SelfAction } from '../contracts/self-actions.js';
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import { type Enricher, prepareEvent } from '../domain/prepare-event.js';
 import { actorOf, authTypeOf, type Principal, type RequestOrigin } from '../domain/principal.js';
@@ -5,7 +6,7 @@ import { actorOf, authTypeOf, type Principal, type RequestOrigin } from '../doma
 /** An event Trailmark records about its own actions (SPEC §5), attributed to the principal. */
 export function selfEvent(
   org: string,
-  action: string,
+  action: SelfAction,
   principal: Principal | null,
   origin: RequestOrigin,
   fields: Pick<EventInput, 'resource' | 'description' | 'metadata' | 'status'>,

@@ -1,6 +1,6 @@
 import type { ChainLink, ChainStart, VerifyReport } from '../integrity/chain-verifier.js';
 import type { ChainPart } from '../integrity/chain-walk.js';
-import type { KeyRing } from '../integrity/signing-keys.js';
+import type { KeyRing } from '../integrity/ed25519-keys.js';
 
 /**
  * An org's chain as the integrity side reads it: links (hashes and canonical text) in seq order,

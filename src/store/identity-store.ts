@@ -1,3 +1,4 @@
+import type { Member } from '../contracts/api.js';
 import type { Permission } from '../domain/permissions.js';
 import type { ApiKeyRecord, Org } from './store.js';
 
@@ -19,17 +20,13 @@ export interface UserRecord {
   password_changed_at: string;
 }
 
-/** A person's standing in one org; `permissions` already resolves built-in and custom roles. */
-export interface MemberRecord {
+/**
+ * A person's standing in one org: the API's member (src/contracts/api.ts) with its org, joined
+ * at `created_at`; `permissions` already resolves built-in and custom roles.
+ */
+export interface MemberRecord extends Omit<Member, 'joined_at'> {
   org: string;
   org_name: string;
-  user_id: string;
-  email: string;
-  name: string;
-  /** `owner`, `admin`, `member` or a custom role id. */
-  role: string;
-  role_name: string;
-  permissions: Permission[];
   created_at: string;
 }
 

@@ -1,3 +1,4 @@
+import type { Org } from '../contracts/api.js';
 import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
@@ -16,14 +17,8 @@ import type { VerificationStore } from './verification-store.js';
  * the org and every query it runs is scoped by it: isolation lives here, not in the routes.
  */
 
-export interface Org {
-  id: string;
-  name: string;
-  created_at: string;
-  retention_days: number;
-  request_retention_days: number;
-  legal_hold: boolean;
-}
+/** An organization as stored is the one the API serves. */
+export type { Org } from '../contracts/api.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -105,8 +100,11 @@ export interface IntegrityStores {
 export interface AuditStore extends IntegrityStores {
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
-  /** Throws when the database cannot answer. */
-  ping(): Promise<void>;
+  /**
+   * Throws when the database cannot answer; with `write`, when it cannot commit a write either
+   * (a write that changes nothing: on a full disk a read still succeeds).
+   */
+  ping(options?: { write?: boolean }): Promise<void>;
   close(): Promise<void>;
 
   /** Runs `fn` in one transaction: everything it writes is committed together, or nothing is. */

@@ -1,12 +1,12 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { ChainVerifier } from '../integrity/chain-verifier.js';
 import { type Checkpoint, signCheckpoint } from '../integrity/checkpoint.js';
+import { KeyRing } from '../integrity/ed25519-keys.js';
 import { merkleRootHex } from '../integrity/merkle.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
-import { KeyRing } from '../integrity/signing-keys.js';
-import type { SigningKeys } from '../operations/signing-keys.js';
 import type { UnsignedTail } from '../store/checkpoint-store.js';
 import { type JobOptions, PeriodicJob } from './periodic-job.js';
+import type { SigningKeys } from './signing-keys.js';
 
 /** Signed ranges stored per write. */
 const FLUSH_EVERY = 50;

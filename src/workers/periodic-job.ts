@@ -1,6 +1,14 @@
 import type { Logger } from 'pino';
 import type { AuditStore } from '../store/store.js';
 
+/** Told how each run ended: the server's view of whether the database takes writes. */
+export interface JobOutcomes {
+  /** A run completed (its lease renewal is a write). */
+  succeeded(): void;
+  /** A run failed; true when this reported the failure itself (a database outage), so the job does not. */
+  failed(error: unknown): boolean;
+}
+
 export interface JobOptions {
   store: AuditStore;
   log: Logger;
@@ -10,6 +18,7 @@ export interface JobOptions {
   intervalMs: number;
   /** How long a lease lasts without renewal. */
   leaseMs?: number;
+  outcomes?: JobOutcomes;
 }
 
 /**
@@ -26,6 +35,7 @@ export abstract class PeriodicJob<R> {
   private readonly holder: string;
   private readonly intervalMs: number;
   protected readonly leaseMs: number;
+  private readonly outcomes: JobOutcomes | undefined;
 
   constructor(
     readonly name: string,
@@ -36,6 +46,7 @@ export abstract class PeriodicJob<R> {
     this.holder = options.holder;
     this.intervalMs = options.intervalMs;
     this.leaseMs = options.leaseMs ?? Math.max(30_000, options.intervalMs * 3);
+    this.outcomes = options.outcomes;
   }
 
   protected abstract run(): Promise<R>;
@@ -47,8 +58,12 @@ export abstract class PeriodicJob<R> {
   start(): void {
     if (this.timer || this.stopped) return;
     const tick = () => {
-      void this.runNow().catch((error: unknown) =>
-        this.log.error({ err: error, job: this.name }, 'job failed'),
+      void this.runNow().then(
+        () => this.outcomes?.succeeded(),
+        (error: unknown) => {
+          // Every tick of an outage fails alike: it is logged once, where it starts.
+          if (!this.outcomes?.failed(error)) this.log.error({ err: error, job: this.name }, 'job failed');
+        },
       );
     };
     this.timer = setTimeout(

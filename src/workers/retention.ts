@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Enricher } from '../domain/prepare-event.js';
-import { selfEvent } from '../operations/self-event.js';
+import { auditedWithEvents, type Cause } from '../operations/audited.js';
 import type { Org } from '../store/store.js';
 import { type JobOptions, PeriodicJob } from './periodic-job.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The purge is Trailmark's own doing: its event has the system as actor. */
+const SYSTEM: Cause = { principal: null, origin: {} };
 
 export interface RetentionOptions extends JobOptions {
   enricher: Enricher;
@@ -139,15 +142,12 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
   private async record(org: Org, out: OrgPurge): Promise<OrgPurge | undefined> {
     if (out.count === 0 && out.request_entries === 0) return undefined;
     const start = await this.store.chain.start(org.id);
-    const parts = [];
+    const parts: string[] = [];
     if (out.count) parts.push(`${out.count} events (seq ${out.from_seq}..${out.to_seq})`);
     if (out.request_entries) parts.push(`the content of ${out.request_entries} request log entries`);
-    const event = selfEvent(
-      org.id,
-      'retention.purged',
-      null,
-      {},
-      {
+    const deps = { store: this.store, enricher: this.enricher, now: this.now };
+    const { events } = await auditedWithEvents(deps, SYSTEM, async (_tx, record) => {
+      record(org.id, 'retention.purged', {
         resource: { type: 'organization', id: org.id, name: org.name },
         description: `Retention removed ${parts.join(' and ')}`,
         metadata: {
@@ -159,12 +159,9 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
           retention_days: org.retention_days,
           request_retention_days: org.request_retention_days,
         },
-      },
-      this.enricher,
-      this.now(),
-    );
-    const [appended] = await this.store.transaction((tx) => tx.appendEvents(org.id, [event]));
-    out.event_seq = appended?.seq ?? null;
+      });
+    });
+    out.event_seq = events[0]?.seq ?? null;
     return out;
   }
 }

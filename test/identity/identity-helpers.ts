@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { StoredEvent } from '../../src/domain/event.js';
-import { addMemberDirectly } from '../../src/identity/members.js';
 import { hashPassword } from '../../src/identity/passwords.js';
+import { addMemberDirectly } from '../../src/operations/members.js';
 import { ADMIN_KEY, type TestServer } from '../helpers/test-server.js';
 
 let userCounter = 0;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/integrity/chain-verifier.js';
 import { planChainParts, walkChainPart } from '../../src/integrity/chain-walk.js';
-import { verifyOrgChain } from '../../src/operations/verify-chain.js';
+import { verifyOrgChain } from '../../src/workers/chain-verification.js';
 import { ingest, verifyOnline } from './support.js';
 import { BACKENDS, type Tamperer } from './tamper-backends.js';
 
@@ -49,7 +49,7 @@ for (const backend of BACKENDS)
       const org = await t.createOrg();
       // More than one read of links (4,000 at a time), so the writer commits between reads.
       await ingest(t, org, 4500);
-      await t.server.ctx.integrity.checkpointer.signAll();
+      await t.server.ctx.background.checkpointer.signAll();
       const writing = ingest(t, org, 3000);
       const reports: VerifyReport[] = [];
       for (let i = 0; i < 5; i++) reports.push(await verifyOnline(t, org));
@@ -67,11 +67,11 @@ for (const backend of BACKENDS)
         const { t, tamper } = started;
         const org = await t.createOrg();
         await ingest(t, org, 60);
-        const { store, integrity } = t.server.ctx;
-        await integrity.checkpointer.signAll();
+        const { store, background } = t.server.ctx;
+        await background.checkpointer.signAll();
         await alter(tamper, org.id);
 
-        const keys = await integrity.keys.keyRing();
+        const keys = await background.keys.keyRing();
         const start = await store.chain.start(org.id);
         const parts = await planChainParts(store, org.id, start, 64, 3, 1);
         expect(parts.map((p) => [p.start.seq, p.through])).toEqual([

@@ -3,8 +3,8 @@ import { chainHash } from '../../src/domain/chain.js';
 import { canonicalJson } from '../../src/domain/jcs.js';
 import { type ChainLink, ChainVerifier, GENESIS } from '../../src/integrity/chain-verifier.js';
 import { type Checkpoint, signCheckpoint } from '../../src/integrity/checkpoint.js';
+import { generateSigningKey, KeyRing } from '../../src/integrity/ed25519-keys.js';
 import { merkleRootHex } from '../../src/integrity/merkle.js';
-import { generateSigningKey, KeyRing } from '../../src/integrity/signing-keys.js';
 
 const key = generateSigningKey();
 const keys = new KeyRing().add(key.kid, key.publicKey);

@@ -14,7 +14,7 @@ import {
   openPrivateKey,
   SigningKeyLocked,
   sealPrivateKey,
-} from '../../src/integrity/signing-keys.js';
+} from '../../src/integrity/ed25519-keys.js';
 
 const unsigned = {
   org: 'org_acme',

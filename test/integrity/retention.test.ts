@@ -16,8 +16,8 @@ for (const backend of BACKENDS) {
     const files = tempDir();
     let s: Awaited<ReturnType<(typeof backend)['start']>>;
     let org: TestOrg;
-    const signAll = () => s.t.server.ctx.integrity.checkpointer.signAll();
-    const purge = () => s.t.server.ctx.integrity.retention.runNow();
+    const signAll = () => s.t.server.ctx.background.checkpointer.signAll();
+    const purge = () => s.t.server.ctx.background.retention.runNow();
 
     beforeAll(async () => {
       s = await backend.start({ now: () => new Date(clock), config: { checkpointEveryEvents: 50 } });

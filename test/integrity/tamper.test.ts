@@ -77,7 +77,7 @@ for (const backend of BACKENDS) {
       const seqs = await ingest(started.t, org, 60);
       expect(seqs[0]).toBe(5);
       expect(seqs[59]).toBe(64);
-      await started.t.server.ctx.integrity.checkpointer.signAll();
+      await started.t.server.ctx.background.checkpointer.signAll();
       const res = await started.t.request('/v1/chain/checkpoints', { key: org.readKey });
       const checkpoints = ((await res.json()) as { data: Checkpoint[] }).data;
       expect(checkpoints.map((cp) => [cp.from_seq, cp.seq])).toEqual([

@@ -1,4 +1,4 @@
-import { Layout } from './components/Layout.js';
+import { AuthCard, Layout } from './components/Layout.js';
 import { Redirect } from './components/Redirect.js';
 import { ErrorNotice, Spinner } from './components/ui.js';
 import { AcceptInvitationPage } from './pages/AcceptInvitationPage.js';
@@ -38,15 +38,12 @@ function SignedInRoutes({ session }: { session: Session }) {
   const { pathname } = useLocation();
   if (!session.org) {
     return (
-      <div className="auth-page">
-        <main className="auth-card" id="main">
-          <h1>No organization</h1>
-          <p>Your account is not a member of any organization yet. Ask an owner to invite you.</p>
-          <button type="button" className="button button-secondary" onClick={() => void session.signOut()}>
-            Sign out
-          </button>
-        </main>
-      </div>
+      <AuthCard title="No organization">
+        <p>Your account is not a member of any organization yet. Ask an owner to invite you.</p>
+        <button type="button" className="button button-secondary" onClick={() => void session.signOut()}>
+          Sign out
+        </button>
+      </AuthCard>
     );
   }
   switch (pathname) {
@@ -107,15 +104,13 @@ function SessionRoutes() {
   }
   if (state.status === 'error') {
     return (
-      <div className="auth-page">
-        <main className="auth-card" id="main">
-          <ErrorNotice
-            error={new Error(state.message)}
-            onRetry={() => void session.reload()}
-            title="Trailmark did not answer"
-          />
-        </main>
-      </div>
+      <AuthCard>
+        <ErrorNotice
+          error={new Error(state.message)}
+          onRetry={() => void session.reload()}
+          title="Trailmark did not answer"
+        />
+      </AuthCard>
     );
   }
   if (state.status === 'signed-out') {

@@ -1,6 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { ApiClient, ApiError } from './api/client.js';
-import type { Membership, Permission, SessionInfo } from './api/types.js';
+import type { Membership, Permission, SessionView } from './api/types.js';
 import { useLocation } from './router.js';
 
 /**
@@ -17,17 +17,17 @@ export type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out'; reason?: string }
   | { status: 'error'; message: string }
-  | { status: 'signed-in'; info: SessionInfo };
+  | { status: 'signed-in'; info: SessionView };
 
 export interface Session {
   state: SessionState;
   /** Only when signed in. */
-  info: SessionInfo | null;
+  info: SessionView | null;
   org: Membership | null;
   api: ApiClient;
   can(permission: Permission): boolean;
   switchOrg(id: string): void;
-  signedIn(info: SessionInfo): void;
+  signedIn(info: SessionView): void;
   signOut(): Promise<void>;
   reload(): Promise<void>;
 }
@@ -42,7 +42,7 @@ export function storedOrg(): string | null {
   }
 }
 
-function pickOrg(info: SessionInfo, wanted: string | null): Membership | null {
+function pickOrg(info: SessionView, wanted: string | null): Membership | null {
   return info.orgs.find((o) => o.id === wanted) ?? info.orgs[0] ?? null;
 }
 
@@ -69,7 +69,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const reload = useCallback(async () => {
     try {
-      const me = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).get<SessionInfo>(
+      const me = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).get<SessionView>(
         '/v1/auth/me',
       );
       setState({ status: 'signed-in', info: me });
@@ -102,7 +102,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (current && current !== storedOrg()) switchOrg(current);
   }, [current, switchOrg]);
 
-  const signedIn = useCallback((next: SessionInfo) => setState({ status: 'signed-in', info: next }), []);
+  const signedIn = useCallback((next: SessionView) => setState({ status: 'signed-in', info: next }), []);
 
   const signOut = useCallback(async () => {
     try {

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../domain/principal.js';
-import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../identity/api-keys.js';
+import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../operations/api-keys.js';
 import type { ApiKeyListing } from '../../store/identity-store.js';
-import { type Access, authorize, originOf } from '../auth.js';
+import { type Access, authorize, causeOf } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Text } from './text.js';
 
@@ -66,7 +66,7 @@ export async function createKeyAndRespond(
       rateLimitPerMinute: body.rate_limit_per_minute ?? null,
     },
     access.grants,
-    { principal: access.principal, origin: originOf(request) },
+    causeOf(request, access),
   );
   return reply.code(201).send({
     id: record.id,
@@ -126,10 +126,7 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
       const access = await authorize(request, ctx, 'manageApiKeys');
       const { id } = request.params as { id: string };
       const { status } = request.body as { status: 'active' | 'disabled' };
-      const key = await setApiKeyStatus(ctx, access.org, id, status, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
+      const key = await setApiKeyStatus(ctx, access.org, id, status, causeOf(request, access));
       return listed(key);
     },
   );
@@ -146,7 +143,7 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageApiKeys');
       const { id } = request.params as { id: string };
-      await deleteApiKey(ctx, access.org, id, { principal: access.principal, origin: originOf(request) });
+      await deleteApiKey(ctx, access.org, id, causeOf(request, access));
       return reply.code(204).send();
     },
   );

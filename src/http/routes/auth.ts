@@ -1,8 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { SessionViewSchema } from '../../contracts/api.js';
 import { AppError } from '../../domain/errors.js';
-import { changePassword, logout, sessionView } from '../../identity/sessions.js';
+import { sessionView } from '../../identity/sessions.js';
 import { hashToken } from '../../identity/tokens.js';
+import { changePassword } from '../../operations/change-password.js';
+import { logout } from '../../operations/sign-in.js';
 import {
   authenticateSession,
   clearSessionCookie,
@@ -12,20 +15,6 @@ import {
 } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Email, Text } from './text.js';
-
-export const SessionViewSchema = Type.Object({
-  user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
-  orgs: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      name: Type.String(),
-      role: Type.String({ description: 'owner, admin, member or a custom role id' }),
-      role_name: Type.String(),
-      permissions: Type.Array(Type.String()),
-    }),
-  ),
-  csrf_token: Type.String({ description: 'send it back as X-CSRF-Token on writes made with the cookie' }),
-});
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post(

@@ -1,41 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { ChainStatusSchema, CheckpointSchema, VerificationSchema } from '../../contracts/chain.js';
 import { AppError } from '../../domain/errors.js';
-import { FAILURE_REASONS } from '../../integrity/chain-verifier.js';
-import { verifyAndRecord } from '../../operations/verify-chain.js';
+import { verifyAndRecord } from '../../workers/chain-verification.js';
 import { authorize } from '../auth.js';
 import type { AppContext } from '../context.js';
-
-const Seq = Type.Integer({ minimum: 0 });
-const Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
-
-const CheckpointSchema = Type.Object({
-  org: Type.String(),
-  seq: Seq,
-  hash: Hex,
-  from_seq: Seq,
-  tree_root: Hex,
-  signed_at: Type.String({ format: 'date-time' }),
-  key_id: Type.String(),
-  signature: Type.String({ description: 'base64url Ed25519 signature (docs/integrity.md)' }),
-});
-
-const FailureSchema = Type.Object({
-  seq: Seq,
-  reason: Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r))),
-  detail: Type.String(),
-});
-
-const ReportSchema = Type.Object({
-  ok: Type.Boolean(),
-  checked: Seq,
-  first_seq: Type.Union([Seq, Type.Null()]),
-  last_seq: Type.Union([Seq, Type.Null()]),
-  checkpoints_checked: Seq,
-  pruned: Seq,
-  failure: Type.Optional(FailureSchema),
-  verified_at: Type.String({ format: 'date-time' }),
-});
 
 const JwkSchema = Type.Object({
   kty: Type.Literal('OKP'),
@@ -58,15 +27,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['integrity'],
         summary: "The org's chain head, newest signed checkpoint, retention anchor and last verification",
-        response: {
-          200: Type.Object({
-            org: Type.String(),
-            head: Type.Object({ seq: Seq, hash: Hex }),
-            checkpoint: Type.Union([CheckpointSchema, Type.Null()]),
-            anchor: Type.Object({ seq: Seq, prev_hash: Hex }),
-            last_verification: Type.Union([ReportSchema, Type.Null()]),
-          }),
-        },
+        response: { 200: ChainStatusSchema },
       },
     },
     async (request) => {
@@ -105,7 +66,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
         response: {
           200: Type.Object({
             data: Type.Array(CheckpointSchema),
-            next_from_seq: Type.Union([Seq, Type.Null()]),
+            next_from_seq: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
           }),
         },
       },
@@ -132,12 +93,12 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['integrity'],
         summary: "Verify the org's whole retained chain against its signed checkpoints",
-        response: { 200: ReportSchema },
+        response: { 200: VerificationSchema },
       },
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      return verifyAndRecord(store, access.org, await ctx.integrity.keys.keyRing(), ctx.now, ctx.verify);
+      return verifyAndRecord(store, access.org, await ctx.background.keys.keyRing(), ctx.now, ctx.verify);
     },
   );
 
@@ -153,7 +114,7 @@ export function chainRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return { keys: await ctx.integrity.keys.published() };
+      return { keys: await ctx.background.keys.published() };
     },
   );
 }

@@ -1,14 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../contracts/event-schema.js';
 import { AppError } from '../../domain/errors.js';
 import type { EventInput } from '../../domain/event.js';
-import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../domain/event-schema.js';
 import { prepareEvent } from '../../domain/prepare-event.js';
-import { encodeCursor, parseEventQuery, type QueryParams } from '../../domain/query.js';
+import { encodeCursor } from '../../domain/query.js';
 import { parseIngestBody } from '../../domain/validate.js';
 import { mayHoldSomewhere } from '../../identity/access.js';
 import type { AppendedEvent } from '../../store/store.js';
-import { authenticate, authorize, originOf, requestedOrg } from '../auth.js';
+import { authenticate, authorize, originOf, requestedOrg, scopedQuery } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { FilterQuerySchema } from './schemas.js';
 
@@ -117,8 +117,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      const query = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
-      if (access.scope) query.scope = access.scope;
+      const query = scopedQuery(request, access, ctx.now());
       await ctx.views.viewed(access.org, access.principal, originOf(request), query);
       const page = await store.listEvents(access.org, query);
       return { data: page.events, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
@@ -155,8 +154,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const access = await authorize(request, ctx, 'viewAuditLog');
-      const query = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
-      if (access.scope) query.scope = access.scope;
+      const query = scopedQuery(request, access, ctx.now());
       return { data: await store.listActions(access.org, query) };
     },
   );

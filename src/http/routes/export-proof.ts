@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../../domain/errors.js';
 import { type EventFilter, FILTER_PARAMS } from '../../domain/query.js';
-import { proofExportLines } from '../../operations/export-with-proof.js';
+import { proofExportLines } from '../../export/proof-export.js';
 import type { AppContext } from '../context.js';
 
 /**
@@ -27,7 +27,7 @@ export async function proofExportStream(
   filter: EventFilter | undefined,
   onEnd: (rows: number, completed: boolean) => void,
 ): Promise<Readable> {
-  const keys = await ctx.integrity.keys.published();
+  const keys = await ctx.background.keys.published();
   let rows = 0;
   async function* lines(): AsyncGenerator<string> {
     let completed = false;

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { describeFilter, parseEventQuery, type QueryParams } from '../../domain/query.js';
+import { describeFilter } from '../../domain/query.js';
 import { CONTENT_TYPES, type ExportFormat, exportStream } from '../../export/export-stream.js';
-import { selfEvent } from '../../operations/self-event.js';
-import { authorize, originOf } from '../auth.js';
+import { audited } from '../../operations/audited.js';
+import { authorize, causeOf, scopedQuery } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { proofExportStream, withProofOf } from './export-proof.js';
 import { FilterQuerySchema } from './schemas.js';
 
 export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { store, enricher, metrics } = ctx;
+  const { store, metrics } = ctx;
 
   for (const format of ['csv', 'jsonl'] as const satisfies readonly ExportFormat[]) {
     app.get(
@@ -24,20 +24,15 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
       async (request, reply) => {
         const access = await authorize(request, ctx, 'exportAuditLog');
-        const filter = parseEventQuery(request.query as QueryParams, ctx.now().getTime());
-        if (access.scope) filter.scope = access.scope;
+        const filter = scopedQuery(request, access, ctx.now());
         const proof = format === 'jsonl' ? withProofOf(request.query as Record<string, unknown>) : undefined;
-        const origin = originOf(request);
+        const cause = causeOf(request, access);
         const stamp = ctx.now().toISOString().slice(0, 19).replaceAll(':', '');
         const onEnd = (rows: number, completed: boolean) => {
           metrics.exportedRows.inc({ format }, rows);
           // Recorded after the last row, so the count is what was actually sent.
-          const event = selfEvent(
-            access.org,
-            'audit_log.exported',
-            access.principal,
-            origin,
-            {
+          audited(ctx, cause, async (_tx, record) => {
+            record(access.org, 'audit_log.exported', {
               description: `Audit log exported as ${format.toUpperCase()} (${rows} rows)`,
               metadata: {
                 format,
@@ -47,15 +42,10 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
                 ...(proof ? { with_proof: true } : {}),
               },
               ...(completed ? {} : { status: 'failure' as const }),
-            },
-            enricher,
-            ctx.now(),
-          );
-          store
-            .transaction((tx) => tx.appendEvents(access.org, [event]))
-            .catch((error: unknown) => {
-              request.log.error({ err: error }, 'could not record audit_log.exported');
             });
+          }).catch((error: unknown) => {
+            request.log.error({ err: error }, 'could not record audit_log.exported');
+          });
         };
         const stream = proof
           ? await proofExportStream(ctx, access.org, proof.complete ? undefined : filter, onEnd)

@@ -8,15 +8,26 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], summary: 'Readiness: the store answers' } },
+    { schema: { tags: ['operations'], summary: 'Readiness: the store answers and takes writes' } },
     async (request, reply) => {
+      const { availability, store } = ctx;
+      // Once a write failed because the database was unavailable, only a write proves it is back
+      // (on a full disk reads still succeed); until then a read is enough.
+      const probeWrite = availability.unavailable !== undefined;
+      let answered = false;
       try {
-        await ctx.store.ping();
-        return { status: 'ready', backend: ctx.store.backend, ingest_queue: ctx.queue.depth };
+        await store.ping({ write: probeWrite });
+        if (probeWrite) availability.wrote();
+        answered = true;
       } catch (error) {
-        request.log.warn({ err: error }, 'store not reachable');
-        return reply.code(503).send({ status: 'unavailable', backend: ctx.store.backend });
+        // An outage is logged once, when it starts (StoreAvailability); anything else here.
+        if (!availability.refusal(error)) request.log.warn({ err: error }, 'store not reachable');
       }
+      // After an outage, writes must also have stopped failing a while (StoreAvailability).
+      if (answered && availability.unavailable === undefined) {
+        return { status: 'ready', backend: store.backend, ingest_queue: ctx.queue.depth };
+      }
+      return reply.code(503).send({ status: 'unavailable', backend: store.backend });
     },
   );
 

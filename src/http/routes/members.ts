@@ -1,22 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  type Actor,
-  acceptInvitation,
-  changeMemberRole,
-  inviteMember,
-  removeMember,
-} from '../../identity/members.js';
+import { type Member, type MemberList, SessionViewSchema } from '../../contracts/api.js';
+import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
+import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
-import { type Access, authorize, originOf, setSessionCookie } from '../auth.js';
+import { type Access, authorize, causeOf, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext } from '../context.js';
-import { SessionViewSchema } from './auth.js';
 import { Email, Text } from './text.js';
 
 const UserIdParams = Type.Object({ user_id: Text(0, 128) });
 const Role = Text(1, 128, 'owner, admin, member or a custom role id');
 
-function member(m: MemberRecord) {
+function member(m: MemberRecord): Member {
   return {
     user_id: m.user_id,
     email: m.email,
@@ -29,12 +24,7 @@ function member(m: MemberRecord) {
 }
 
 function actorOf(access: Access, request: FastifyRequest): Actor {
-  return {
-    principal: access.principal,
-    member: access.member,
-    grants: access.grants,
-    origin: originOf(request),
-  };
+  return { ...causeOf(request, access), member: access.member, grants: access.grants };
 }
 
 export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -43,7 +33,7 @@ export function memberRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/v1/members',
     { schema: { tags: ['members'], summary: "The org's members and pending invitations (manageMembers)" } },
-    async (request) => {
+    async (request): Promise<MemberList> => {
       const access = await authorize(request, ctx, 'manageMembers');
       const [members, invitations] = await Promise.all([
         ctx.store.identity.listMembers(access.org),

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
-import { updateOrg } from '../../identity/orgs.js';
-import { createOrg } from '../../operations/create-org.js';
+import { createOrg, updateOrg } from '../../operations/orgs.js';
 import type { OrgPatch } from '../../store/identity-store.js';
-import { authenticate, authorize, originOf } from '../auth.js';
+import { authenticate, authorize, causeOf } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
 import { Text } from './text.js';
@@ -39,7 +38,7 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
         );
       }
       const body = request.body as { name: string; id?: string };
-      const org = await createOrg(ctx, body, { principal, origin: originOf(request) });
+      const org = await createOrg(ctx, body, causeOf(request, { principal }));
       return reply.code(201).send(org);
     },
   );
@@ -111,10 +110,7 @@ export function orgRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request) => {
       const { org } = request.params as { org: string };
       const access = await authorize(request, ctx, 'manageSettings', org);
-      return updateOrg(ctx, org, request.body as OrgPatch, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
+      return updateOrg(ctx, org, request.body as OrgPatch, causeOf(request, access));
     },
   );
 

@@ -1,26 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { RoleList } from '../../contracts/api.js';
 import { PERMISSIONS, type Permission } from '../../domain/permissions.js';
-import { createRole, deleteRole, listRoles, updateRole } from '../../identity/roles.js';
-import type { RoleRecord } from '../../store/identity-store.js';
-import { authorize, originOf } from '../auth.js';
+import { listRoles, roleView } from '../../identity/roles.js';
+import { createRole, deleteRole, updateRole } from '../../operations/roles.js';
+import { authorize, causeOf } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Text } from './text.js';
 
 const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p))), { maxItems: 32 });
 const Name = Text(1, 64);
 const RoleIdParams = Type.Object({ id: Text(0, 128) });
-
-function role(r: RoleRecord) {
-  return {
-    id: r.id,
-    name: r.name,
-    built_in: false,
-    permissions: r.permissions,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
 
 export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
@@ -31,7 +21,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'Built-in and custom roles with their permissions (manageMembers)',
       },
     },
-    async (request) => {
+    async (request): Promise<RoleList> => {
       const access = await authorize(request, ctx, 'manageMembers');
       return { data: await listRoles(ctx.store, access.org), permissions: PERMISSIONS };
     },
@@ -49,11 +39,8 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
       const body = request.body as { name: string; permissions: Permission[] };
-      const created = await createRole(ctx, access.org, body, access.grants, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
-      return reply.code(201).send(role(created));
+      const created = await createRole(ctx, access.org, body, access.grants, causeOf(request, access));
+      return reply.code(201).send(roleView(created));
     },
   );
 
@@ -74,11 +61,8 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
       const access = await authorize(request, ctx, 'manageMembers');
       const { id } = request.params as { id: string };
       const body = request.body as { name?: string; permissions?: Permission[] };
-      const updated = await updateRole(ctx, access.org, id, body, access.grants, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
-      return role(updated);
+      const updated = await updateRole(ctx, access.org, id, body, access.grants, causeOf(request, access));
+      return roleView(updated);
     },
   );
 
@@ -94,10 +78,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       const access = await authorize(request, ctx, 'manageMembers');
       const { id } = request.params as { id: string };
-      await deleteRole(ctx, access.org, id, access.grants, {
-        principal: access.principal,
-        origin: originOf(request),
-      });
+      await deleteRole(ctx, access.org, id, access.grants, causeOf(request, access));
       return reply.code(204).send();
     },
   );

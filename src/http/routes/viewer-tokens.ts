@@ -4,8 +4,8 @@ import {
   mintViewerToken,
   VIEWER_TOKEN_DEFAULT_TTL_S,
   VIEWER_TOKEN_MAX_TTL_S,
-} from '../../identity/viewer-tokens.js';
-import { authorize, originOf } from '../auth.js';
+} from '../../operations/viewer-tokens.js';
+import { authorize, causeOf } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { Text } from './text.js';
 
@@ -43,7 +43,7 @@ export function viewerTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
           ...(body.actor !== undefined ? { actor: body.actor } : {}),
           ...(body.ttl_seconds !== undefined ? { ttlSeconds: body.ttl_seconds } : {}),
         },
-        { principal: access.principal, origin: originOf(request) },
+        causeOf(request, access),
       );
       return reply.code(201).send(minted);
     },

@@ -2,7 +2,7 @@ import { type Compilable, type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import type { VerifyReport } from '../../integrity/chain-verifier.js';
 import { type ChainPart, walkChainPart } from '../../integrity/chain-walk.js';
-import type { KeyRing } from '../../integrity/signing-keys.js';
+import type { KeyRing } from '../../integrity/ed25519-keys.js';
 import { chainHeadIn, chainSql, checkpointsSql } from '../chain-sql.js';
 import type { IntegrityConnection, RetentionDialect } from '../integrity-connection.js';
 import type { IntegrityTables } from '../integrity-tables.js';

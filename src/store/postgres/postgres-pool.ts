@@ -25,5 +25,10 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});
+  // A client checked out of the pool (a transaction, the group commit, a chain walk) has no
+  // listener of pg-pool's: when its connection ends under a query (the server stopped), pg
+  // rejects the query and also emits 'error', which without a listener ends the process. The
+  // rejection carries the failure; the pool discards the client on release (no longer queryable).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

@@ -120,8 +120,10 @@ export class PostgresStore implements AuditStore {
     await migrateToLatest(this.db, POSTGRES_MIGRATIONS);
   }
 
-  async ping(): Promise<void> {
-    await sql`SELECT 1`.execute(this.db);
+  async ping(options: { write?: boolean } = {}): Promise<void> {
+    // txid_current() makes the statement a transaction that writes its commit to the WAL.
+    if (options.write) await sql`SELECT txid_current()`.execute(this.db);
+    else await sql`SELECT 1`.execute(this.db);
   }
 
   async close(): Promise<void> {

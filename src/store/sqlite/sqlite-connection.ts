@@ -1,4 +1,5 @@
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { type DatabaseConnection, type Driver, SqliteDialect, SqliteDriver } from 'kysely';
 
 export interface ConnectionOptions {
   /** Page cache in MiB. */
@@ -34,4 +35,31 @@ export function openConnection(path: string, options: ConnectionOptions): Databa
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   }
   return db;
+}
+
+/**
+ * Kysely's driver, except that it rolls back only a transaction that is still open. On some
+ * errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY) SQLite has already rolled the transaction
+ * back itself, and Kysely's ROLLBACK then failed with "cannot rollback - no transaction is
+ * active", which replaced the error that said what went wrong (the disk is full).
+ */
+class GuardedSqliteDriver extends SqliteDriver {
+  constructor(private readonly database: Database) {
+    super({ database });
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.database.inTransaction) await super.rollbackTransaction(connection);
+  }
+}
+
+/** Kysely's SQLite dialect over one connection, with the guarded rollback above. */
+export class GuardedSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: Database) {
+    super({ database });
+  }
+
+  override createDriver(): Driver {
+    return new GuardedSqliteDriver(this.database);
+  }
 }

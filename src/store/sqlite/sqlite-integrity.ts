@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { VerifyReport } from '../../integrity/chain-verifier.js';
 import type { ChainPart } from '../../integrity/chain-walk.js';
-import type { KeyRing } from '../../integrity/signing-keys.js';
+import type { KeyRing } from '../../integrity/ed25519-keys.js';
 import type { IntegrityConnection, RetentionDialect } from '../integrity-connection.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import { blockOf } from './search-bits.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
@@ -36,7 +36,7 @@ import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { packBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
-import { openConnection } from './sqlite-connection.js';
+import { GuardedSqliteDialect, openConnection } from './sqlite-connection.js';
 import { sqliteIdentityReads } from './sqlite-identity.js';
 import { SQLITE_RETENTION, sqliteIntegrityConnection, walkPartsInThreads } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
@@ -108,7 +108,7 @@ export class SqliteStore implements AuditStore {
     // Small: the OS caches the file anyway, and list pages, search blocks (see BlockCache) and
     // exports read little twice; 64 MiB here only raised an export's peak memory by as much.
     this.reader = openConnection(options.path, { cacheMiB: 16, role: 'reader' });
-    this.db = new Kysely<SqliteTables>({ dialect: new SqliteDialect({ database: this.main }) });
+    this.db = new Kysely<SqliteTables>({ dialect: new GuardedSqliteDialect(this.main) });
     this.builder = statementBuilder();
     this.reads = new SqliteReads(this.reader);
     this.identity = sqliteIdentityReads(this.reader);
@@ -142,8 +142,15 @@ export class SqliteStore implements AuditStore {
     });
   }
 
-  async ping(): Promise<void> {
+  async ping(options: { write?: boolean } = {}): Promise<void> {
     this.reader.prepare('SELECT 1').get();
+    if (!options.write) return;
+    // Setting the header's user_version to the value it holds commits a page to the WAL and
+    // changes nothing: it fails as an ingest commit would while the disk is full.
+    await this.write(async () => {
+      const version = this.main.pragma('user_version', { simple: true }) as number;
+      this.main.pragma(`user_version = ${version}`);
+    });
   }
 
   async close(): Promise<void> {

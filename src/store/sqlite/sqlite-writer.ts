@@ -55,7 +55,9 @@ export class SqliteWriter {
   append(batches: PackedBatch[]): Promise<RowOutcome[]> {
     const request = { op: 'append', id: this.nextId++, batches } as const;
     return this.call(request, transferablesOf(batches)).then((response) => {
-      if (!response.ok) throw new Error(`SQLite append failed: ${response.message}`);
+      if (!response.ok) {
+        throw Object.assign(new Error(`SQLite append failed: ${response.message}`), { code: response.code });
+      }
       return response.outcomes ?? [];
     });
   }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VerifyReport } from '../../integrity/chain-verifier.js';
 import { type ChainPart, walkChainPart } from '../../integrity/chain-walk.js';
-import { KeyRing } from '../../integrity/signing-keys.js';
+import { KeyRing } from '../../integrity/ed25519-keys.js';
 import { chainHeadIn, chainSql, checkpointsSql } from '../chain-sql.js';
 import { openConnection } from './sqlite-connection.js';
 import { sqliteIntegrityConnection } from './sqlite-integrity.js';

@@ -11,7 +11,8 @@ export type WriterRequest =
 
 export type WriterResponse =
   | { id: number; ok: true; outcomes?: RowOutcome[] }
-  | { id: number; ok: false; message: string };
+  /** `code`: SQLite's (SQLITE_FULL), so the main thread can tell an outage from a fault. */
+  | { id: number; ok: false; message: string; code?: string };
 
 export interface WriterOptions {
   path: string;

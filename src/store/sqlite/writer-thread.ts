@@ -71,7 +71,10 @@ function appendQueued(first: AppendRequest): void {
       reply({ id: request.id, ok: true, outcomes: outcomes[i]! });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    for (const request of requests) reply({ id: request.id, ok: false, message });
+    const code = (error as { code?: unknown } | undefined)?.code;
+    for (const request of requests) {
+      reply({ id: request.id, ok: false, message, code: typeof code === 'string' ? code : undefined });
+    }
   }
   restartLongWal();
   if (after) handle(after);

@@ -22,6 +22,8 @@ function isFresh(): boolean {
     const built = statSync(INDEX).mtimeMs;
     const sources = Math.max(
       newestSource(join(WEB, 'src')),
+      // The dashboard is built from the server's shared contracts too.
+      newestSource(join(ROOT, 'src', 'contracts')),
       statSync(join(WEB, 'index.html')).mtimeMs,
       statSync(join(WEB, 'vite.config.ts')).mtimeMs,
     );

@@ -83,6 +83,31 @@ export function Brand() {
   );
 }
 
+/** The card of the pages outside the signed-in frame (sign-in, invitations, no organization). */
+export function AuthCard({
+  title,
+  brand = false,
+  children,
+}: {
+  title?: string;
+  brand?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="auth-page">
+      <main className="auth-card" id="main">
+        {brand && (
+          <div className="auth-brand">
+            <Brand />
+          </div>
+        )}
+        {title && <h1>{title}</h1>}
+        {children}
+      </main>
+    </div>
+  );
+}
+
 /** The signed-in frame: sidebar (org, navigation, account) and the page. */
 export function Layout({ children }: { children: ReactNode }) {
   const session = useSession();

@@ -32,6 +32,15 @@ export function Timestamp({ value }: { value: string }) {
   );
 }
 
+/** A time in the viewer's zone (or as `children` say it), the UTC time on hover. */
+export function LocalTime({ value, children }: { value: string; children?: ReactNode }) {
+  return (
+    <time dateTime={value} title={formatUtc(value)}>
+      {children ?? formatLocal(value)}
+    </time>
+  );
+}
+
 export function Spinner({ label = 'Loading' }: { label?: string }) {
   return (
     <span className="spinner" role="status">
@@ -50,32 +59,44 @@ export function ErrorNotice({
   title?: string;
 }) {
   return (
-    <div className="notice notice-error" role="alert">
-      <div>
-        <strong>{title}</strong>
-        <p>{errorMessage(error)}</p>
-      </div>
-      {onRetry && (
-        <button type="button" className="button button-secondary" onClick={onRetry}>
-          Try again
-        </button>
-      )}
-    </div>
+    <Notice
+      tone="error"
+      action={
+        onRetry && (
+          <button type="button" className="button button-secondary" onClick={onRetry}>
+            Try again
+          </button>
+        )
+      }
+    >
+      <strong>{title}</strong>
+      <p>{errorMessage(error)}</p>
+    </Notice>
   );
 }
 
+/** A message in a coloured box; errors are announced at once (`alert`), the rest politely. */
 export function Notice({
   tone = 'info',
+  className,
   children,
+  action,
   onDismiss,
 }: {
   tone?: 'info' | 'success' | 'warning' | 'error';
+  className?: string | undefined;
   children: ReactNode;
+  /** A button beside the message. */
+  action?: ReactNode;
   onDismiss?: () => void;
 }) {
   return (
-    <div className={`notice notice-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
+    <div
+      className={`notice notice-${tone}${className ? ` ${className}` : ''}`}
+      role={tone === 'error' ? 'alert' : 'status'}
+    >
       <div>{children}</div>
+      {action}
       {onDismiss && (
         <button type="button" className="button button-ghost button-small" onClick={onDismiss}>
           Dismiss

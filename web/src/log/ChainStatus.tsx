@@ -1,26 +1,15 @@
 import { useState } from 'react';
 import { type ApiClient, errorMessage } from '../api/client.js';
-import type { ChainStatus as Chain, Verification } from '../api/types.js';
-import { Badge } from '../components/ui.js';
-import { formatLocal, formatUtc } from '../lib/time.js';
+import type { ChainStatus as Chain, Verification, VerifyFailure } from '../api/types.js';
+import { Badge, LocalTime } from '../components/ui.js';
 import { useAsync } from '../lib/use-async.js';
+import { useFormAction } from '../lib/use-form-action.js';
 
-function describeFailure(failure: Verification['failure']): string {
-  if (failure === undefined || failure === null) return 'no detail given';
-  if (typeof failure === 'string') return failure;
-  const parts: string[] = [];
-  if (failure.seq !== undefined) parts.push(`at #${failure.seq.toLocaleString()}`);
-  if (failure.reason) parts.push(failure.reason.replaceAll('_', ' '));
+function describeFailure(failure: VerifyFailure | undefined): string {
+  if (!failure) return 'no detail given';
+  const parts = [`at #${failure.seq.toLocaleString()}`, failure.reason.replaceAll('_', ' ')];
   if (failure.detail) parts.push(failure.detail);
-  return parts.length ? parts.join(': ') : JSON.stringify(failure);
-}
-
-function At({ value }: { value: string }) {
-  return (
-    <time dateTime={value} title={formatUtc(value)}>
-      {formatLocal(value)}
-    </time>
-  );
+  return parts.join(': ');
 }
 
 function Summary({ chain }: { chain: Chain }) {
@@ -30,7 +19,7 @@ function Summary({ chain }: { chain: Chain }) {
       <>
         <Badge variant="destructive">Chain verification failed</Badge>
         <span className="small chain-failure">
-          {describeFailure(verification.failure)} · checked <At value={verification.verified_at} />
+          {describeFailure(verification.failure)} · checked <LocalTime value={verification.verified_at} />
         </span>
       </>
     );
@@ -43,7 +32,7 @@ function Summary({ chain }: { chain: Chain }) {
           {verification.last_seq === null
             ? 'no events yet'
             : `up to #${verification.last_seq.toLocaleString()}`}{' '}
-          at <At value={verification.verified_at} />
+          at <LocalTime value={verification.verified_at} />
         </span>
       </>
     );
@@ -54,7 +43,7 @@ function Summary({ chain }: { chain: Chain }) {
       <span className="small muted">
         {checkpoint ? (
           <>
-            signed checkpoint #{checkpoint.seq.toLocaleString()} at <At value={checkpoint.signed_at} />
+            signed checkpoint #{checkpoint.seq.toLocaleString()} at <LocalTime value={checkpoint.signed_at} />
           </>
         ) : (
           'not verified yet'
@@ -79,22 +68,14 @@ export function ChainStatusBadge({
   canVerify: boolean;
 }) {
   const [verified, setVerified] = useState(0);
-  const [verifying, setVerifying] = useState(false);
-  const [verifyError, setVerifyError] = useState<string | null>(null);
+  const verification = useFormAction();
   const chain = useAsync((signal) => api.get<Chain>('/v1/chain', { signal }), [api, refresh, verified]);
 
-  const verify = async () => {
-    setVerifying(true);
-    setVerifyError(null);
-    try {
+  const verify = () =>
+    verification.run(async () => {
       await api.post<Verification>('/v1/chain/verify');
       setVerified((v) => v + 1);
-    } catch (error) {
-      setVerifyError(errorMessage(error));
-    } finally {
-      setVerifying(false);
-    }
-  };
+    });
 
   if (chain.loading && !chain.data) {
     return <span className="chain-status muted small">Checking the chain…</span>;
@@ -115,13 +96,15 @@ export function ChainStatusBadge({
           type="button"
           className="button button-link"
           onClick={verify}
-          disabled={verifying}
+          disabled={verification.busy}
           title="Recompute every hash of the retained chain and check the signed checkpoints"
         >
-          {verifying ? 'Verifying…' : 'Verify now'}
+          {verification.busy ? 'Verifying…' : 'Verify now'}
         </button>
       )}
-      {verifyError && <span className="small field-error">{verifyError}</span>}
+      {verification.error !== null && (
+        <span className="small field-error">{errorMessage(verification.error)}</span>
+      )}
     </span>
   );
 }

@@ -3,11 +3,11 @@ import type { AuditEvent } from '../api/types.js';
 import { Badge, CopyButton } from '../components/ui.js';
 import { formatLocal, formatUtc } from '../lib/time.js';
 import { ActionBadge } from './ActionBadge.js';
-import type { TextFilter } from './filters.js';
+import type { DashboardFilter } from './filters.js';
 
 interface Props {
   event: AuditEvent;
-  onFilter?: (name: TextFilter, value: string) => void;
+  onFilter?: (name: DashboardFilter, value: string) => void;
 }
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -19,15 +19,13 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function Value({
-  value,
-  copy,
-  mono,
-}: {
+interface ValueProps {
   value: string | number | undefined;
   copy?: boolean;
   mono?: boolean;
-}) {
+}
+
+function Value({ value, copy, mono }: ValueProps) {
   if (value === undefined || value === '') return <span className="muted">—</span>;
   return (
     <span className="detail-value">
@@ -37,13 +35,21 @@ function Value({
   );
 }
 
+function ValueRow({ label, ...value }: { label: string } & ValueProps) {
+  return (
+    <Row label={label}>
+      <Value {...value} />
+    </Row>
+  );
+}
+
 function FilterLink({
   name,
   value,
   onFilter,
   children,
 }: {
-  name: TextFilter;
+  name: DashboardFilter;
   value: string | undefined;
   onFilter: Props['onFilter'];
   children: string;
@@ -102,12 +108,8 @@ export function EventDetails({ event, onFilter }: Props) {
           <Row label="Received">
             {formatLocal(event.received_at)} <span className="muted">({formatUtc(event.received_at)})</span>
           </Row>
-          <Row label="Event id">
-            <Value value={event.id} copy mono />
-          </Row>
-          <Row label="Sequence">
-            <Value value={event.seq} mono />
-          </Row>
+          <ValueRow label="Event id" value={event.id} copy mono />
+          <ValueRow label="Sequence" value={event.seq} mono />
           <Row label="Workspace">
             <span className="detail-value">
               <Value value={event.workspace} mono />
@@ -116,18 +118,12 @@ export function EventDetails({ event, onFilter }: Props) {
               </FilterLink>
             </span>
           </Row>
-          <Row label="Description">
-            <Value value={event.description} />
-          </Row>
+          <ValueRow label="Description" value={event.description} />
         </dl>
         <h3>Chain</h3>
         <dl>
-          <Row label="Hash">
-            <Value value={event.hash} mono />
-          </Row>
-          <Row label="Previous hash">
-            <Value value={event.prev_hash} mono />
-          </Row>
+          <ValueRow label="Hash" value={event.hash} mono />
+          <ValueRow label="Previous hash" value={event.prev_hash} mono />
         </dl>
       </section>
       <section className="details-column">
@@ -142,12 +138,8 @@ export function EventDetails({ event, onFilter }: Props) {
               </FilterLink>
             </span>
           </Row>
-          <Row label="Name">
-            <Value value={event.actor.name} />
-          </Row>
-          <Row label="Email">
-            <Value value={event.actor.email} />
-          </Row>
+          <ValueRow label="Name" value={event.actor.name} />
+          <ValueRow label="Email" value={event.actor.email} />
         </dl>
         <h3>Resource</h3>
         <dl>
@@ -159,12 +151,8 @@ export function EventDetails({ event, onFilter }: Props) {
               </FilterLink>
             </span>
           </Row>
-          <Row label="Resource id">
-            <Value value={event.resource?.id} copy mono />
-          </Row>
-          <Row label="Name">
-            <Value value={event.resource?.name} />
-          </Row>
+          <ValueRow label="Resource id" value={event.resource?.id} copy mono />
+          <ValueRow label="Name" value={event.resource?.name} />
         </dl>
         <h3>Context</h3>
         <dl>
@@ -176,18 +164,10 @@ export function EventDetails({ event, onFilter }: Props) {
               </FilterLink>
             </span>
           </Row>
-          <Row label="Location">
-            <Value value={location} />
-          </Row>
-          <Row label="User agent">
-            <Value value={context?.user_agent} />
-          </Row>
-          <Row label="Client">
-            <Value value={client} />
-          </Row>
-          <Row label="Auth type">
-            <Value value={context?.auth_type} />
-          </Row>
+          <ValueRow label="Location" value={location} />
+          <ValueRow label="User agent" value={context?.user_agent} />
+          <ValueRow label="Client" value={client} />
+          <ValueRow label="Auth type" value={context?.auth_type} />
         </dl>
       </section>
       {request && (
@@ -197,18 +177,17 @@ export function EventDetails({ event, onFilter }: Props) {
             <Row label="Method">
               <span className="mono">{request.method}</span>
             </Row>
-            <Row label="Path">
-              <Value value={request.path} mono />
-            </Row>
-            <Row label="Status code">
-              <Value value={request.status_code} mono />
-            </Row>
-            <Row label="Response time">
-              <Value value={request.duration_ms === undefined ? undefined : `${request.duration_ms} ms`} />
-            </Row>
-            <Row label="API key">
-              <Value value={request.api_key_last4 ? `…${request.api_key_last4}` : undefined} mono />
-            </Row>
+            <ValueRow label="Path" value={request.path} mono />
+            <ValueRow label="Status code" value={request.status_code} mono />
+            <ValueRow
+              label="Response time"
+              value={request.duration_ms === undefined ? undefined : `${request.duration_ms} ms`}
+            />
+            <ValueRow
+              label="API key"
+              value={request.api_key_last4 ? `…${request.api_key_last4}` : undefined}
+              mono
+            />
           </dl>
           <div className="json-grid">
             <div>

@@ -9,11 +9,11 @@ import { EventTable, type LogKind, TableSkeleton } from './EventTable.js';
 import { FilterCard } from './FilterCard.js';
 import {
   countActive,
+  type DashboardFilter,
   DEFAULT_RANGE,
   filtersToSearch,
   type LogFilters,
   resolveQuery,
-  type TextFilter,
 } from './filters.js';
 import { filterKeyOf, prefetchedAsOf } from './prefetch.js';
 import { useEventPages } from './use-event-pages.js';
@@ -111,7 +111,7 @@ export function EventLog({
     });
   }, []);
   const filterBy = useCallback(
-    (name: TextFilter, value: string) => onFiltersChange({ ...filters, [name]: value }),
+    (name: DashboardFilter, value: string) => onFiltersChange({ ...filters, [name]: value }),
     [filters, onFiltersChange],
   );
 

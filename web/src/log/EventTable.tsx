@@ -3,7 +3,7 @@ import type { AuditEvent } from '../api/types.js';
 import { Badge, ShortId, Timestamp } from '../components/ui.js';
 import { ActionBadge } from './ActionBadge.js';
 import { EventDetails } from './EventDetails.js';
-import type { TextFilter } from './filters.js';
+import type { DashboardFilter } from './filters.js';
 
 export type LogKind = 'audit' | 'request';
 
@@ -12,7 +12,7 @@ interface Props {
   rows: AuditEvent[];
   expanded: ReadonlySet<string>;
   onToggle(id: string): void;
-  onFilter?: (name: TextFilter, value: string) => void;
+  onFilter?: (name: DashboardFilter, value: string) => void;
   busy: boolean;
   caption: string;
 }

@@ -1,14 +1,17 @@
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import type { ActionCount } from '../api/types.js';
+import { SelectField } from '../components/forms.js';
 import { zoneLabel } from '../lib/time.js';
 import {
   countActive,
   customRange,
   DEFAULT_RANGE,
   dayInputs,
+  FILTER_LABELS,
   type LogFilters,
   RANGE_PRESETS,
-  type TextFilter,
+  TYPED_FILTERS,
+  type TypedFilter,
 } from './filters.js';
 
 interface Props {
@@ -24,14 +27,19 @@ interface Props {
   onApply(filters: LogFilters): void;
 }
 
-type Draft = Pick<LogFilters, 'resource_type' | 'actor' | 'workspace' | 'ip' | 'q'>;
-const DRAFT_FIELDS = ['resource_type', 'actor', 'workspace', 'ip', 'q'] as const;
+type Draft = Pick<LogFilters, TypedFilter>;
 
 function draftOf(filters: LogFilters): Draft {
   const draft: Draft = {};
-  for (const name of DRAFT_FIELDS) draft[name] = filters[name] ?? '';
+  for (const name of TYPED_FILTERS) draft[name] = filters[name] ?? '';
   return draft;
 }
+
+const STATUS_CHOICES = [
+  { value: '', label: 'Any status' },
+  { value: 'success', label: 'Success' },
+  { value: 'failure', label: 'Failure' },
+];
 
 const numbers = new Intl.NumberFormat();
 const count = (n: number) => numbers.format(n);
@@ -93,9 +101,9 @@ export function FilterCard({
     apply({});
   };
 
-  const text = (name: TextFilter & keyof Draft, label: string, placeholder: string, hint?: string) => (
+  const text = (name: TypedFilter, placeholder: string, hint?: string) => (
     <div className="field">
-      <label htmlFor={`${id}-${name}`}>{label}</label>
+      <label htmlFor={`${id}-${name}`}>{FILTER_LABELS[name]}</label>
       <input
         id={`${id}-${name}`}
         name={name}
@@ -116,7 +124,7 @@ export function FilterCard({
   );
 
   const active = countActive(filters);
-  const dirty = DRAFT_FIELDS.some((name) => (draft[name] ?? '') !== (filters[name] ?? ''));
+  const dirty = TYPED_FILTERS.some((name) => (draft[name] ?? '') !== (filters[name] ?? ''));
 
   return (
     <section className="card filter-card" aria-labelledby={`${id}-title`}>
@@ -177,7 +185,7 @@ export function FilterCard({
             </div>
           </div>
           <div className="field">
-            <label htmlFor={`${id}-action`}>Action</label>
+            <label htmlFor={`${id}-action`}>{FILTER_LABELS.action}</label>
             <select
               id={`${id}-action`}
               name="action"
@@ -211,25 +219,20 @@ export function FilterCard({
               </span>
             )}
           </div>
-          <div className="field">
-            <label htmlFor={`${id}-status`}>Status</label>
-            <select
-              id={`${id}-status`}
-              name="status"
-              value={filters.status ?? ''}
-              onChange={(e) => apply({ status: e.target.value })}
-            >
-              <option value="">Any status</option>
-              <option value="success">Success</option>
-              <option value="failure">Failure</option>
-            </select>
-          </div>
-          {text('actor', 'Actor', 'id or email')}
-          {text('resource_type', 'Resource type', 'e.g. template')}
-          {text('workspace', 'Workspace', 'workspace id')}
-          {text('ip', 'IP address', 'e.g. 203.0.113.7')}
+          <SelectField
+            id={`${id}-status`}
+            label={FILTER_LABELS.status}
+            name="status"
+            value={filters.status ?? ''}
+            options={STATUS_CHOICES}
+            onChange={(status) => apply({ status })}
+          />
+          {text('actor', 'id or email')}
+          {text('resource_type', 'e.g. template')}
+          {text('workspace', 'workspace id')}
+          {text('ip', 'e.g. 203.0.113.7')}
           <div className="field field-search">
-            <label htmlFor={`${id}-q`}>Search</label>
+            <label htmlFor={`${id}-q`}>{FILTER_LABELS.q}</label>
             <input
               id={`${id}-q`}
               name="q"

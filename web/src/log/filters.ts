@@ -1,4 +1,12 @@
+import {
+  DASHBOARD_FILTERS,
+  type DashboardFilter,
+  EVENT_FILTERS,
+  type EventFilterSpec,
+} from '../../../src/contracts/filters.js';
 import { endOfDay, startOfDay, toDateInput } from '../lib/time.js';
+
+export { type DashboardFilter, FILTER_LABELS } from '../../../src/contracts/filters.js';
 
 /**
  * The log's filters live in the URL so that a view can be shared and reloaded. Presets are
@@ -21,10 +29,17 @@ export const RANGE_PRESETS = [
 export type PresetId = (typeof RANGE_PRESETS)[number]['id'];
 export const DEFAULT_RANGE: PresetId = '30d';
 
-export const TEXT_FILTERS = ['action', 'resource_type', 'actor', 'workspace', 'status', 'ip', 'q'] as const;
-export type TextFilter = (typeof TEXT_FILTERS)[number];
+type ChoiceFilter = Extract<EventFilterSpec, { dashboard: true; kind: 'choice' }>;
+const CHOICE_FILTERS = EVENT_FILTERS.filter((f): f is ChoiceFilter => f.dashboard && f.kind === 'choice');
 
-export interface LogFilters extends Partial<Record<TextFilter, string>> {
+type TypedFilterSpec = Extract<EventFilterSpec, { dashboard: true; kind: 'text' | 'ip' | 'search' }>;
+/** The filters typed into a field; the others are chosen from a list. */
+export type TypedFilter = TypedFilterSpec['param'];
+export const TYPED_FILTERS = EVENT_FILTERS.filter(
+  (f): f is TypedFilterSpec => f.dashboard && (f.kind === 'text' || f.kind === 'ip' || f.kind === 'search'),
+).map((f) => f.param);
+
+export interface LogFilters extends Partial<Record<DashboardFilter, string>> {
   range: PresetId | 'custom';
   /** ISO instants; only for a custom range. */
   from?: string;
@@ -53,12 +68,13 @@ export function parseFilters(search: URLSearchParams): LogFilters {
     if (from) filters.from = from;
     if (to) filters.to = to;
   }
-  for (const name of TEXT_FILTERS) {
+  for (const name of DASHBOARD_FILTERS) {
     const value = search.get(name)?.trim();
     if (value) filters[name] = value;
   }
-  if (filters.status !== undefined && filters.status !== 'success' && filters.status !== 'failure') {
-    delete filters.status;
+  for (const { param, choices } of CHOICE_FILTERS) {
+    const value = filters[param];
+    if (value !== undefined && !(choices as readonly string[]).includes(value)) delete filters[param];
   }
   return filters;
 }
@@ -72,7 +88,7 @@ export function filtersToSearch(filters: LogFilters, keep?: URLSearchParams): UR
     if (filters.from) params.set('from', filters.from);
     if (filters.to) params.set('to', filters.to);
   } else if (filters.range !== DEFAULT_RANGE) params.set('range', filters.range);
-  for (const name of TEXT_FILTERS) {
+  for (const name of DASHBOARD_FILTERS) {
     const value = filters[name]?.trim();
     if (value) params.set(name, value);
   }
@@ -84,7 +100,7 @@ export function sameFilters(a: LogFilters, b: LogFilters): boolean {
 }
 
 export function countActive(filters: LogFilters): number {
-  return TEXT_FILTERS.filter((name) => filters[name]).length + (filters.range === DEFAULT_RANGE ? 0 : 1);
+  return DASHBOARD_FILTERS.filter((name) => filters[name]).length + (filters.range === DEFAULT_RANGE ? 0 : 1);
 }
 
 /** The time window the filters mean at `now`, in epoch milliseconds. */
@@ -106,7 +122,7 @@ export function resolveQuery(
 ): ApiQuery {
   const { from, to } = windowOf(filters, now);
   const query: ApiQuery = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-  for (const name of TEXT_FILTERS) {
+  for (const name of DASHBOARD_FILTERS) {
     const value = filters[name]?.trim();
     if (value) query[name] = value;
   }

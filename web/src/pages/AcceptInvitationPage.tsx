@@ -1,20 +1,18 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect } from 'react';
 import { ApiClient, ApiError } from '../api/client.js';
-import type { SessionInfo } from '../api/types.js';
-import { Brand } from '../components/Layout.js';
+import { MIN_PASSWORD_LENGTH, type SessionView } from '../api/types.js';
+import { FormError, TextField } from '../components/forms.js';
+import { AuthCard } from '../components/Layout.js';
+import { Notice } from '../components/ui.js';
+import { useFormAction, useTextFields } from '../lib/use-form-action.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 
-const MIN_PASSWORD = 12;
-
-function fieldErrors(error: unknown): Record<string, string> {
-  if (!(error instanceof ApiError)) return {};
-  const out: Record<string, string> = {};
-  for (const issue of error.problem.errors ?? []) {
-    const name = issue.path.split('/').filter(Boolean).pop();
-    if (name) out[name] = issue.message;
+function acceptError(error: unknown): string {
+  if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
+    return 'This invitation has expired or was already used. Ask the person who invited you for a new one.';
   }
-  return out;
+  return error instanceof ApiError ? error.describe() : 'Accepting the invitation failed. Try again.';
 }
 
 /** The page an invitation's link opens: choose a name and password, then you are in the org. */
@@ -22,28 +20,24 @@ export function AcceptInvitationPage() {
   const session = useSession();
   const location = useLocation();
   const token = location.search.get('token') ?? '';
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const accept = useFormAction();
+  const { values, bind } = useTextFields('invite', { name: '', password: '', confirm: '' }, accept.issues);
+  const { password, confirm } = values;
 
   useEffect(() => {
     document.title = 'Accept invitation · Trailmark';
   }, []);
 
   const mismatch = confirm !== '' && confirm !== password;
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (mismatch) return;
-    setBusy(true);
-    setError(null);
-    try {
+    void accept.run(async () => {
       const result = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).post<
-        Partial<SessionInfo> | undefined
-      >('/v1/invitations/accept', { token, name: name.trim(), password });
+        Partial<SessionView> | undefined
+      >('/v1/invitations/accept', { token, name: values.name.trim(), password });
       if (result?.user && result.csrf_token && result.orgs) {
-        session.signedIn(result as SessionInfo);
+        session.signedIn(result as SessionView);
         navigate('/', { replace: true });
       } else {
         navigate('/login', {
@@ -51,105 +45,51 @@ export function AcceptInvitationPage() {
           state: { notice: 'Invitation accepted. Sign in with your new password.' },
         });
       }
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
+    });
   };
 
-  const issues = fieldErrors(error);
-  const expired = error instanceof ApiError && (error.status === 404 || error.status === 410);
-
   return (
-    <div className="auth-page">
-      <main className="auth-card" id="main">
-        <div className="auth-brand">
-          <Brand />
-        </div>
-        <h1>Join your team</h1>
-        {!token ? (
-          <div className="notice notice-error" role="alert">
-            This invitation link is incomplete. Open the link from your invitation again.
-          </div>
-        ) : (
-          <>
-            <p className="muted">Choose your name and a password to accept the invitation.</p>
-            {error !== null && (
-              <div className="notice notice-error" role="alert">
-                {expired
-                  ? 'This invitation has expired or was already used. Ask the person who invited you for a new one.'
-                  : error instanceof ApiError
-                    ? error.describe()
-                    : 'Accepting the invitation failed. Try again.'}
-              </div>
-            )}
-            <form onSubmit={submit} className="stack">
-              <div className="field">
-                <label htmlFor="invite-name">Your name</label>
-                <input
-                  id="invite-name"
-                  name="name"
-                  autoComplete="name"
-                  required
-                  maxLength={200}
-                  value={name}
-                  onChange={(e) => setName(e.target.value)}
-                  aria-invalid={issues.name ? true : undefined}
-                />
-                {issues.name && <span className="field-error">{issues.name}</span>}
-              </div>
-              <div className="field">
-                <label htmlFor="invite-password">Password</label>
-                <input
-                  id="invite-password"
-                  name="password"
-                  type="password"
-                  autoComplete="new-password"
-                  required
-                  minLength={MIN_PASSWORD}
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                  aria-describedby="invite-password-hint"
-                  aria-invalid={issues.password ? true : undefined}
-                />
-                <span id="invite-password-hint" className="field-hint">
-                  At least {MIN_PASSWORD} characters.
-                </span>
-                {issues.password && <span className="field-error">{issues.password}</span>}
-              </div>
-              <div className="field">
-                <label htmlFor="invite-confirm">Repeat the password</label>
-                <input
-                  id="invite-confirm"
-                  name="confirm"
-                  type="password"
-                  autoComplete="new-password"
-                  required
-                  value={confirm}
-                  onChange={(e) => setConfirm(e.target.value)}
-                  aria-invalid={mismatch ? true : undefined}
-                  aria-describedby={mismatch ? 'invite-confirm-error' : undefined}
-                />
-                {mismatch && (
-                  <span id="invite-confirm-error" className="field-error">
-                    The passwords differ.
-                  </span>
-                )}
-              </div>
-              <button
-                type="submit"
-                className="button button-primary button-block"
-                disabled={busy || mismatch}
-              >
-                {busy ? 'Joining…' : 'Accept invitation'}
-              </button>
-            </form>
-          </>
-        )}
-        <p className="small muted auth-footer">
-          Already have an account? <Link href="/login">Sign in</Link>
-        </p>
-      </main>
-    </div>
+    <AuthCard title="Join your team" brand>
+      {!token ? (
+        <Notice tone="error">
+          This invitation link is incomplete. Open the link from your invitation again.
+        </Notice>
+      ) : (
+        <>
+          <p className="muted">Choose your name and a password to accept the invitation.</p>
+          <FormError error={accept.error} describe={acceptError} />
+          <form onSubmit={submit} className="stack">
+            <TextField {...bind('name')} label="Your name" autoComplete="name" required maxLength={200} />
+            <TextField
+              {...bind('password')}
+              label="Password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={MIN_PASSWORD_LENGTH}
+              hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+            />
+            <TextField
+              {...bind('confirm')}
+              label="Repeat the password"
+              type="password"
+              autoComplete="new-password"
+              required
+              issue={mismatch ? 'The passwords differ.' : undefined}
+            />
+            <button
+              type="submit"
+              className="button button-primary button-block"
+              disabled={accept.busy || mismatch}
+            >
+              {accept.busy ? 'Joining…' : 'Accept invitation'}
+            </button>
+          </form>
+        </>
+      )}
+      <p className="small muted auth-footer">
+        Already have an account? <Link href="/login">Sign in</Link>
+      </p>
+    </AuthCard>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiClient } from '../api/client.js';
+import { Notice } from '../components/ui.js';
 import { EventLog } from '../log/EventLog.js';
 import { filtersToSearch, type LogFilters, parseFilters } from '../log/filters.js';
 import { navigate, useLocation } from '../router.js';
@@ -99,11 +100,11 @@ export function EmbedPage() {
     return (
       <main className="embed embed-message" id="main">
         <h1>{title}</h1>
-        <div className="notice notice-error" role="alert">
+        <Notice tone="error">
           {api
             ? 'This viewer link has expired or is not valid. Reopen the audit log from the application you came from.'
             : 'This viewer link has no access token. Reopen the audit log from the application you came from.'}
-        </div>
+        </Notice>
       </main>
     );
   }

@@ -1,8 +1,10 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect } from 'react';
 import { ApiClient, ApiError } from '../api/client.js';
-import type { SessionInfo } from '../api/types.js';
-import { Brand } from '../components/Layout.js';
+import type { SessionView } from '../api/types.js';
+import { FormError, TextField } from '../components/forms.js';
+import { AuthCard } from '../components/Layout.js';
 import { Notice } from '../components/ui.js';
+import { useFormAction, useTextFields } from '../lib/use-form-action.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 
@@ -25,10 +27,8 @@ function loginError(error: unknown): string {
 export function LoginPage() {
   const session = useSession();
   const location = useLocation();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const login = useFormAction();
+  const { values, bind } = useTextFields('login', { email: '', password: '' });
   const reason =
     location.state?.notice ?? (session.state.status === 'signed-out' ? session.state.reason : undefined);
 
@@ -36,67 +36,36 @@ export function LoginPage() {
     document.title = 'Sign in · Trailmark';
   }, []);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const info = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).post<SessionInfo>(
+    void login.run(async () => {
+      const info = await new ApiClient({ kind: 'session', csrfToken: null, org: null }).post<SessionView>(
         '/v1/auth/login',
-        { email: email.trim(), password },
+        { email: values.email.trim(), password: values.password },
       );
       session.signedIn(info);
       navigate(safeNext(location.search.get('next')), { replace: true });
-    } catch (caught) {
-      setError(loginError(caught));
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <div className="auth-page">
-      <main className="auth-card" id="main">
-        <div className="auth-brand">
-          <Brand />
-        </div>
-        <h1>Sign in</h1>
-        <p className="muted">Sign in to review your organization's audit log.</p>
-        {reason && <Notice tone="info">{reason}</Notice>}
-        {error && (
-          <div className="notice notice-error" role="alert">
-            {error}
-          </div>
-        )}
-        <form onSubmit={submit} className="stack">
-          <div className="field">
-            <label htmlFor="login-email">Email</label>
-            <input
-              id="login-email"
-              name="email"
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="login-password">Password</label>
-            <input
-              id="login-password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </div>
-          <button type="submit" className="button button-primary button-block" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-      </main>
-    </div>
+    <AuthCard title="Sign in" brand>
+      <p className="muted">Sign in to review your organization's audit log.</p>
+      {reason && <Notice tone="info">{reason}</Notice>}
+      <FormError error={login.error} describe={loginError} />
+      <form onSubmit={submit} className="stack">
+        <TextField {...bind('email')} label="Email" type="email" autoComplete="username" required />
+        <TextField
+          {...bind('password')}
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+        />
+        <button type="submit" className="button button-primary button-block" disabled={login.busy}>
+          {login.busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </AuthCard>
   );
 }

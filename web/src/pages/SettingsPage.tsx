@@ -1,10 +1,10 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { errorMessage } from '../api/client.js';
 import type { Org } from '../api/types.js';
+import { FormError, TextField } from '../components/forms.js';
 import { CopyButton, ErrorNotice, Notice, PageHeader, Spinner } from '../components/ui.js';
-import { issuesByField } from '../lib/form-errors.js';
 import { formatLocal } from '../lib/time.js';
 import { useAsync } from '../lib/use-async.js';
+import { useFormAction } from '../lib/use-form-action.js';
 import { useSession } from '../session.js';
 
 interface Draft {
@@ -13,6 +13,11 @@ interface Draft {
   request_retention_days: string;
   legal_hold: boolean;
 }
+
+const RETENTION_FIELDS = [
+  { id: 'retention-days', name: 'retention_days', label: 'Audit events (days)' },
+  { id: 'request-retention-days', name: 'request_retention_days', label: 'API requests (days)' },
+] as const;
 
 function draftOf(org: Org): Draft {
   return {
@@ -43,8 +48,7 @@ export function SettingsPage() {
     [session.api, orgId],
   );
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [saveError, setSaveError] = useState<unknown>(null);
+  const save = useFormAction();
   const [saved, setSaved] = useState<string | null>(null);
   const canEdit = session.can('manageSettings');
 
@@ -52,15 +56,13 @@ export function SettingsPage() {
     if (org.data) setDraft(draftOf(org.data));
   }, [org.data]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!org.data || !draft) return;
     const patch = changes(org.data, draft);
     if (!Object.keys(patch).length) return;
-    setSaving(true);
-    setSaveError(null);
     setSaved(null);
-    try {
+    void save.run(async () => {
       const updated = await session.api.patch<Org>(`/v1/orgs/${encodeURIComponent(orgId)}`, patch);
       setSaved(
         `Saved ${Object.keys(patch)
@@ -70,14 +72,10 @@ export function SettingsPage() {
       setDraft(draftOf(updated));
       org.reload();
       if (patch.name) void session.reload();
-    } catch (error) {
-      setSaveError(error);
-    } finally {
-      setSaving(false);
-    }
+    });
   };
 
-  const issues = issuesByField(saveError);
+  const { issues } = save;
   const dirty = org.data && draft ? Object.keys(changes(org.data, draft)).length > 0 : false;
 
   return (
@@ -97,11 +95,7 @@ export function SettingsPage() {
             </Notice>
           )}
           {saved && <Notice tone="success">{saved}</Notice>}
-          {saveError !== null && Object.keys(issues).length === 0 && (
-            <div className="notice notice-error" role="alert">
-              {errorMessage(saveError)}
-            </div>
-          )}
+          <FormError error={save.formError} />
           <dl className="facts">
             <div>
               <dt>Organization id</dt>
@@ -119,65 +113,44 @@ export function SettingsPage() {
               <dd>{session.org?.role_name ?? session.org?.role}</dd>
             </div>
           </dl>
-          <fieldset disabled={!canEdit || saving}>
+          <fieldset disabled={!canEdit || save.busy}>
             <legend className="section-title">Organization</legend>
             <div className="form-grid">
-              <div className="field">
-                <label htmlFor="org-name">Name</label>
-                <input
-                  id="org-name"
-                  name="name"
-                  required
-                  maxLength={200}
-                  value={draft.name}
-                  onChange={(e) => setDraft({ ...draft, name: e.target.value })}
-                  aria-invalid={issues.name ? true : undefined}
-                />
-                {issues.name && <span className="field-error">{issues.name}</span>}
-              </div>
+              <TextField
+                id="org-name"
+                label="Name"
+                name="name"
+                required
+                maxLength={200}
+                value={draft.name}
+                onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+                issue={issues.name}
+              />
             </div>
           </fieldset>
-          <fieldset disabled={!canEdit || saving}>
+          <fieldset disabled={!canEdit || save.busy}>
             <legend className="section-title">Retention</legend>
             <p className="muted small">
               Events older than this are purged, oldest first. The chain stays verifiable from the first kept
               event. From 1 to 3,650 days.
             </p>
             <div className="form-grid">
-              <div className="field">
-                <label htmlFor="retention-days">Audit events (days)</label>
-                <input
-                  id="retention-days"
-                  name="retention_days"
+              {RETENTION_FIELDS.map(({ id, name, label }) => (
+                <TextField
+                  key={id}
+                  id={id}
+                  label={label}
+                  name={name}
                   type="number"
                   min={1}
                   max={3650}
                   required
                   inputMode="numeric"
-                  value={draft.retention_days}
-                  onChange={(e) => setDraft({ ...draft, retention_days: e.target.value })}
-                  aria-invalid={issues.retention_days ? true : undefined}
+                  value={draft[name]}
+                  onChange={(e) => setDraft({ ...draft, [name]: e.target.value })}
+                  issue={issues[name]}
                 />
-                {issues.retention_days && <span className="field-error">{issues.retention_days}</span>}
-              </div>
-              <div className="field">
-                <label htmlFor="request-retention-days">API requests (days)</label>
-                <input
-                  id="request-retention-days"
-                  name="request_retention_days"
-                  type="number"
-                  min={1}
-                  max={3650}
-                  required
-                  inputMode="numeric"
-                  value={draft.request_retention_days}
-                  onChange={(e) => setDraft({ ...draft, request_retention_days: e.target.value })}
-                  aria-invalid={issues.request_retention_days ? true : undefined}
-                />
-                {issues.request_retention_days && (
-                  <span className="field-error">{issues.request_retention_days}</span>
-                )}
-              </div>
+              ))}
             </div>
             <div className="checkbox-field">
               <input
@@ -198,8 +171,8 @@ export function SettingsPage() {
           </fieldset>
           {canEdit && (
             <div className="form-actions">
-              <button type="submit" className="button button-primary" disabled={!dirty || saving}>
-                {saving ? 'Saving…' : 'Save changes'}
+              <button type="submit" className="button button-primary" disabled={!dirty || save.busy}>
+                {save.busy ? 'Saving…' : 'Save changes'}
               </button>
               {dirty && (
                 <button

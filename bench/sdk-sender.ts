@@ -1,0 +1,41 @@
+import { type EventInput, Trailmark } from '../sdk/src/index.js';
+import { sampleEvent } from './lib.js';
+
+/**
+ * One SDK process sending as fast as it can: `sdk-sender.ts URL KEY SECONDS CONCURRENCY`.
+ * Records sample events under the `block` policy (record() waits while the queue is full), so
+ * the producer runs exactly as fast as the server acknowledges. After a 2-second warm-up it
+ * counts the events acknowledged in SECONDS and the CPU time it used meanwhile, and prints
+ * `{"events": n, "seconds": s, "cpuSeconds": c, "retries": r}`.
+ */
+const [url, apiKey, seconds, concurrency] = process.argv.slice(2) as [string, string, string, string];
+const client = new Trailmark({
+  url,
+  apiKey,
+  batchSize: 100,
+  concurrency: Number(concurrency),
+  maxQueue: 100 * Number(concurrency) * 4,
+  overflow: 'block',
+  onError: (error) => process.stderr.write(`sdk: ${error.kind}: ${error.message}\n`),
+});
+
+let producing = true;
+const producer = (async () => {
+  for (let i = 0; producing; i++) await client.record(sampleEvent(i) as unknown as EventInput);
+})();
+
+await new Promise((resolve) => setTimeout(resolve, 2000));
+const from = client.stats().acknowledged;
+const started = performance.now();
+const cpuBefore = process.cpuUsage();
+await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
+const events = client.stats().acknowledged - from;
+const elapsed = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+producing = false;
+await producer;
+await client.shutdown({ timeoutMs: 30_000 });
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+process.stdout.write(
+  `${JSON.stringify({ events, seconds: elapsed, cpuSeconds, retries: client.stats().retries })}\n`,
+);

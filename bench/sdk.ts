@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, startServer } from './lib.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** Starts a server on a fresh database, runs `measure` against it with a new org's key, stops it. */
+async function onFreshServer<T>(
+  backend: string,
+  measure: (url: string, key: string) => Promise<T>,
+): Promise<T> {
+  const db = await freshDatabase(backend);
+  const server = await startServer(db.url, 3903);
+  try {
+    return await measure(server.url, await createOrgWithKey(server.url, 'bench_sdk'));
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+}
+
+/**
+ * The Acceptance's SDK figure: one SDK process (its own process, 100-event batches) sending as
+ * fast as the server acknowledges, beside the server's own 100-event batch rate from the same
+ * run (autocannon, 50 connections), each on a fresh server and database. `serverRate` is that
+ * figure when the ingest benchmark of this run measured it already.
+ */
+export async function runSdkBenchmark(
+  backend: string,
+  seconds: number,
+  concurrency: number,
+  serverRate?: number,
+): Promise<void> {
+  let server = serverRate;
+  if (server === undefined) {
+    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
+    server = await onFreshServer(backend, async (url, key) => {
+      const result = await ingestLoad(url, key, body, seconds);
+      return Math.round((result['2xx'] * 100) / result.duration);
+    });
+    report(`ingest_batch100_${backend}`, server, 'events/s');
+  }
+  const sent = await onFreshServer(backend, async (url, key) => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench/sdk-sender.ts'), url, key, String(seconds), String(concurrency)],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    return JSON.parse(stdout) as { events: number; seconds: number; cpuSeconds: number; retries: number };
+  });
+  const rate = Math.round(sent.events / sent.seconds);
+  report(`sdk_ingest_batch_${backend}`, rate, 'events/s');
+  report(`sdk_vs_server_batch_${backend}`, Number((rate / server).toFixed(2)), 'ratio');
+  // The SDK process's own cost: how much of a core a given ingest rate takes from the application.
+  report(`sdk_cpu_per_event_${backend}`, Number(((sent.cpuSeconds * 1e6) / sent.events).toFixed(1)), 'us');
+  if (sent.retries > 0) process.stderr.write(`sdk: ${sent.retries} retries during the run\n`);
+}

@@ -1,0 +1,36 @@
+import type { StoredEvent } from '../domain/event.js';
+
+/**
+ * One event, already written in its stream's format, with what the transports need beside the
+ * text: the id (receivers drop duplicates after a retry by it), the seq (order, object names),
+ * the times (Splunk's `time`, syslog's TIMESTAMP, S3's time window) and the outcome (severity).
+ */
+export interface OutboundRecord {
+  id: string;
+  org: string;
+  seq: number;
+  action: string;
+  status: 'success' | 'failure';
+  /** occurred_at, epoch milliseconds. */
+  occurredAt: number;
+  /** received_at, epoch milliseconds: increases with seq, so time windows follow the log. */
+  receivedAt: number;
+  /** The formatted event: one line without its line break. */
+  text: string;
+  /** True when `text` is a JSON object (native, OCSF); false for CEF. */
+  json: boolean;
+}
+
+export function outboundRecord(event: StoredEvent, text: string, json: boolean): OutboundRecord {
+  return {
+    id: event.id,
+    org: event.org,
+    seq: event.seq,
+    action: event.action,
+    status: event.status,
+    occurredAt: Date.parse(event.occurred_at),
+    receivedAt: Date.parse(event.received_at),
+    text,
+    json,
+  };
+}

@@ -1,0 +1,309 @@
+import type { StoredEvent } from '../../domain/event.js';
+import { eventKind } from '../../domain/event.js';
+
+/**
+ * Events as OCSF 1.3.0 (Open Cybersecurity Schema Framework) records. Which class an event lands
+ * in is decided by its action alone (plus whether it is a request log entry), so a stream's
+ * consumer can predict it; the rules are `ocsfClassOf` below and the table in docs/streams.md.
+ * Everything the class has no attribute for goes to `unmapped`, so nothing of the event is lost.
+ */
+
+export const OCSF_VERSION = '1.3.0';
+
+export const OCSF_CLASSES = {
+  account_change: { uid: 3001, name: 'Account Change', category_uid: 3 },
+  authentication: { uid: 3002, name: 'Authentication', category_uid: 3 },
+  entity_management: { uid: 3004, name: 'Entity Management', category_uid: 3 },
+  api_activity: { uid: 6003, name: 'API Activity', category_uid: 6 },
+} as const;
+
+export type OcsfClassName = keyof typeof OCSF_CLASSES;
+
+const CATEGORY_NAMES: Record<number, string> = {
+  3: 'Identity & Access Management',
+  6: 'Application Activity',
+};
+
+export interface OcsfClassification {
+  className: OcsfClassName;
+  activityId: number;
+  activityName: string;
+}
+
+const OTHER = 99;
+
+/** Final action segments of a sign-in and a sign-out, with any `_suffix` (`login_failed`). */
+const LOGON = /^(log_?in|log_?on|sign_?in|signed_?in|logged_?in)(_[a-z0-9_]+)?$/;
+const LOGOFF = /^(log_?out|log_?off|sign_?out|signed_?out|logged_?out)(_[a-z0-9_]+)?$/;
+
+/** Resources whose lifecycle is an account's: the first segment of the action. */
+const ACCOUNT_RESOURCES = new Set(['user', 'member', 'account']);
+
+/** Account Change activities (3001) by final action segment. */
+const ACCOUNT_ACTIVITIES: Record<string, [number, string]> = {
+  created: [1, 'Create'],
+  invited: [1, 'Create'],
+  registered: [1, 'Create'],
+  signed_up: [1, 'Create'],
+  added: [1, 'Create'],
+  enabled: [2, 'Enable'],
+  activated: [2, 'Enable'],
+  reactivated: [2, 'Enable'],
+  unlocked: [2, 'Enable'],
+  password_changed: [3, 'Password Change'],
+  password_updated: [3, 'Password Change'],
+  password_reset: [4, 'Password Reset'],
+  disabled: [5, 'Disable'],
+  deactivated: [5, 'Disable'],
+  suspended: [5, 'Disable'],
+  deleted: [6, 'Delete'],
+  removed: [6, 'Delete'],
+  locked: [9, 'Lock'],
+  locked_out: [9, 'Lock'],
+  mfa_enabled: [10, 'MFA Factor Enable'],
+  mfa_disabled: [11, 'MFA Factor Disable'],
+  role_changed: [OTHER, 'Role Change'],
+};
+
+/**
+ * Create, read, update and delete by final action segment, for Entity Management (3004) and API
+ * Activity (6003), whose activity ids 1 to 4 mean the same. Only ids 1 to 4 are used: they are in
+ * every 1.x release of both classes.
+ */
+const CRUD: Array<[RegExp, number, string]> = [
+  [
+    /^(create|created|add|added|insert|inserted|import|imported|generate|generated|issue|issued)$/,
+    1,
+    'Create',
+  ],
+  [/(^|_)(created|added|generated|issued)$/, 1, 'Create'],
+  [
+    /^(read|view|viewed|get|fetched|retrieved|list|listed|access|accessed|download|downloaded|export|exported)$/,
+    2,
+    'Read',
+  ],
+  [/(^|_)(viewed|accessed|downloaded|exported)$/, 2, 'Read'],
+  [
+    /^(update|updated|change|changed|modify|modified|edit|edited|rename|renamed|set|replace|replaced|patch|patched|move|moved|enable|enabled|disable|disabled|activate|activated|deactivate|deactivated|suspend|suspended|resume|resumed|paused|restore|restored|rotate|rotated)$/,
+    3,
+    'Update',
+  ],
+  [/(^|_)(updated|changed|modified|renamed|enabled|disabled|rotated)$/, 3, 'Update'],
+  [/^(delete|deleted|remove|removed|destroy|destroyed|purge|purged|revoke|revoked)$/, 4, 'Delete'],
+  [/(^|_)(deleted|removed|destroyed|purged|revoked)$/, 4, 'Delete'],
+];
+
+function crudActivity(verb: string): [number, string] | undefined {
+  for (const [pattern, id, name] of CRUD) if (pattern.test(verb)) return [id, name];
+  return undefined;
+}
+
+const METHOD_ACTIVITIES: Record<string, [number, string]> = {
+  POST: [1, 'Create'],
+  GET: [2, 'Read'],
+  HEAD: [2, 'Read'],
+  PUT: [3, 'Update'],
+  PATCH: [3, 'Update'],
+  DELETE: [4, 'Delete'],
+};
+
+/**
+ * The class and activity of an event, first rule that matches:
+ * 1. the final action segment is a sign-in or sign-out → Authentication, Logon (1) / Logoff (2);
+ * 2. a request log entry → API Activity, activity from the HTTP method;
+ * 3. the action's resource is `user`, `member` or `account` with a lifecycle verb → Account Change;
+ * 4. a create/read/update/delete verb → Entity Management;
+ * 5. anything else → API Activity, Other (99), named by the verb.
+ */
+export function ocsfClassOf(event: Pick<StoredEvent, 'action' | 'request'>): OcsfClassification {
+  const segments = event.action.split('.');
+  const verb = segments[segments.length - 1]!;
+  const resource = segments[0]!;
+  if (LOGON.test(verb)) return { className: 'authentication', activityId: 1, activityName: 'Logon' };
+  if (LOGOFF.test(verb)) return { className: 'authentication', activityId: 2, activityName: 'Logoff' };
+  if (eventKind(event) === 'request') {
+    const [id, name] = METHOD_ACTIVITIES[event.request!.method] ?? [OTHER, event.request!.method];
+    return { className: 'api_activity', activityId: id, activityName: name };
+  }
+  if (ACCOUNT_RESOURCES.has(resource)) {
+    const account = ACCOUNT_ACTIVITIES[verb];
+    if (account) return { className: 'account_change', activityId: account[0], activityName: account[1] };
+  }
+  const crud = crudActivity(verb);
+  if (crud) return { className: 'entity_management', activityId: crud[0], activityName: crud[1] };
+  return { className: 'api_activity', activityId: OTHER, activityName: verb };
+}
+
+/** Whether the event records a failure: its status, or an action that says so (`login_failed`). */
+function failed(event: StoredEvent): boolean {
+  return (
+    event.status === 'failure' || /(^|_)failed?$/.test(event.action.slice(event.action.lastIndexOf('.') + 1))
+  );
+}
+
+const USER_TYPES: Record<string, [number, string]> = {
+  user: [1, 'User'],
+  api_key: [OTHER, 'API Key'],
+  service: [4, 'Service'],
+  system: [3, 'System'],
+};
+
+type Json = Record<string, unknown>;
+
+/** Drops undefined members so the record carries only what is known. */
+function compact<T extends Json>(object: T): T {
+  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
+  return object;
+}
+
+function actorUser(event: StoredEvent): Json {
+  const [typeId, type] = USER_TYPES[event.actor.type] ?? [OTHER, event.actor.type];
+  return compact({
+    uid: event.actor.id,
+    name: event.actor.name ?? event.actor.email ?? event.actor.id,
+    email_addr: event.actor.email,
+    type,
+    type_id: typeId,
+  });
+}
+
+/** The user an account change is about: the resource when it is one, else whoever acted. */
+function targetUser(event: StoredEvent): Json {
+  const resource = event.resource;
+  if (resource && ACCOUNT_RESOURCES.has(resource.type) && (resource.id || resource.name)) {
+    return compact({ uid: resource.id, name: resource.name ?? resource.id, type: 'User', type_id: 1 });
+  }
+  return actorUser(event);
+}
+
+function srcEndpoint(event: StoredEvent): Json {
+  const context = event.context;
+  const location = context?.location;
+  const endpoint: Json = compact({
+    ip: context?.ip,
+    location: location
+      ? compact({ country: location.country, region: location.region, city: location.city })
+      : undefined,
+  });
+  // API Activity requires a source endpoint; without an address, say plainly that it is unknown.
+  if (endpoint.ip === undefined) endpoint.name = 'unknown';
+  return endpoint;
+}
+
+function httpRequest(event: StoredEvent): Json | undefined {
+  const request = event.request;
+  const userAgent = event.context?.user_agent;
+  if (!request && !userAgent) return undefined;
+  return compact({
+    http_method: request?.method,
+    url: request ? { path: request.path } : undefined,
+    user_agent: userAgent,
+  });
+}
+
+/** What no OCSF attribute carries: kept under `unmapped` so the record loses nothing. */
+function unmapped(event: StoredEvent): Json {
+  const request = event.request;
+  const requestRest = request
+    ? compact({
+        status_code: request.status_code,
+        duration_ms: request.duration_ms,
+        api_key_last4: request.api_key_last4,
+        query: request.query,
+        params: request.params,
+        body: request.body,
+        headers: request.headers,
+      })
+    : undefined;
+  return compact({
+    org: event.org,
+    seq: event.seq,
+    prev_hash: event.prev_hash,
+    hash: event.hash,
+    action: event.action,
+    actor_type: event.actor.type,
+    workspace: event.workspace,
+    resource: event.resource,
+    auth_type: event.context?.auth_type,
+    client: event.context?.client,
+    request: requestRest,
+    metadata: event.metadata,
+  });
+}
+
+export interface OcsfOptions {
+  /** Trailmark's version, for `metadata.product.version`. */
+  productVersion: string;
+}
+
+/** The event as an OCSF record (a plain object ready for JSON). */
+export function ocsfEvent(event: StoredEvent, options: OcsfOptions): Json {
+  const { className, activityId, activityName } = ocsfClassOf(event);
+  const cls = OCSF_CLASSES[className];
+  const failure = failed(event);
+  const record: Json = {
+    activity_id: activityId,
+    activity_name: activityName,
+    category_uid: cls.category_uid,
+    category_name: CATEGORY_NAMES[cls.category_uid],
+    class_uid: cls.uid,
+    class_name: cls.name,
+    type_uid: cls.uid * 100 + activityId,
+    type_name: `${cls.name}: ${activityName}`,
+    severity_id: failure ? 3 : 1,
+    severity: failure ? 'Medium' : 'Informational',
+    status_id: failure ? 2 : 1,
+    status: failure ? 'Failure' : 'Success',
+    time: Date.parse(event.occurred_at),
+    message: event.description,
+    metadata: {
+      version: OCSF_VERSION,
+      uid: event.id,
+      product: { name: 'Trailmark', vendor_name: 'Trailmark', version: options.productVersion },
+      log_name: eventKind(event),
+      logged_time: Date.parse(event.received_at),
+      original_time: event.occurred_at,
+      sequence: event.seq,
+    },
+    actor: { user: actorUser(event) },
+    src_endpoint: srcEndpoint(event),
+    http_request: httpRequest(event),
+    unmapped: unmapped(event),
+  };
+  switch (className) {
+    case 'authentication':
+      record.user = actorUser(event);
+      // The class asks for a service or a destination: the org the sign-in was recorded for.
+      record.service = { name: event.org, uid: event.org };
+      if (failure) record.status_detail = event.action;
+      break;
+    case 'account_change':
+      record.user = targetUser(event);
+      break;
+    case 'entity_management': {
+      const resource = event.resource;
+      const type = resource?.type ?? event.action.slice(0, event.action.lastIndexOf('.'));
+      record.entity = compact({ uid: resource?.id, name: resource?.name ?? resource?.id ?? type, type });
+      break;
+    }
+    case 'api_activity':
+      record.api = compact({
+        operation: event.action,
+        service: { name: 'Trailmark' },
+        request: { uid: event.id },
+        response: event.request ? { code: event.request.status_code } : undefined,
+      });
+      if (event.request) record.http_response = { code: event.request.status_code };
+      if (event.resource) {
+        record.resources = [
+          compact({ uid: event.resource.id, name: event.resource.name, type: event.resource.type }),
+        ];
+      }
+      break;
+  }
+  return compact(record);
+}
+
+export function ocsfJson(event: StoredEvent, options: OcsfOptions): string {
+  return JSON.stringify(ocsfEvent(event, options));
+}

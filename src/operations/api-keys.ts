@@ -1,0 +1,168 @@
+import { AppError } from '../domain/errors.js';
+import { newId, newSecret } from '../domain/ids.js';
+import { type Grant, permissionsOfScopes } from '../domain/permissions.js';
+import { type ApiKeyScope, principalId } from '../domain/principal.js';
+import { API_KEY_PREFIX, hashApiKey } from '../identity/tokens.js';
+import type { ApiKeyListing } from '../store/identity-store.js';
+import type { ApiKeyRecord, StoreTx } from '../store/store.js';
+import { audited, type Cause, type ChangeDeps } from './audited.js';
+
+export interface CreatedApiKey {
+  record: ApiKeyRecord;
+  /** Shown once, never stored. */
+  secret: string;
+}
+
+export interface NewApiKeyInput {
+  name: string;
+  scopes: ApiKeyScope[];
+  expiresAt?: string | null;
+  rateLimitPerMinute?: number | null;
+}
+
+/**
+ * Stores a key for `secret` (only its hash, prefix and last four characters) and records
+ * `api_key.created` for an org key; a deployment key (org null) belongs to no org's log.
+ */
+async function storeApiKey(
+  deps: ChangeDeps,
+  org: string | null,
+  id: string,
+  secret: string,
+  input: NewApiKeyInput,
+  cause: Cause,
+): Promise<CreatedApiKey> {
+  return audited(deps, cause, async (tx, record) => {
+    const key = await tx.createApiKey({
+      id,
+      org,
+      name: input.name,
+      prefix: secret.slice(0, API_KEY_PREFIX.length + 5),
+      last4: secret.slice(-4),
+      scopes: input.scopes,
+      key_hash: hashApiKey(secret),
+      created_at: deps.now().toISOString(),
+      created_by: cause.principal ? principalId(cause.principal) : null,
+      expires_at: input.expiresAt ?? null,
+      rate_limit_per_minute: input.rateLimitPerMinute ?? null,
+    });
+    if (org) {
+      const fields = ['name', 'scopes'];
+      if (key.expires_at) fields.push('expires_at');
+      if (key.rate_limit_per_minute !== null) fields.push('rate_limit_per_minute');
+      record(org, 'api_key.created', {
+        resource: { type: 'api_key', id, name: input.name },
+        description: `API key ${input.name} created`,
+        metadata: {
+          changed_fields: fields,
+          scopes: input.scopes,
+          prefix: key.prefix,
+          last4: key.last4,
+          expires_at: key.expires_at,
+          rate_limit_per_minute: key.rate_limit_per_minute,
+        },
+      });
+    }
+    return { record: key, secret };
+  });
+}
+
+/** Creates an org key (or, with org null, a deployment key) with a new secret. */
+export async function createApiKey(
+  deps: ChangeDeps,
+  org: string | null,
+  input: NewApiKeyInput,
+  cause: Cause,
+): Promise<CreatedApiKey> {
+  return storeApiKey(deps, org, newId('key'), newSecret(API_KEY_PREFIX), input, cause);
+}
+
+/**
+ * Registers a deployment key whose secret the operator chose (TRAILMARK_ADMIN_KEY), unless it is
+ * registered already. Its id derives from the secret's hash, so processes starting together on
+ * one database agree on it.
+ */
+export async function registerDeploymentKey(
+  deps: ChangeDeps,
+  secret: string,
+  input: NewApiKeyInput,
+): Promise<void> {
+  const hash = hashApiKey(secret);
+  if (await deps.store.findApiKeyByHash(hash)) return;
+  await storeApiKey(deps, null, `key_admin_${hash.slice(0, 12)}`, secret, input, {
+    principal: null,
+    origin: {},
+  });
+}
+
+/**
+ * API keys managed by people (and by admin keys). A key never holds more than whoever creates it:
+ * an `admin` key holds every permission, so only someone holding every permission may make one.
+ */
+export async function createOrgApiKey(
+  deps: ChangeDeps,
+  org: string,
+  input: NewApiKeyInput,
+  held: ReadonlySet<Grant>,
+  cause: Cause,
+): Promise<CreatedApiKey> {
+  const missing = permissionsOfScopes(input.scopes).filter((p) => !held.has(p));
+  if (missing.length) {
+    throw new AppError(
+      'forbidden',
+      `a key with these scopes would hold ${missing.join(', ')}, which you do not`,
+    );
+  }
+  return createApiKey(deps, org, input, cause);
+}
+
+async function existing(tx: StoreTx, org: string, id: string): Promise<ApiKeyListing> {
+  const key = await tx.identity.getApiKey(org, id);
+  if (!key) throw new AppError('not_found', `API key ${id} not found`);
+  return key;
+}
+
+/** Enables or disables a key; disabled keys are refused from the next request on. */
+export async function setApiKeyStatus(
+  deps: ChangeDeps,
+  org: string,
+  id: string,
+  status: 'active' | 'disabled',
+  cause: Cause,
+): Promise<ApiKeyListing> {
+  return audited(deps, cause, async (tx, record) => {
+    const before = await existing(tx, org, id);
+    if (before.status === status) return before;
+    await tx.identity.setApiKeyStatus(org, id, status);
+    record(org, 'api_key.status_updated', {
+      resource: { type: 'api_key', id, name: before.name },
+      description: `API key ${before.name} ${status === 'active' ? 'enabled' : 'disabled'}`,
+      metadata: {
+        changed_fields: ['status'],
+        before: { status: before.status },
+        after: { status },
+        last4: before.last4,
+      },
+    });
+    return { ...before, status };
+  });
+}
+
+/** Deletes a key: it stops working at once; its row stays so that its events still name it. */
+export async function deleteApiKey(deps: ChangeDeps, org: string, id: string, cause: Cause): Promise<void> {
+  await audited(deps, cause, async (tx, record) => {
+    const before = await existing(tx, org, id);
+    await tx.identity.deleteApiKey(org, id, deps.now().toISOString());
+    record(org, 'api_key.deleted', {
+      resource: { type: 'api_key', id, name: before.name },
+      description: `API key ${before.name} deleted`,
+      metadata: {
+        changed_fields: ['status'],
+        before: { status: before.status },
+        after: { status: 'deleted' },
+        last4: before.last4,
+        scopes: before.scopes,
+      },
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import type { SelfAction } from '../contracts/self-actions.js';
+import type { EventInput, PendingEvent } from '../domain/event.js';
+import type { Enricher } from '../domain/prepare-event.js';
+import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
+import type { MemberRecord } from '../store/identity-store.js';
+import type { AppendedEvent, AuditStore, StoreTx } from '../store/store.js';
+import { selfEvent } from './self-event.js';
+
+/** Test hooks; absent in production. */
+export interface ChangeHooks {
+  /**
+   * Runs inside the transaction once a change and its events are written, before the commit.
+   * Throwing rolls back both: the tests use it to prove that neither survives alone.
+   */
+  beforeCommit?: (actions: string[]) => void;
+}
+
+/** What an operation that changes Trailmark's own state needs. */
+export interface ChangeDeps {
+  store: AuditStore;
+  enricher: Enricher;
+  now: () => Date;
+  hooks?: ChangeHooks;
+  /** Runs once a change has committed (the authenticator forgets the API keys it has read). */
+  afterChange?: () => void;
+}
+
+/** Who caused a change and from where: the actor, IP and user agent of its events. */
+export interface Cause {
+  principal: Principal | null;
+  origin: RequestOrigin;
+}
+
+export type EventFields = Pick<EventInput, 'resource' | 'description' | 'metadata' | 'status'>;
+
+/**
+ * Records one of Trailmark's own events (SPEC §5) about the change in progress, to be appended in
+ * the change's transaction; `principal` overrides the cause's actor.
+ */
+export type RecordEvent = (
+  org: string,
+  action: SelfAction,
+  fields: EventFields,
+  principal?: Principal | null,
+) => void;
+
+/**
+ * Runs a change of Trailmark's own state and the events that record it in one transaction: the
+ * change can never happen without its record, nor the record without the change.
+ */
+export async function audited<T>(
+  deps: ChangeDeps,
+  cause: Cause,
+  change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
+): Promise<T> {
+  return (await auditedWithEvents(deps, cause, change)).result;
+}
+
+/** audited(), also answering the events the change recorded as stored (with seq and hash). */
+export async function auditedWithEvents<T>(
+  deps: ChangeDeps,
+  cause: Cause,
+  change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
+): Promise<{ result: T; events: AppendedEvent[] }> {
+  const now = deps.now();
+  const appended: AppendedEvent[] = [];
+  const result = await deps.store.transaction(async (tx) => {
+    const byOrg = new Map<string, PendingEvent[]>();
+    const actions: SelfAction[] = [];
+    const record: RecordEvent = (org, action, fields, principal = cause.principal) => {
+      const event = selfEvent(org, action, principal, cause.origin, fields, deps.enricher, now);
+      byOrg.set(org, [...(byOrg.get(org) ?? []), event]);
+      actions.push(action);
+    };
+    const result = await change(tx, record);
+    for (const [org, events] of byOrg) appended.push(...(await tx.appendEvents(org, events)));
+    deps.hooks?.beforeCommit?.(actions);
+    return result;
+  });
+  deps.afterChange?.();
+  return { result, events: appended };
+}
+
+/** Records one event in each org the user belongs to (a person's sign-in concerns all of them). */
+export function recordInEachOrg(
+  record: RecordEvent,
+  members: MemberRecord[],
+  action: SelfAction,
+  fields: EventFields,
+  principal?: UserPrincipal,
+): void {
+  for (const m of members) record(m.org, action, fields, principal);
+}
+
+/** The fields of `after` that differ from `before`, for `metadata.changed_fields`. */
+export function changedFields<T extends object>(before: T, after: Partial<T>): (keyof T & string)[] {
+  return (Object.keys(after) as (keyof T & string)[]).filter(
+    (k) => after[k] !== undefined && JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+  );
+}

@@ -1,0 +1,54 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { ActionPatternSchema } from '../action-pattern.js';
+import { type CompiledSource, type DetectorId, SEVERITIES, type Severity } from '../types.js';
+
+/**
+ * A built-in detector: its settings schema (every field has a default, so an org stores only
+ * what it changed), and how to apply settings to get a source the engine can run.
+ */
+export interface DetectorDefinition<T extends TObject = TObject> {
+  id: DetectorId;
+  /** For people: the settings page and the alert's origin. */
+  name: string;
+  description: string;
+  settings: T;
+  defaults: Static<T>;
+  compile(settings: Static<T>): CompiledSource<unknown>;
+}
+
+/** Helpers for settings schemas, so that every detector names its common settings alike. */
+export const setting = {
+  enabled: (value: boolean) =>
+    Type.Boolean({ default: value, description: 'Whether the detector runs for this organization' }),
+  severity: (value: Severity) =>
+    Type.Union(
+      SEVERITIES.map((s) => Type.Literal(s)),
+      { default: value, description: 'Severity of the alerts it raises' },
+    ),
+  threshold: (value: number, minimum: number, maximum: number) =>
+    Type.Integer({ minimum, maximum, default: value, description: 'How many events fire an alert' }),
+  windowMinutes: (value: number) =>
+    Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      default: value,
+      description: 'Minutes within which the events must happen',
+    }),
+  cooldownMinutes: (value: number) =>
+    Type.Integer({
+      minimum: 0,
+      maximum: 10_080,
+      default: value,
+      description: 'Minutes after an alert during which the same group raises no other',
+    }),
+  actions: (value: string, description: string) =>
+    Type.String({
+      minLength: ActionPatternSchema.minLength,
+      maxLength: ActionPatternSchema.maxLength,
+      default: value,
+      description: `${description}. ${ActionPatternSchema.description}`,
+    }),
+};
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 24 * 60 * MINUTE_MS;

@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import { newId } from '../domain/ids.js';
+import type { Enricher } from '../domain/prepare-event.js';
+import type { RecentHashes } from '../integrity/recent-hashes.js';
+import type { AuditStore } from '../store/store.js';
+import { Checkpointer } from './checkpointer.js';
+import type { JobOutcomes } from './periodic-job.js';
+import { RetentionJob } from './retention.js';
+import { SigningKeys } from './signing-keys.js';
+
+export interface BackgroundConfig {
+  secret: string | undefined;
+  /** False: this process signs no checkpoints (another one on the same database does). */
+  checkpointer?: boolean;
+  checkpointEveryEvents: number;
+  checkpointMaxAgeMs: number;
+  /** How often the checkpointer looks for unsigned events. */
+  checkpointIntervalMs: number;
+  retentionIntervalMs: number;
+}
+
+/** Signing keys and the background jobs (checkpointer, retention purge), started with the server. */
+export interface BackgroundServices {
+  keys: SigningKeys;
+  checkpointer: Checkpointer;
+  retention: RetentionJob;
+  /** Starts the jobs' timers (the server does; tests may drive the jobs by hand instead). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export async function createBackgroundServices(
+  store: AuditStore,
+  config: BackgroundConfig,
+  deps: {
+    log: Logger;
+    enricher: Enricher;
+    now: () => Date;
+    recentHashes?: RecentHashes;
+    /** Told how each background run ended. */
+    outcomes?: JobOutcomes;
+  },
+): Promise<BackgroundServices> {
+  const keys = new SigningKeys(store, config.secret, deps.now);
+  const { unencrypted } = await keys.ensure();
+  if (unencrypted) {
+    deps.log.warn(
+      'TRAILMARK_SECRET is not set: the checkpoint signing key is stored unencrypted in the database',
+    );
+  }
+  const holder = newId('proc');
+  const checkpointer = new Checkpointer({
+    store,
+    log: deps.log,
+    holder,
+    intervalMs: config.checkpointIntervalMs,
+    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
+    keys,
+    now: deps.now,
+    everyEvents: config.checkpointEveryEvents,
+    maxAgeMs: config.checkpointMaxAgeMs,
+    ...(deps.recentHashes ? { recent: deps.recentHashes } : {}),
+  });
+  const retention = new RetentionJob({
+    store,
+    log: deps.log,
+    holder,
+    intervalMs: config.retentionIntervalMs,
+    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
+    enricher: deps.enricher,
+    now: deps.now,
+  });
+  return {
+    keys,
+    checkpointer,
+    retention,
+    start() {
+      if (config.checkpointer !== false) checkpointer.start();
+      retention.start();
+    },
+    async stop() {
+      await Promise.all([checkpointer.stop(), retention.stop()]);
+    },
+  };
+}

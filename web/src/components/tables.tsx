@@ -1,0 +1,96 @@
+import type { ReactNode } from 'react';
+import type { AsyncState } from '../lib/use-async.js';
+import { ErrorNotice, Spinner } from './ui.js';
+
+/** A card's table: a caption for screen readers, column headings, and an unlabelled actions column. */
+export function DataTable({
+  caption,
+  columns,
+  actions = false,
+  children,
+}: {
+  caption: string;
+  columns: readonly string[];
+  actions?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th key={column} scope="col">
+                {column}
+              </th>
+            ))}
+            {actions && (
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** What a card shows of a list it loads: why it failed (with Try again), a spinner, or the list. */
+export function LoadedList<T>({
+  state,
+  errorTitle,
+  loadingLabel,
+  empty,
+  children,
+}: {
+  state: Pick<AsyncState<readonly T[]>, 'data' | 'error' | 'reload'>;
+  errorTitle: string;
+  loadingLabel: string;
+  /** Shown instead of an empty list. */
+  empty?: ReactNode;
+  children(items: readonly T[]): ReactNode;
+}) {
+  if (state.error) {
+    return (
+      <div className="card-pad">
+        <ErrorNotice error={state.error} onRetry={state.reload} title={errorTitle} />
+      </div>
+    );
+  }
+  if (!state.data) {
+    return (
+      <div className="card-pad">
+        <Spinner label={loadingLabel} />
+      </div>
+    );
+  }
+  if (empty && state.data.length === 0) return empty;
+  return children(state.data);
+}
+
+/** A row's button; its accessible name says which row it acts on ("Revoke Reporting key"). */
+export function RowButton({
+  label,
+  danger = false,
+  onClick,
+  children,
+}: {
+  label: string;
+  danger?: boolean;
+  onClick(): void;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className={danger ? 'button button-danger-ghost button-small' : 'button button-secondary button-small'}
+      onClick={onClick}
+      aria-label={label}
+    >
+      {children}
+    </button>
+  );
+}
