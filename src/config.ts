@@ -97,7 +97,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     verifyPartMinEvents: intFrom(env, 'TRAILMARK_VERIFY_PART_MIN_EVENTS', 100_000, 1, 1_000_000_000),
   };
 }
-
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}

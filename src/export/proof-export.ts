@@ -61,10 +61,10 @@ async function* completeBody(
   headSeq: number,
   onEvent: (() => void) | undefined,
 ): AsyncGenerator<string, number> {
-  const start = await store.integrity.chainStart(org);
+  const start = await store.chain.start(org);
   let text = recordLine({ trailmark: 'anchor', seq: start.seq, prev_hash: start.prev_hash });
   if (start.seq > 1) {
-    const anchor = await store.integrity.checkpointCovering(org, start.seq - 1);
+    const anchor = await store.checkpoints.covering(org, start.seq - 1);
     if (anchor && anchor.seq === start.seq - 1) text += recordLine({ trailmark: 'checkpoint', ...anchor });
   }
   let covered = start.seq - 1; // links up to here have had their checkpoint written
@@ -72,11 +72,11 @@ async function* completeBody(
   let last = start.seq - 1;
   let count = 0;
   while (next <= headSeq) {
-    const links = await store.integrity.chainLinks(org, next, headSeq, LINKS_PER_READ);
+    const links = await store.chain.links(org, next, headSeq, LINKS_PER_READ);
     if (links.length === 0) break;
     for (const link of links) {
       if (link.seq > covered) {
-        const cp = await store.integrity.checkpointCovering(org, link.seq);
+        const cp = await store.checkpoints.covering(org, link.seq);
         if (cp) {
           text += recordLine({ trailmark: 'checkpoint', ...cp });
           covered = cp.seq;
@@ -104,7 +104,7 @@ async function* completeBody(
   }
   // A checkpoint beyond the last link tells the verifier that links after it were removed.
   const beyond =
-    covered === Number.MAX_SAFE_INTEGER ? undefined : await store.integrity.checkpointCovering(org, last + 1);
+    covered === Number.MAX_SAFE_INTEGER ? undefined : await store.checkpoints.covering(org, last + 1);
   if (beyond && beyond.seq > covered) text += recordLine({ trailmark: 'checkpoint', ...beyond });
   if (text) yield text;
   return count;
@@ -124,7 +124,7 @@ class RangeTrees {
   async checkpointFor(seq: number): Promise<Checkpoint | undefined> {
     const known = this.ranges.find((cp) => cp.from_seq <= seq && seq <= cp.seq);
     if (known) return known;
-    const cp = await this.store.integrity.checkpointCovering(this.org, seq);
+    const cp = await this.store.checkpoints.covering(this.org, seq);
     if (!cp || cp.from_seq > seq) return undefined;
     this.ranges.push(cp);
     return cp;
@@ -138,7 +138,7 @@ class RangeTrees {
       this.trees.set(cp.seq, cached); // most recently used last
       return cached.tree;
     }
-    const hashes = await this.store.integrity.chainHashes(this.org, cp.from_seq, cp.seq);
+    const hashes = await this.store.chain.hashes(this.org, cp.from_seq, cp.seq);
     const tree = hashes.length === cp.seq - cp.from_seq + 1 ? new MerkleTree(hashes) : undefined;
     this.trees.set(cp.seq, { cp, tree });
     if (this.trees.size > TREES_KEPT) this.trees.delete(this.trees.keys().next().value as number);

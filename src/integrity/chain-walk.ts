@@ -6,11 +6,15 @@ import type { KeyRing } from './ed25519-keys.js';
 const LINKS_PER_READ = 4000;
 const CHECKPOINTS_PER_READ = 1000;
 
-/** The reads a walk needs; the integrity store of every backend provides them. */
+/** The reads a walk needs: every store provides them (`store.chain`, `store.checkpoints`). */
 export interface ChainReads {
-  chainLinks(org: string, fromSeq: number, toSeq: number, limit: number): Promise<ChainLink[]>;
-  listCheckpoints(org: string, fromSeq: number, limit: number): Promise<Checkpoint[]>;
-  checkpointCovering(org: string, seq: number): Promise<Checkpoint | undefined>;
+  chain: {
+    links(org: string, fromSeq: number, toSeq: number, limit: number): Promise<ChainLink[]>;
+  };
+  checkpoints: {
+    list(org: string, fromSeq: number, limit: number): Promise<Checkpoint[]>;
+    covering(org: string, seq: number): Promise<Checkpoint | undefined>;
+  };
 }
 
 /**
@@ -50,7 +54,7 @@ export async function walkChainPart(
   let loadedThrough = 0;
   const loadCheckpoints = async (upTo: number) => {
     while (!checkpointsDone && loadedThrough <= upTo) {
-      const page = await reads.listCheckpoints(org, checkpointsFrom, CHECKPOINTS_PER_READ);
+      const page = await reads.checkpoints.list(org, checkpointsFrom, CHECKPOINTS_PER_READ);
       for (const cp of page) {
         if (through !== undefined && cp.seq > through) checkpointsDone = true;
         else verifier.addCheckpoint(cp);
@@ -67,7 +71,7 @@ export async function walkChainPart(
   for (;;) {
     await loadCheckpoints(next + LINKS_PER_READ);
     const limit = through === undefined ? LINKS_PER_READ : Math.min(LINKS_PER_READ, through - next + 2);
-    const links = await reads.chainLinks(org, next, Number.MAX_SAFE_INTEGER, limit);
+    const links = await reads.chain.links(org, next, Number.MAX_SAFE_INTEGER, limit);
     let ended = links.length < limit;
     for (const link of links) {
       const atNextPart = through !== undefined && link.seq > through && verifier.nextSeq === through + 1;
@@ -82,7 +86,7 @@ export async function walkChainPart(
   }
   if (through === undefined && !verifier.failure) {
     // One checkpoint beyond the last link is enough to tell that links were cut off.
-    const beyond = await reads.checkpointCovering(org, verifier.nextSeq);
+    const beyond = await reads.checkpoints.covering(org, verifier.nextSeq);
     if (beyond) verifier.addCheckpoint(beyond);
   }
   return verifier.finish(head);
@@ -105,7 +109,7 @@ export async function planChainParts(
   const parts: ChainPart[] = [];
   let from = start;
   for (let i = 1; i < shares; i++) {
-    const cp = await reads.checkpointCovering(org, start.seq + Math.floor((total * i) / shares) - 1);
+    const cp = await reads.checkpoints.covering(org, start.seq + Math.floor((total * i) / shares) - 1);
     if (!cp || cp.seq >= headSeq) break;
     if (cp.seq < from.seq) continue;
     parts.push({ start: from, through: cp.seq });

@@ -1,21 +1,23 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Cursor, EventFilter, ViewScope } from '../domain/query.js';
+import type { EventColumns } from './tables.js';
 
 /** The event columns both backends share; what differs (search, org key type) is passed in. */
 export interface FilterableEvents {
-  events: {
-    occurred_at: number;
-    seq: number;
-    action: string;
-    actor_id: string;
-    actor_email: string | null;
-    resource_type: string | null;
-    resource_id: string | null;
-    workspace: string | null;
-    status: string;
-    ip: string | null;
-    kind: string;
-  };
+  events: Pick<
+    EventColumns<number>,
+    | 'occurred_at'
+    | 'seq'
+    | 'action'
+    | 'actor_id'
+    | 'actor_email'
+    | 'resource_type'
+    | 'resource_id'
+    | 'workspace'
+    | 'status'
+    | 'ip'
+    | 'kind'
+  >;
 }
 
 /** The smallest string greater than every string that starts with `prefix` (prefixes are ASCII). */

@@ -1,7 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import { BUILT_IN_PERMISSIONS, isBuiltInRole, type Permission } from '../domain/permissions.js';
-import type { ApiKeyScope } from '../domain/principal.js';
 import type {
   ApiKeyListing,
   IdentityReads,
@@ -14,7 +13,9 @@ import type {
   ViewerTokenRecord,
 } from './identity-store.js';
 import { type IdentityTables, isoTime, jsonList } from './identity-tables.js';
-import type { ApiKeyRecord, Org } from './store.js';
+import { hasNul } from './nul.js';
+import { apiKeyFromRow, orgFromRow } from './rows.js';
+import type { StoreTx } from './store.js';
 
 /**
  * The identity queries, written once for both backends: they use only what SQLite and
@@ -24,21 +25,13 @@ import type { ApiKeyRecord, Org } from './store.js';
 export interface IdentityDialect {
   /** The stored form of the org's legal hold flag (0/1 on SQLite, boolean on PostgreSQL). */
   legalHold(value: boolean): number | boolean;
-  /** Reads an org row the backend's own way (it knows its columns). */
-  orgById(db: Kysely<IdentityTables>, id: string): Promise<Org | undefined>;
+  /** The stored form of a key's scopes (JSON text on SQLite, text[] on PostgreSQL). */
+  nameList(values: readonly string[]): string | string[];
   /** Unique-constraint violations, to report them as conflicts. */
   isUniqueViolation(error: unknown): boolean;
 }
 
 type Db = Kysely<IdentityTables>;
-
-/**
- * PostgreSQL refuses NUL in text. No stored id, email or name holds one (validation refuses it),
- * so a lookup by a value with NUL finds nothing, and answers so without asking the database.
- */
-function hasNul(...values: string[]): boolean {
-  return values.some((v) => v.includes('\u0000'));
-}
 
 function userFromRow(row: Selectable<IdentityTables['users']>): UserRecord {
   return {
@@ -86,24 +79,6 @@ function roleFromRow(row: Selectable<IdentityTables['roles']>): RoleRecord {
     created_at: isoTime(row.created_at),
     updated_at: isoTime(row.updated_at),
     created_by: row.created_by,
-  };
-}
-
-export function apiKeyFromRow(row: Selectable<IdentityTables['api_keys']>): ApiKeyRecord {
-  return {
-    id: row.id,
-    org: row.org_id,
-    name: row.name,
-    prefix: row.prefix,
-    last4: row.last4,
-    scopes: jsonList<ApiKeyScope>(row.scopes),
-    key_hash: row.key_hash,
-    status: row.status as ApiKeyRecord['status'],
-    created_at: isoTime(row.created_at),
-    created_by: row.created_by,
-    last_used_at: isoTime(row.last_used_at),
-    expires_at: isoTime(row.expires_at),
-    rate_limit_per_minute: row.rate_limit_per_minute === null ? null : Number(row.rate_limit_per_minute),
   };
 }
 
@@ -480,7 +455,8 @@ export function identityWrites(trx: Db, dialect: IdentityDialect): IdentityWrite
         set.request_retention_days = patch.request_retention_days;
       if (patch.legal_hold !== undefined) set.legal_hold = dialect.legalHold(patch.legal_hold);
       if (Object.keys(set).length) await trx.updateTable('orgs').set(set).where('id', '=', id).execute();
-      return dialect.orgById(trx, id);
+      const row = await trx.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && orgFromRow(row);
     },
 
     async claimView(org, principal, at, windowMs) {
@@ -497,6 +473,47 @@ export function identityWrites(trx: Db, dialect: IdentityDialect): IdentityWrite
         .returning('viewed_at')
         .executeTakeFirst();
       return row !== undefined;
+    },
+  };
+}
+
+/** The org and API key writes of a transaction (StoreTx), besides identity's. */
+export function orgAndKeyWrites(
+  trx: Transaction<IdentityTables>,
+  dialect: IdentityDialect,
+): Pick<StoreTx, 'createOrg' | 'createApiKey'> {
+  return {
+    async createOrg(org) {
+      // ON CONFLICT rather than a prior SELECT: two processes creating the same id race safely.
+      const row = await trx
+        .insertInto('orgs')
+        .values({ id: org.id, name: org.name, created_at: new Date().toISOString() })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new AppError('conflict', `organization ${org.id} already exists`);
+      return orgFromRow(row);
+    },
+    async createApiKey(key) {
+      const row = await trx
+        .insertInto('api_keys')
+        .values({
+          id: key.id,
+          org_id: key.org,
+          name: key.name,
+          prefix: key.prefix,
+          last4: key.last4,
+          scopes: dialect.nameList(key.scopes),
+          key_hash: key.key_hash,
+          status: key.status ?? 'active',
+          created_at: key.created_at,
+          created_by: key.created_by,
+          expires_at: key.expires_at,
+          rate_limit_per_minute: key.rate_limit_per_minute ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return apiKeyFromRow(row);
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { ApiKeyColumns, OrgColumns } from './tables.js';
+
 /**
  * The identity tables as both backends declare them (migration 003_identity). Times are ISO 8601
  * text on SQLite and timestamptz on PostgreSQL, lists are JSON text (jsonb on PostgreSQL): the
@@ -8,29 +10,8 @@ type Time = string | Date;
 type Json = string | unknown[];
 
 export interface IdentityTables {
-  orgs: {
-    id: string;
-    name: string;
-    retention_days: number;
-    request_retention_days: number;
-    legal_hold: number | boolean;
-  };
-  api_keys: {
-    id: string;
-    org_id: string | null;
-    name: string;
-    prefix: string;
-    last4: string;
-    scopes: Json;
-    key_hash: string;
-    status: string;
-    created_at: Time;
-    created_by: string | null;
-    last_used_at: Time | null;
-    expires_at: Time | null;
-    rate_limit_per_minute: number | null;
-    deleted_at: Time | null;
-  };
+  orgs: OrgColumns<Time, number | boolean>;
+  api_keys: ApiKeyColumns<Time, Time | null, Json>;
   users: {
     id: string;
     email: string;

@@ -1,7 +1,10 @@
-import { isPostgresUrl } from '../config.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { AuditStore } from './store.js';
+
+function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
 
 /** A `postgres://` URL selects PostgreSQL; anything else is a SQLite file path. */
 export async function openStore(

@@ -1,8 +1,8 @@
 import type { VerifyReport } from '../integrity/chain-verifier.js';
 import { mergePartReports, planChainParts, walkChainPart } from '../integrity/chain-walk.js';
 import type { KeyRing } from '../integrity/ed25519-keys.js';
-import type { StoredVerification } from '../store/integrity-store.js';
 import type { AuditStore } from '../store/store.js';
+import type { StoredVerification } from '../store/verification-store.js';
 
 export interface VerifyOptions {
   /** Parts walked at once, each in its own snapshot (a thread on SQLite, a connection on PostgreSQL). */
@@ -26,15 +26,14 @@ export async function verifyOrgChain(
   options: VerifyOptions = DEFAULT_VERIFY_OPTIONS,
 ): Promise<VerifyReport> {
   const head = await store.chainHead(org);
-  const start = await store.integrity.chainStart(org);
-  const reads = store.integrity;
-  if (reads.walkChainParts) {
+  const start = await store.chain.start(org);
+  if (store.chain.walkParts) {
     // Even one part is walked this way: in one snapshot, so events committed during the walk
     // are not taken for links beyond the head.
-    const parts = await planChainParts(reads, org, start, head.seq, options.threads, options.minPartEvents);
-    return mergePartReports(await reads.walkChainParts(org, keys, parts));
+    const parts = await planChainParts(store, org, start, head.seq, options.threads, options.minPartEvents);
+    return mergePartReports(await store.chain.walkParts(org, keys, parts));
   }
-  return walkChainPart(reads, org, keys, { start }, head);
+  return walkChainPart(store, org, keys, { start }, head);
 }
 
 /** Verifies and records the outcome, which GET /v1/chain shows as `last_verification`. */
@@ -47,6 +46,6 @@ export async function verifyAndRecord(
 ): Promise<StoredVerification> {
   const report = await verifyOrgChain(store, org, keys, options);
   const stored: StoredVerification = { ...report, verified_at: now().toISOString() };
-  await store.integrity.saveVerification(org, stored);
+  await store.verifications.save(org, stored);
   return stored;
 }

@@ -4,7 +4,7 @@ import { type Checkpoint, signCheckpoint } from '../integrity/checkpoint.js';
 import { KeyRing } from '../integrity/ed25519-keys.js';
 import { merkleRootHex } from '../integrity/merkle.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
-import type { UnsignedTail } from '../store/integrity-store.js';
+import type { UnsignedTail } from '../store/checkpoint-store.js';
 import { type JobOptions, PeriodicJob } from './periodic-job.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -54,7 +54,7 @@ export class Checkpointer extends PeriodicJob<CheckpointRun> {
 
   protected async run(options: { force?: boolean } = {}): Promise<CheckpointRun> {
     const result: CheckpointRun = { signed: 0, refused: [] };
-    const tails = await this.store.integrity.unsignedTails();
+    const tails = await this.store.checkpoints.unsignedTails();
     for (const tail of tails) {
       if (this.isStopped) break;
       const ok = await this.signTail(tail, options.force ?? false, result);
@@ -79,7 +79,7 @@ export class Checkpointer extends PeriodicJob<CheckpointRun> {
     let ready: Checkpoint[] = [];
     let sliceStarted = performance.now();
     const flush = async (): Promise<boolean> => {
-      const stored = await this.store.integrity.insertCheckpoints(ready);
+      const stored = await this.store.checkpoints.insert(ready);
       result.signed += stored;
       // Fewer stored: another signer stored these ranges first (a lease that expired mid-run).
       const all = stored === ready.length;
@@ -115,7 +115,7 @@ export class Checkpointer extends PeriodicJob<CheckpointRun> {
   }
 
   private async oldEnough(org: string, seq: number): Promise<boolean> {
-    const received = await this.store.integrity.receivedAt(org, seq);
+    const received = await this.store.chain.receivedAt(org, seq);
     return received === undefined || this.now().getTime() - Date.parse(received) >= this.maxAgeMs;
   }
 
@@ -157,7 +157,7 @@ export class Checkpointer extends PeriodicJob<CheckpointRun> {
     // verification, which checks every event it reads (online, offline, on any export). A text
     // edited under an unchanged hash fails there all the same, whether or not it was signed,
     // and re-hashing every event's text here cost ingest 18% of its throughput.
-    const links = await this.store.integrity.chainLinks(org, from, to, to - from + 1, { bodies: false });
+    const links = await this.store.chain.links(org, from, to, to - from + 1, { bodies: false });
     for (const link of links) link.verified = true;
     const verifier = new ChainVerifier({
       org,
@@ -172,7 +172,7 @@ export class Checkpointer extends PeriodicJob<CheckpointRun> {
         { org, from, to, failure: report.failure },
         'chain does not verify; checkpoint not signed',
       );
-      await this.store.integrity.saveVerification(org, {
+      await this.store.verifications.save(org, {
         ...report,
         ok: false,
         verified_at: this.now().toISOString(),

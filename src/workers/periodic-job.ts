@@ -80,7 +80,7 @@ export abstract class PeriodicJob<R> {
 
   /** Renews the lease during a long run; false when another process took it. */
   protected async renewLease(): Promise<boolean> {
-    return this.store.integrity.acquireLease(this.name, this.holder, this.leaseMs, Date.now());
+    return this.store.leases.acquire(this.name, this.holder, this.leaseMs, Date.now());
   }
 
   /** Runs once unless a run is under way here or another process holds the lease (undefined). */
@@ -109,7 +109,7 @@ export abstract class PeriodicJob<R> {
     } catch {
       // logged by whoever awaited the run
     }
-    await this.store.integrity.releaseLease(this.name, this.holder).catch(() => undefined);
+    await this.store.leases.release(this.name, this.holder).catch(() => undefined);
   }
 
   protected get isStopped(): boolean {

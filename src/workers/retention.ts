@@ -98,7 +98,7 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
 
   private async purgeOrg(org: Org): Promise<OrgPurge | undefined> {
     const now = this.now().getTime();
-    const integrity = this.store.integrity;
+    const { checkpoints, retention } = this.store;
     const out: OrgPurge = {
       org: org.id,
       count: 0,
@@ -109,10 +109,10 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
     };
 
     const cutoff = new Date(now - org.retention_days * DAY_MS).toISOString();
-    const boundary = await integrity.checkpointSignedBefore(org.id, cutoff);
+    const boundary = await checkpoints.signedBefore(org.id, cutoff);
     if (boundary) {
       const finished = await this.batched(async (max) => {
-        const batch = await integrity.purgeEvents(org.id, boundary.seq, max);
+        const batch = await retention.purge(org.id, boundary.seq, max);
         if (!batch) return { more: false };
         out.count += batch.count;
         out.from_seq ??= batch.from_seq;
@@ -123,13 +123,13 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
     }
 
     const requestCutoff = new Date(now - org.request_retention_days * DAY_MS).toISOString();
-    const requestBoundary = await integrity.checkpointSignedBefore(org.id, requestCutoff);
+    const requestBoundary = await checkpoints.signedBefore(org.id, requestCutoff);
     if (requestBoundary) {
-      const start = await integrity.chainStart(org.id);
-      let from = Math.max((await integrity.retentionProgress(org.id)).request_pruned_through + 1, start.seq);
+      const start = await this.store.chain.start(org.id);
+      let from = Math.max((await retention.progress(org.id)).request_pruned_through + 1, start.seq);
       await this.batched(async (max) => {
         if (from > requestBoundary.seq) return { more: false };
-        const batch = await integrity.pruneRequestEntries(org.id, from, requestBoundary.seq, max * 4);
+        const batch = await retention.pruneRequests(org.id, from, requestBoundary.seq, max * 4);
         out.request_entries += batch.count;
         from = batch.through_seq + 1;
         return { more: from <= requestBoundary.seq };
@@ -141,7 +141,7 @@ export class RetentionJob extends PeriodicJob<RetentionRun> {
   /** Records retention.purged in the org's own chain when anything was removed. */
   private async record(org: Org, out: OrgPurge): Promise<OrgPurge | undefined> {
     if (out.count === 0 && out.request_entries === 0) return undefined;
-    const start = await this.store.integrity.chainStart(org.id);
+    const start = await this.store.chain.start(org.id);
     const parts: string[] = [];
     if (out.count) parts.push(`${out.count} events (seq ${out.from_seq}..${out.to_seq})`);
     if (out.request_entries) parts.push(`the content of ${out.request_entries} request log entries`);

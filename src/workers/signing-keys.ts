@@ -8,7 +8,7 @@ import {
   publicJwk,
   sealPrivateKey,
 } from '../integrity/ed25519-keys.js';
-import type { SigningKeyRecord } from '../store/integrity-store.js';
+import type { SigningKeyRecord } from '../store/signing-key-store.js';
 import type { AuditStore } from '../store/store.js';
 
 export interface Signer {
@@ -41,17 +41,17 @@ export class SigningKeys {
    * private keys are stored unencrypted (the caller warns).
    */
   async ensure(): Promise<{ created: boolean; unencrypted: boolean }> {
-    let keys = await this.store.integrity.listSigningKeys();
+    let keys = await this.store.signingKeys.list();
     let created = false;
     if (!keys.some((k) => k.status === 'active')) {
       created = await this.add('first');
-      keys = await this.store.integrity.listSigningKeys();
+      keys = await this.store.signingKeys.list();
     }
     if (this.secret) {
       for (const key of keys) {
         if (isSealed(key.private_key)) continue;
         const opened = openPrivateKey(key.private_key, key.id, undefined);
-        await this.store.integrity.resealSigningKey(key.id, sealPrivateKey(opened, key.id, this.secret));
+        await this.store.signingKeys.reseal(key.id, sealPrivateKey(opened, key.id, this.secret));
       }
     } else {
       // Fail now, not at the first checkpoint, when keys are sealed and the secret is missing.
@@ -63,7 +63,7 @@ export class SigningKeys {
 
   private async add(mode: 'first' | 'rotate'): Promise<boolean> {
     const key = generateSigningKey();
-    return this.store.integrity.addSigningKey(
+    return this.store.signingKeys.add(
       {
         id: key.kid,
         public_key: key.publicKey,
@@ -79,14 +79,14 @@ export class SigningKeys {
   async rotate(): Promise<SigningKeyRecord> {
     await this.add('rotate');
     this.opened = undefined;
-    const active = (await this.store.integrity.listSigningKeys()).find((k) => k.status === 'active');
+    const active = (await this.store.signingKeys.list()).find((k) => k.status === 'active');
     if (!active) throw new Error('rotation left no active signing key');
     return active;
   }
 
   /** The key that signs now; a rotation by another process is picked up at the next call. */
   async signer(): Promise<Signer> {
-    const active = (await this.store.integrity.listSigningKeys()).find((k) => k.status === 'active');
+    const active = (await this.store.signingKeys.list()).find((k) => k.status === 'active');
     if (!active) throw new Error('no active signing key; the server creates one at start');
     if (this.opened?.kid !== active.id) {
       this.opened = {
@@ -98,7 +98,7 @@ export class SigningKeys {
   }
 
   async published(): Promise<PublishedKey[]> {
-    const keys = await this.store.integrity.listSigningKeys();
+    const keys = await this.store.signingKeys.list();
     return keys.map((k) => ({
       ...publicJwk(k.id, k.public_key),
       status: k.status,
@@ -109,7 +109,7 @@ export class SigningKeys {
 
   async keyRing(): Promise<KeyRing> {
     const ring = new KeyRing();
-    for (const key of await this.store.integrity.listSigningKeys()) ring.add(key.id, key.public_key);
+    for (const key of await this.store.signingKeys.list()) ring.add(key.id, key.public_key);
     return ring;
   }
 }

@@ -72,20 +72,14 @@ for (const backend of BACKENDS)
         await alter(tamper, org.id);
 
         const keys = await background.keys.keyRing();
-        const start = await store.integrity.chainStart(org.id);
-        const parts = await planChainParts(store.integrity, org.id, start, 64, 3, 1);
+        const start = await store.chain.start(org.id);
+        const parts = await planChainParts(store, org.id, start, 64, 3, 1);
         expect(parts.map((p) => [p.start.seq, p.through])).toEqual([
           [1, 40],
           [41, 60],
           [61, undefined],
         ]);
-        const inProcess = await walkChainPart(
-          store.integrity,
-          org.id,
-          keys,
-          { start },
-          await store.chainHead(org.id),
-        );
+        const inProcess = await walkChainPart(store, org.id, keys, { start }, await store.chainHead(org.id));
         const whole: VerifyReport = await verifyOrgChain(store, org.id, keys, {
           threads: 1,
           minPartEvents: 1,

@@ -86,7 +86,7 @@ describe.skipIf(skipped !== undefined)('SQLite on a full disk', () => {
     expect(code).toBe('SQLITE_FULL');
     // The checkpointer's lease: SQLite has already rolled its transaction back; rolling back
     // again said "cannot rollback - no transaction is active" and hid the full disk.
-    expect(await failure((n) => store.integrity.acquireLease(`job_${n}`, 'me', 1000, Date.now()))).toBe(
+    expect(await failure((n) => store.leases.acquire(`job_${n}`, 'me', 1000, Date.now()))).toBe(
       'SQLITE_FULL',
     );
     expect(
@@ -98,7 +98,7 @@ describe.skipIf(skipped !== undefined)('SQLite on a full disk', () => {
 
     disk.free();
     await store.ping({ write: true });
-    expect(await store.integrity.acquireLease('checkpointer', 'me', 1000, Date.now())).toBe(true);
+    expect(await store.leases.acquire('checkpointer', 'me', 1000, Date.now())).toBe(true);
     const [after] = await store.appendBatches([{ org, events: batch(org, appended, 50) }]);
     expect(after!.ok).toBe(true);
     expect((await store.chainHead(org)).seq).toBe(appended + 50);

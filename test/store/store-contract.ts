@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainHash, GENESIS_HASH, hashedBody } from '../../src/domain/chain.js';
 import { AppError } from '../../src/domain/errors.js';
-import type { EventInput, PendingEvent, StoredEvent } from '../../src/domain/event.js';
+import type { EventInput, StoredEvent } from '../../src/domain/event.js';
 import { canonicalJson } from '../../src/domain/jcs.js';
-import { NO_ENRICHMENT, prepareEvent } from '../../src/domain/prepare-event.js';
 import type { EventFilter, EventQuery } from '../../src/domain/query.js';
 import { STREAM_CHUNK } from '../../src/store/paginate.js';
 import type {
@@ -14,15 +13,10 @@ import type {
   AuditStore,
   NewApiKey,
 } from '../../src/store/store.js';
+import { append, BASE, createOrg, pending, type StoreHarness, uid } from './contract-helpers.js';
+import { runIntegrityContract } from './integrity-contract.js';
 
-/** A migrated store over a fresh, empty database, with a way around it to the database itself. */
-export interface StoreHarness {
-  store: AuditStore;
-  /** Runs one SQL statement directly on the database, bypassing the store; throws what it throws. */
-  execRaw(statement: string): Promise<void>;
-  /** Closes the store and removes the database. */
-  close(): Promise<void>;
-}
+export type { StoreHarness };
 
 export interface StoreContractOptions {
   name: string;
@@ -31,12 +25,7 @@ export interface StoreContractOptions {
 
 /** Far enough around every event the suite writes (they all lie in 2025 and 2026). */
 const WIDE: EventFilter = { from: Date.UTC(2000, 0, 1), to: Date.UTC(2100, 0, 1) };
-const BASE = Date.UTC(2025, 5, 1);
 const MINUTE = 60_000;
-
-function uid(prefix: string): string {
-  return `${prefix}_${randomBytes(6).toString('hex')}`;
-}
 
 /** A deterministic pseudo-random sequence (mulberry32), so that failures reproduce. */
 function rng(seed: number): () => number {
@@ -48,16 +37,6 @@ function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function pending(org: string, fields: Partial<EventInput> = {}, receivedAt = new Date(BASE)): PendingEvent {
-  const input: EventInput = {
-    action: 'thing.done',
-    actor: { type: 'user', id: 'user1' },
-    occurred_at: new Date(BASE).toISOString(),
-    ...fields,
-  };
-  return prepareEvent(input, org, receivedAt, NO_ENRICHMENT);
 }
 
 /** What SPEC §4 says `q` searches, written out independently of the stores' searchText(). */
@@ -104,18 +83,6 @@ function matches(e: StoredEvent, f: EventFilter): boolean {
 
 function newestFirst(a: StoredEvent, b: StoredEvent): number {
   return Date.parse(b.occurred_at) - Date.parse(a.occurred_at) || b.seq - a.seq;
-}
-
-async function createOrg(store: AuditStore, name = 'Org'): Promise<string> {
-  const id = uid('org');
-  await store.transaction((tx) => tx.createOrg({ id, name }));
-  return id;
-}
-
-async function append(store: AuditStore, org: string, events: PendingEvent[]): Promise<AppendedEvent[]> {
-  const [outcome] = await store.appendBatches([{ org, events }]);
-  if (!outcome!.ok) throw outcome!.error;
-  return outcome!.events;
 }
 
 /** Every page of a query, following the cursor; the ids in the order served. */
@@ -1020,5 +987,7 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         expect((await verifyChain(store, org)).length).toBe(1);
       });
     });
+
+    runIntegrityContract(() => harness);
   });
 }

@@ -33,9 +33,9 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
       const access = await authorize(request, ctx, 'viewAuditLog');
       const [head, checkpoint, anchor, last] = await Promise.all([
         store.chainHead(access.org),
-        store.integrity.latestCheckpoint(access.org),
-        store.integrity.chainStart(access.org),
-        store.integrity.lastVerification(access.org),
+        store.checkpoints.latest(access.org),
+        store.chain.start(access.org),
+        store.verifications.last(access.org),
       ]);
       return {
         org: access.org,
@@ -79,7 +79,7 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
           errors: [{ path: '/query/limit', message: 'must be 1 to 1000' }],
         });
       }
-      const data = await store.integrity.listCheckpoints(access.org, Number(query.from_seq ?? 1), limit + 1);
+      const data = await store.checkpoints.list(access.org, Number(query.from_seq ?? 1), limit + 1);
       const more = data.length > limit;
       const page = more ? data.slice(0, limit) : data;
       return { data: page, next_from_seq: more ? page[page.length - 1]!.seq + 1 : null };

@@ -1,23 +1,24 @@
-import {
-  type Expression,
-  type ExpressionBuilder,
-  Kysely,
-  type Migration,
-  Migrator,
-  PostgresDialect,
-  type SqlBool,
-  sql,
-} from 'kysely';
+import { type Expression, type ExpressionBuilder, Kysely, PostgresDialect, type SqlBool, sql } from 'kysely';
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import type { ChainStore } from '../chain-store.js';
+import type { CheckpointStore } from '../checkpoint-store.js';
 import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
+import { integritySql } from '../integrity-sql.js';
+import type { IntegrityTables } from '../integrity-tables.js';
+import type { LeaseStore } from '../lease-store.js';
+import { migrateToLatest } from '../migrations/migrate.js';
+import { hasNul } from '../nul.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
+import type { RetentionStore } from '../retention-store.js';
+import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
+import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -29,12 +30,16 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import type { VerificationStore } from '../verification-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
 import { clientConnection } from './postgres-insert.js';
-import { PostgresIntegrity } from './postgres-integrity.js';
+import {
+  POSTGRES_RETENTION,
+  postgresIntegrityConnection,
+  walkPartsInSnapshots,
+} from './postgres-integrity.js';
 import { createPool } from './postgres-pool.js';
-import { eventFromRow, keyFromRow, orgFromRow } from './postgres-rows.js';
 import type { PgTables } from './postgres-schema.js';
 import { searchTerm } from './postgres-search.js';
 import { postgresTx } from './postgres-tx.js';
@@ -56,16 +61,6 @@ const MAX_TIME = 253402300799999; // 9999-12-31T23:59:59.999Z
 
 function timestamp(ms: number): string {
   return new Date(Math.min(MAX_TIME, Math.max(MIN_TIME, ms))).toISOString();
-}
-
-/**
- * PostgreSQL refuses NUL in text. Validation keeps it out of stored events, so a filter or key
- * that holds one matches nothing: answering "nothing" is exact, and no NUL reaches the server.
- */
-function hasNul(...values: Array<string | readonly string[] | undefined>): boolean {
-  return values.some((v) =>
-    typeof v === 'string' ? v.includes('\u0000') : v?.some((s) => s.includes('\u0000')),
-  );
 }
 
 function filterHasNul(f: EventFilter): boolean {
@@ -97,26 +92,32 @@ export class PostgresStore implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
-  readonly integrity: PostgresIntegrity;
+  // The integrity stores (store.ts), on the pool.
+  readonly signingKeys: SigningKeyStore;
+  readonly checkpoints: CheckpointStore;
+  readonly chain: ChainStore;
+  readonly verifications: VerificationStore;
+  readonly leases: LeaseStore;
+  readonly retention: RetentionStore;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
-    this.integrity = new PostgresIntegrity(this.pool);
+    const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
+    const integrity = postgresIntegrityConnection(integrityDb, this.pool);
+    const stores = integritySql(integrity, POSTGRES_RETENTION, walkPartsInSnapshots(this.pool, integrityDb));
+    this.signingKeys = stores.signingKeys;
+    this.checkpoints = stores.checkpoints;
+    this.chain = stores.chain;
+    this.verifications = stores.verifications;
+    this.leases = stores.leases;
+    this.retention = stores.retention;
   }
 
   async migrate(): Promise<void> {
-    // Kysely holds an advisory lock while migrating: processes starting together take turns.
-    const migrator = new Migrator({
-      db: this.db,
-      provider: { getMigrations: async (): Promise<Record<string, Migration>> => POSTGRES_MIGRATIONS },
-      // Areas number their migrations (002 integrity, 003 identity) and may land in any order.
-      allowUnorderedMigrations: true,
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    await migrateToLatest(this.db, POSTGRES_MIGRATIONS);
   }
 
   async ping(options: { write?: boolean } = {}): Promise<void> {
@@ -179,7 +180,7 @@ export class PostgresStore implements AuditStore {
       .selectAll()
       .where('key_hash', '=', keyHash)
       .executeTakeFirst();
-    return row && keyFromRow(row);
+    return row && apiKeyFromRow(row);
   }
 
   async hasDeploymentKey(): Promise<boolean> {

@@ -57,7 +57,7 @@ async function* pages(): AsyncIterable<string[]> {
   const pk = reads.orgPk(data.org);
   if (pk === undefined) return;
   yield* streamJsonPages(
-    (query) => planList(builder, pk, query, (q, index) => reads.rows(q, index), blocks),
+    (query) => planList(builder, pk, query, (q) => reads.rows(q), blocks),
     cursorAfterRow,
     data.filter,
     data.after,

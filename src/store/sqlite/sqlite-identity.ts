@@ -3,16 +3,10 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { type IdentityDialect, identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
-import { orgFromRow } from './sqlite-rows.js';
-import type { SqliteTables } from './sqlite-schema.js';
 
 export const SQLITE_IDENTITY: IdentityDialect = {
   legalHold: (value) => (value ? 1 : 0),
-  async orgById(db, id) {
-    const sqlite = db as unknown as Kysely<SqliteTables>;
-    const row = await sqlite.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && orgFromRow(row);
-  },
+  nameList: (values) => JSON.stringify(values),
   isUniqueViolation: (error) => {
     const code = error instanceof Error ? (error as { code?: string }).code : undefined;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';

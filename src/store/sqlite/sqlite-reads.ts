@@ -1,47 +1,51 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { type Compilable, Kysely, SqliteDialect } from 'kysely';
+import { compiledOnce } from '../compiled-once.js';
 import type { SqliteTables } from './sqlite-schema.js';
-import type { EventIndex } from './sqlite-search.js';
 
 /** A Kysely that only builds statements; they run synchronously through SqliteReads. */
-export function statementBuilder(): Kysely<SqliteTables> {
-  return new Kysely<SqliteTables>({
+export function statementBuilder<DB = SqliteTables>(): Kysely<DB> {
+  return new Kysely<DB>({
     dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('build only')) }),
   });
 }
 
-/**
- * Runs built queries on one reading connection, with statements prepared once per text. With
- * `index`, the outermost `events` is read through that index (SQLite's INDEXED BY): the list
- * planner (sqlite-search.ts) decides plans itself rather than leave them to statistics.
- */
+const orgKey = compiledOnce((org: string) =>
+  statementBuilder().selectFrom('orgs').select('pk').where('id', '=', org),
+);
+
+/** Runs built queries on one reading connection, with statements prepared once per text. */
 export class SqliteReads {
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: Database) {}
 
-  rows<R>(query: Compilable<R>, index?: EventIndex): R[] {
+  rows<R>(query: Compilable<R>): R[] {
     const compiled = query.compile();
-    let text = compiled.sql;
-    if (index) {
-      const access = index === 'rowid' ? 'not indexed' : `indexed by ${index}`;
-      text = text.replace('from "events"', `from "events" ${access}`);
-    }
-    return this.prepared(text).all(...(compiled.parameters as unknown[])) as R[];
+    return this.prepared(compiled.sql).all(...(compiled.parameters as unknown[])) as R[];
   }
 
-  prepared(text: string): Statement {
-    let statement = this.statements.get(text);
+  /** The rows as arrays of their columns in select order: SQLite makes no object per row. */
+  arrays<R extends readonly unknown[]>(query: Compilable<unknown>): R[] {
+    const compiled = query.compile();
+    return this.prepared(compiled.sql, true).all(...(compiled.parameters as unknown[])) as R[];
+  }
+
+  /** The statement of `text`, prepared on first use; `raw` ones answer arrays (a statement of its own). */
+  prepared(text: string, raw = false): Statement {
+    const key = raw ? `raw:${text}` : text;
+    let statement = this.statements.get(key);
     if (!statement) {
       statement = this.db.prepare(text);
+      if (raw) statement.raw(true);
       if (this.statements.size > 500) this.statements.clear();
-      this.statements.set(text, statement);
+      this.statements.set(key, statement);
     }
     return statement;
   }
 
+  /** The org's integer key, which every event query carries: read once per request. */
   orgPk(org: string): number | undefined {
-    const row = this.prepared('SELECT pk FROM orgs WHERE id = ?').get(org) as { pk: number } | undefined;
-    return row?.pk;
+    return this.rows(orgKey(org))[0]?.pk;
   }
 }

@@ -1,9 +1,8 @@
-import type { Database } from 'better-sqlite3';
 import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Cursor, EventQuery } from '../../domain/query.js';
 import { filterTerms } from '../filter-sql.js';
 import type { BlockCache } from './block-cache.js';
-import { blockOf, blockSeqRange, needleBits } from './search-bits.js';
+import { blockSeqRange, needleBits } from './search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 export type EventRow = { body: string; prev_hash: string; hash: string; occurred_at: number; seq: number };
@@ -19,8 +18,19 @@ export function cursorAfterRow(row: EventRow): Cursor {
  */
 export type EventIndex = 'events_time' | 'events_actor' | 'events_action' | 'events_seq' | 'rowid';
 
-/** Runs a query on the reader; with `index`, the outer `events` is read through that index only. */
-export type Run = <R>(query: Compilable<R>, index?: EventIndex) => R[];
+/** Runs a query on the reader. */
+export type Run = <R>(query: Compilable<R>) => R[];
+
+/**
+ * `events` to select from, read through `index` only (SQLite's INDEXED BY, or NOT INDEXED for
+ * `rowid`), said in Kysely's sql template (its builder has no words for it); without `index`,
+ * SQLite chooses. The table keeps its name, so column references stay `events.…`.
+ */
+export function eventsThrough(index?: EventIndex) {
+  const access =
+    index === undefined ? sql`` : index === 'rowid' ? sql` not indexed` : sql` indexed by ${sql.id(index)}`;
+  return sql<SqliteTables['events']>`events`.as<'events'>(sql`events${access}`);
+}
 
 /** How many of the newest rows in range a query tests before it turns to the block index. */
 export const PROBE_ROWS = 2000;
@@ -68,23 +78,26 @@ export function planList(
   cache: BlockCache,
 ): EventRow[] {
   const want = query.limit + 1;
-  let filtered = builder
-    .selectFrom('events')
-    .select(['events.body', 'events.prev_hash', 'events.hash', 'events.occurred_at', 'events.seq'])
-    .where('events.org_pk', '=', orgPk)
-    .where((eb) => eb.and(filterTerms(eb, query, query.cursor)));
-  if (query.q)
-    filtered = filtered.where(sql<boolean>`instr(events.search_text, ${query.q.toLowerCase()}) > 0`);
-  const ordered = filtered.orderBy('events.occurred_at', 'desc').orderBy('events.seq', 'desc').limit(want);
+  /** The page's query, reading `events` through `index`. */
+  const ordered: Ordered = (index) => {
+    let filtered = builder
+      .selectFrom(eventsThrough(index))
+      .select(['events.body', 'events.prev_hash', 'events.hash', 'events.occurred_at', 'events.seq'])
+      .where('events.org_pk', '=', orgPk)
+      .where((eb) => eb.and(filterTerms(eb, query, query.cursor)));
+    if (query.q)
+      filtered = filtered.where(sql<boolean>`instr(events.search_text, ${query.q.toLowerCase()}) > 0`);
+    return filtered.orderBy('events.occurred_at', 'desc').orderBy('events.seq', 'desc').limit(want);
+  };
 
-  if (query.actor !== undefined && !query.actor.includes('@')) return run(ordered, 'events_actor');
+  if (query.actor !== undefined && !query.actor.includes('@')) return run(ordered('events_actor'));
 
   const needles = indexedNeedles(query);
   if (needles.length > 0) return searchBlocks(builder, orgPk, query, ordered, needles, run, cache);
 
   if (query.actions || query.actionPrefixes) {
     const matching = builder
-      .selectFrom('events')
+      .selectFrom(eventsThrough('events_action'))
       .select(sql<number>`1`.as('one'))
       .where('events.org_pk', '=', orgPk)
       .where((eb) =>
@@ -98,20 +111,21 @@ export function planList(
         ),
       )
       .limit(RARE_ACTION_ROWS);
-    const [{ n }] = run(
-      builder.selectFrom(matching.as('m')).select(sql<number>`count(*)`.as('n')),
-      'events_action',
-    ) as [{ n: number }];
-    if (n < RARE_ACTION_ROWS) return run(ordered, 'events_action');
+    const [{ n }] = run(builder.selectFrom(matching.as('m')).select(sql<number>`count(*)`.as('n'))) as [
+      { n: number },
+    ];
+    if (n < RARE_ACTION_ROWS) return run(ordered('events_action'));
   }
-  return run(ordered, 'events_time');
+  return run(ordered('events_time'));
 }
+
+type Ordered = (index: EventIndex) => SelectQueryBuilder<SqliteTables, 'events', EventRow>;
 
 function searchBlocks(
   builder: Kysely<SqliteTables>,
   orgPk: number,
   query: EventQuery,
-  ordered: SelectQueryBuilder<SqliteTables, 'events', EventRow>,
+  ordered: Ordered,
   needles: string[],
   run: Run,
   cache: BlockCache,
@@ -127,7 +141,7 @@ function searchBlocks(
     .limit(PROBE_ROWS);
   // By rowid: left to itself, SQLite walks the time index over the whole range and tests each
   // row against the window's rowids (100+ ms on a million events instead of 3).
-  const probed = run(ordered.where(sql<boolean>`events.rowid IN (${window})`), 'rowid');
+  const probed = run(ordered('rowid').where(sql<boolean>`events.rowid IN (${window})`));
   if (probed.length >= want) return probed;
   const [{ n }] = run(builder.selectFrom(window.as('w')).select(sql<number>`count(*)`.as('n'))) as [
     { n: number },
@@ -159,19 +173,8 @@ function searchBlocks(
     const last = found[want - 1];
     if (last && last.occurred_at > block.max_occurred_at) break;
     const [first, end] = blockSeqRange(block.block);
-    const rows = run(ordered.where(sql<boolean>`events.seq BETWEEN ${first} AND ${end}`), 'events_seq');
+    const rows = run(ordered('events_seq').where(sql<boolean>`events.seq BETWEEN ${first} AND ${end}`));
     if (rows.length > 0) found = found.concat(rows).sort(newerFirst).slice(0, want);
   }
   return found;
-}
-
-/**
- * The retention purge calls this inside its transaction after deleting an org's events up to
- * `throughSeq`: the blocks holding only deleted events go. A block still holding retained
- * events keeps its bits; bits of deleted events only cost a wasted look at that block.
- */
-export function purgeSearch(db: Database, orgPk: number, throughSeq: number): void {
-  const lastWholeBlock = blockOf(throughSeq + 1) - 1;
-  if (lastWholeBlock < 0) return;
-  db.prepare('DELETE FROM search_blocks WHERE org_pk = ? AND block <= ?').run(orgPk, lastWholeBlock);
 }

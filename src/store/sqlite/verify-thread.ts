@@ -2,8 +2,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { VerifyReport } from '../../integrity/chain-verifier.js';
 import { type ChainPart, walkChainPart } from '../../integrity/chain-walk.js';
 import { KeyRing } from '../../integrity/ed25519-keys.js';
+import { chainHeadIn, chainSql, checkpointsSql } from '../chain-sql.js';
 import { openConnection } from './sqlite-connection.js';
-import { SqliteIntegrity } from './sqlite-integrity.js';
+import { sqliteIntegrityConnection } from './sqlite-integrity.js';
+import { SqliteReads } from './sqlite-reads.js';
 
 export interface VerifyThreadData {
   path: string;
@@ -23,17 +25,14 @@ export type VerifyThreadResult = { ok: true; report: VerifyReport } | { ok: fals
  */
 const data = workerData as VerifyThreadData;
 const db = openConnection(data.path, { cacheMiB: 8, role: 'reader' });
-const reads = new SqliteIntegrity(db, db, () =>
+const connection = sqliteIntegrityConnection(new SqliteReads(db), () =>
   Promise.reject(new Error('a verification thread does not write')),
 );
 let result: VerifyThreadResult;
 db.exec('BEGIN');
 try {
-  const head = data.last
-    ? (db.prepare('SELECT head_seq AS seq, head_hash AS hash FROM orgs WHERE id = ?').get(data.org) as
-        | { seq: number; hash: string }
-        | undefined)
-    : undefined;
+  const head = data.last ? await chainHeadIn(connection, data.org) : undefined;
+  const reads = { chain: chainSql(connection), checkpoints: checkpointsSql(connection) };
   const report = await walkChainPart(reads, data.org, KeyRing.fromEntries(data.keys), data.part, head);
   result = { ok: true, report };
 } catch (error) {

@@ -1,11 +1,13 @@
 import { type Kysely, sql } from 'kysely';
+import { createIntegrityTables } from '../../migrations/integrity-schema.js';
+import { POSTGRES_TYPES } from './column-types.js';
 
 /** The only role allowed to delete events: it owns the purge functions and nothing else does. */
 export const PURGER_ROLE = 'trailmark_purger';
 
 /**
- * Signing keys, signed checkpoints, retention anchors and job state (the same tables as SQLite's
- * 002_integrity), and the hardening of immutability (issue 3):
+ * Signing keys, signed checkpoints, retention anchors and job state (the tables as both backends
+ * declare them, ../../migrations/integrity-schema.ts), and the hardening of immutability (issue 3):
  *
  * - only the role `trailmark_purger` may delete events, and it does so only inside the two
  *   SECURITY DEFINER functions below, which enforce the purge's own rules in the database:
@@ -18,65 +20,7 @@ export const PURGER_ROLE = 'trailmark_purger';
  * checkpoints are for.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`
-    CREATE TABLE signing_keys (
-      id text PRIMARY KEY,
-      public_key text NOT NULL,
-      private_key text NOT NULL,
-      status text NOT NULL CHECK (status IN ('active', 'retired')),
-      created_at text NOT NULL,
-      retired_at text
-    )`.execute(db);
-  await sql`CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (status) WHERE status = 'active'`.execute(
-    db,
-  );
-  // signed_at is kept as the exact text that was signed.
-  await sql`
-    CREATE TABLE checkpoints (
-      org_pk integer NOT NULL,
-      seq bigint NOT NULL,
-      from_seq bigint NOT NULL,
-      hash text NOT NULL,
-      tree_root text NOT NULL,
-      signed_at text NOT NULL,
-      key_id text NOT NULL,
-      signature text NOT NULL,
-      PRIMARY KEY (org_pk, seq)
-    )`.execute(db);
-  await sql`CREATE INDEX checkpoints_signed_at ON checkpoints (org_pk, signed_at)`.execute(db);
-  await sql`
-    CREATE TABLE pruned_events (
-      org_pk integer NOT NULL,
-      seq bigint NOT NULL,
-      prev_hash text NOT NULL,
-      hash text NOT NULL,
-      pruned_at timestamptz NOT NULL,
-      PRIMARY KEY (org_pk, seq)
-    )`.execute(db);
-  await sql`
-    CREATE TABLE chain_anchors (
-      org_pk integer PRIMARY KEY,
-      seq bigint NOT NULL,
-      prev_hash text NOT NULL,
-      updated_at timestamptz NOT NULL
-    )`.execute(db);
-  await sql`
-    CREATE TABLE retention_state (
-      org_pk integer PRIMARY KEY,
-      request_pruned_through bigint NOT NULL DEFAULT 0
-    )`.execute(db);
-  await sql`
-    CREATE TABLE chain_verifications (
-      org_pk integer PRIMARY KEY,
-      report jsonb NOT NULL,
-      verified_at text NOT NULL
-    )`.execute(db);
-  await sql`
-    CREATE TABLE leases (
-      name text PRIMARY KEY,
-      holder text NOT NULL,
-      expires_at bigint NOT NULL
-    )`.execute(db);
+  await createIntegrityTables(db, POSTGRES_TYPES);
 
   // The role exists once per cluster; several databases (and migrations racing) share it.
   await sql`
