@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
 import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
+import { alertChannelRoutes } from './routes/alert-channels.js';
+import { alertRuleRoutes } from './routes/alert-rules.js';
+import { alertRoutes } from './routes/alerts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { chainRoutes } from './routes/chain.js';
@@ -69,6 +72,9 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   eventRoutes(api, ctx);
   exportRoutes(api, ctx);
   chainRoutes(api, ctx);
+  alertRoutes(api, ctx);
+  alertRuleRoutes(api, ctx);
+  alertChannelRoutes(api, ctx);
   if (options.dashboard !== false) {
     await dashboardRoutes(app, options.dashboard ?? { embedFrameAncestors: '*' });
   }

@@ -3,6 +3,7 @@ import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
+import type { AlertReads, AlertWrites } from './alert-store.js';
 import type { ChainStore } from './chain-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
@@ -84,6 +85,8 @@ export interface StoreTx {
   appendEvents(org: string, events: PendingEvent[]): Promise<AppendedEvent[]>;
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   identity: IdentityWrites;
+  /** Alert rules, detector settings, channels, alerts, deliveries, the alert engine's state. */
+  alerts: AlertWrites;
 }
 
 /** The integrity side, a small store per concern, each defined in its own file. */
@@ -112,6 +115,8 @@ export interface AuditStore extends IntegrityStores {
 
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   readonly identity: IdentityReads;
+  /** Alert rules, detector settings, channels, alerts and their deliveries. */
+  readonly alerts: AlertReads;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

@@ -3,6 +3,8 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { type AlertTables, alertReads } from '../alert-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import type { ChainStore } from '../chain-store.js';
 import type { CheckpointStore } from '../checkpoint-store.js';
 import type { EventTextRow } from '../event-row.js';
@@ -92,6 +94,7 @@ export class PostgresStore implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   // The integrity stores (store.ts), on the pool.
   readonly signingKeys: SigningKeyStore;
   readonly checkpoints: CheckpointStore;
@@ -105,6 +108,7 @@ export class PostgresStore implements AuditStore {
     this.appendPool = createPool(options.connectionString, 2);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
+    this.alerts = alertReads(this.db as unknown as Kysely<AlertTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
     const stores = integritySql(integrity, POSTGRES_RETENTION, walkPartsInSnapshots(this.pool, integrityDb));

@@ -5,6 +5,7 @@ import { Kysely, sql, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import type { AlertReads } from '../alert-store.js';
 import type { ChainStore } from '../chain-store.js';
 import type { CheckpointStore } from '../checkpoint-store.js';
 import { compiledOnce } from '../compiled-once.js';
@@ -37,7 +38,7 @@ import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { packBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { GuardedSqliteDialect, openConnection } from './sqlite-connection.js';
-import { sqliteIdentityReads } from './sqlite-identity.js';
+import { sqliteAlertReads, sqliteIdentityReads } from './sqlite-identity.js';
 import { SQLITE_RETENTION, sqliteIntegrityConnection, walkPartsInThreads } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import type { SqliteTables } from './sqlite-schema.js';
@@ -89,6 +90,7 @@ export class SqliteStore implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   // The integrity stores (store.ts), over the reader and the main connection.
   readonly signingKeys: SigningKeyStore;
   readonly checkpoints: CheckpointStore;
@@ -112,6 +114,7 @@ export class SqliteStore implements AuditStore {
     this.builder = statementBuilder();
     this.reads = new SqliteReads(this.reader);
     this.identity = sqliteIdentityReads(this.reader);
+    this.alerts = sqliteAlertReads(this.reader);
     // Integrity reads run on the reader; its writes take the main connection like every other.
     const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
