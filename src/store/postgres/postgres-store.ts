@@ -5,6 +5,8 @@ import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import type { ChainStore } from '../chain-store.js';
 import type { CheckpointStore } from '../checkpoint-store.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
@@ -99,6 +101,7 @@ export class PostgresStore implements AuditStore {
   readonly verifications: VerificationStore;
   readonly leases: LeaseStore;
   readonly retention: RetentionStore;
+  readonly consumers: ConsumerStore;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
@@ -114,6 +117,7 @@ export class PostgresStore implements AuditStore {
     this.verifications = stores.verifications;
     this.leases = stores.leases;
     this.retention = stores.retention;
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {

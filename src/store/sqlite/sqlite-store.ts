@@ -8,6 +8,8 @@ import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import type { ChainStore } from '../chain-store.js';
 import type { CheckpointStore } from '../checkpoint-store.js';
 import { compiledOnce } from '../compiled-once.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
@@ -96,6 +98,7 @@ export class SqliteStore implements AuditStore {
   readonly verifications: VerificationStore;
   readonly leases: LeaseStore;
   readonly retention: RetentionStore;
+  readonly consumers: ConsumerStore;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path === ':memory:') throw new Error('SqliteStore needs a file: its connections share it');
@@ -123,6 +126,7 @@ export class SqliteStore implements AuditStore {
     this.verifications = stores.verifications;
     this.leases = stores.leases;
     this.retention = stores.retention;
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {
