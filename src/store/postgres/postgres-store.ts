@@ -3,6 +3,8 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
@@ -89,6 +91,7 @@ export class PostgresStore extends ServesIntegrityStores implements AuditStore {
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
   protected readonly integrityStores: IntegrityStores;
+  readonly consumers: ConsumerStore;
 
   constructor(options: PostgresStoreOptions) {
     super();
@@ -103,6 +106,7 @@ export class PostgresStore extends ServesIntegrityStores implements AuditStore {
       POSTGRES_RETENTION,
       walkPartsInSnapshots(this.pool, integrityDb),
     );
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {

@@ -6,6 +6,8 @@ import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { compiledOnce } from '../compiled-once.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
@@ -86,6 +88,7 @@ export class SqliteStore extends ServesIntegrityStores implements AuditStore {
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
   protected readonly integrityStores: IntegrityStores;
+  readonly consumers: ConsumerStore;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -108,6 +111,7 @@ export class SqliteStore extends ServesIntegrityStores implements AuditStore {
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
     );
     this.integrityStores = integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path));
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {
