@@ -11,7 +11,7 @@ import type { AppContext } from './http/context.js';
 import { Authenticator, type IdentitySettings } from './identity/authenticator.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { RecentHashes } from './integrity/recent-hashes.js';
-import { createMetrics, ingestMetricsOf } from './metrics.js';
+import { consumerMetricsOf, createMetrics, ingestMetricsOf } from './metrics.js';
 import { createApiKey, registerDeploymentKey } from './operations/api-keys.js';
 import type { ChangeHooks } from './operations/audited.js';
 import { ensureFirstOwner } from './operations/first-owner.js';
@@ -102,18 +102,19 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     if (available) logger.warn({ reason }, 'database available again: taking writes');
     else logger.error({ reason }, 'database unavailable: answering 503 with Retry-After until it recovers');
   });
-  let wakeAlerts = () => {};
   const queue = new IngestQueue(store, ingestMetricsOf(metrics), {
     maxQueuedEvents: config.maxQueuedEvents,
     maxCommitEvents: config.maxCommitEvents,
     onCommitted: (org: string, events: AppendedEvent[]) => {
       availability.wrote();
       recentHashes?.add(org, events);
-      wakeAlerts();
+      // Assigned below, before the server listens: nothing commits earlier.
+      background?.consumers.notify();
     },
   });
   const now = overrides.now ?? (() => new Date());
-  const background = await createBackgroundServices(
+  let background: Awaited<ReturnType<typeof createBackgroundServices>> | undefined;
+  background = await createBackgroundServices(
     store,
     {
       secret: config.secret,
@@ -129,6 +130,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
       now,
       ...(recentHashes ? { recentHashes } : {}),
       outcomes: { succeeded: () => availability.wrote(), failed: (e) => !!availability.refusal(e) },
+      consumerMetrics: consumerMetricsOf(metrics),
     },
   );
   const settings = identitySettings(config);
@@ -143,11 +145,11 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   const mailer = createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger });
   const alerting = createAlertServices({
     deps: changeDeps,
+    consumers: background.consumers,
     log: logger,
     holder: newId('proc'),
     notify: { mailer, publicUrl: config.publicUrl },
   });
-  wakeAlerts = () => alerting.wake();
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
   const ctx: AppContext = {
     ...changeDeps,
@@ -183,8 +185,8 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     close: () => {
       closing ??= (async () => {
         await app.close();
-        await background.stop();
         await alerting.stop();
+        await background.stop();
         await queue.drain();
         await ctx.logins.settled();
         ctx.mailer.close();

@@ -6,6 +6,7 @@ import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query
 import type { AlertReads, AlertWrites } from './alert-store.js';
 import type { ChainStore } from './chain-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
+import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { RetentionStore } from './retention-store.js';
@@ -117,6 +118,8 @@ export interface AuditStore extends IntegrityStores {
   readonly identity: IdentityReads;
   /** Alert rules, detector settings, channels, alerts and their deliveries. */
   readonly alerts: AlertReads;
+  /** The log consumers' durable cursors (src/workers/consumers). */
+  readonly consumers: ConsumerStore;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

@@ -75,6 +75,7 @@ const API_ROUTES = [
   'PATCH /v1/alert-channels/{id}',
   'DELETE /v1/alert-channels/{id}',
   'POST /v1/alert-channels/{id}/test',
+  'POST /audit_logs/events',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',

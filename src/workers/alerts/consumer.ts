@@ -3,13 +3,14 @@ import { newId } from '../../domain/ids.js';
 import { recordAlerts } from '../../operations/alerts.js';
 import type { ChangeDeps } from '../../operations/audited.js';
 import type { AlertRuleRecord, EngineStateRecord, NewAlert } from '../../store/alert-store.js';
+import type { LogConsumer } from '../consumers/log-consumer.js';
 import { DETECTORS, type DetectorOverrides } from './detectors/index.js';
 import { AlertEngine, type EngineState } from './engine.js';
 import type { AlertRule } from './rules.js';
 import type { DetectorId, Firing } from './types.js';
 
 /**
- * The alerts log consumer: runs each org's events through its alert engine (detectors and
+ * The alerts log consumer (registered with LogConsumers): runs each org's events through its alert engine (detectors and
  * rules) and stores what fires. The engine's state is stored in the same transaction as the
  * alerts and their `alert.triggered` events, with the last seq it processed; events at or below
  * it are skipped, so events handed over again after a restart (the consumer's cursor commits
@@ -41,14 +42,14 @@ function ruleOf(record: AlertRuleRecord): AlertRule {
   };
 }
 
-export class AlertsConsumer {
+export class AlertsConsumer implements LogConsumer {
   readonly name = 'alerts';
   readonly orgs = 'all' as const;
   private readonly engines = new Map<string, CachedEngine>();
 
   constructor(private readonly options: AlertsConsumerOptions) {}
 
-  async consume(orgId: string, events: readonly StoredEvent[]): Promise<void> {
+  async consume(orgId: string, events: readonly StoredEvent[]): Promise<number | undefined> {
     const { deps } = this.options;
     try {
       const created = await recordAlerts(deps, orgId, async (alerts, stored) => {
@@ -84,6 +85,7 @@ export class AlertsConsumer {
         return { alerts: firings.map((f) => this.toAlert(f, cached!, now)), state };
       });
       if (created.length) this.options.onAlerts?.(orgId, created);
+      return undefined;
     } catch (error) {
       // The engine's memory may be ahead of what was stored: start again from the stored state.
       this.engines.delete(orgId);
