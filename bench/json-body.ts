@@ -9,7 +9,9 @@ import { report, sampleEvent } from './lib.js';
  * surrogate checks). Both start from the body's bytes, as the server receives them.
  */
 const EVENTS = 100;
-const body = Buffer.from(JSON.stringify({ events: Array.from({ length: EVENTS }, (_, i) => sampleEvent(i)) }));
+const body = Buffer.from(
+  JSON.stringify({ events: Array.from({ length: EVENTS }, (_, i) => sampleEvent(i)) }),
+);
 
 function perEvent(parse: () => unknown): number {
   const rounds = 3000;
