@@ -3,6 +3,7 @@ import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
+import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { IntegrityStores } from './integrity-stores.js';
 
@@ -97,6 +98,8 @@ export interface AuditStore extends IntegrityStores {
 
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   readonly identity: IdentityReads;
+  /** The log consumers' durable cursors (src/workers/consumers). */
+  readonly consumers: ConsumerStore;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

@@ -3,6 +3,8 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
@@ -87,6 +89,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
+  readonly consumers: ConsumerStore;
 
   constructor(options: PostgresStoreOptions) {
     super();
@@ -98,6 +101,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
     const walkParts = walkPartsInSnapshots(this.pool, integrityDb);
     Object.assign(this, integritySql(integrity, POSTGRES_RETENTION, walkParts));
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {

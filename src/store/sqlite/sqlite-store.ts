@@ -6,6 +6,8 @@ import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { compiledOnce } from '../compiled-once.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
@@ -84,6 +86,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
+  readonly consumers: ConsumerStore;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -106,6 +109,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
     );
     Object.assign(this, integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path)));
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {
