@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { installCompatErrors, sendWorkosError } from './compat-errors.js';
+import { installCompatErrors, sendRetracedError, sendWorkosError } from './compat-errors.js';
 import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
@@ -15,6 +15,7 @@ import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
+import { acceptRetracedAuthorization, retracedRoutes } from './routes/retraced.js';
 import { roleRoutes } from './routes/roles.js';
 import { viewerTokenRoutes } from './routes/viewer-tokens.js';
 import { workosRoutes } from './routes/workos.js';
@@ -76,6 +77,16 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
     installCompatErrors(scope, sendWorkosError, ctx.availability);
     workosRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
   });
+  for (const prefix of ['/auditlog', '']) {
+    await app.register(
+      async (scope) => {
+        installCompatErrors(scope, sendRetracedError, ctx.availability);
+        acceptRetracedAuthorization(scope);
+        retracedRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
+      },
+      { prefix },
+    );
+  }
   if (options.dashboard !== false) {
     await dashboardRoutes(app, options.dashboard ?? { embedFrameAncestors: '*' });
   }
