@@ -19,6 +19,8 @@ import { acceptRetracedAuthorization, retracedRoutes } from './routes/retraced.j
 import { roleRoutes } from './routes/roles.js';
 import { viewerTokenRoutes } from './routes/viewer-tokens.js';
 import { workosRoutes } from './routes/workos.js';
+import { workosExportRoutes } from './routes/workos-exports.js';
+import { workosSchemaRoutes } from './routes/workos-schemas.js';
 
 export interface AppOptions {
   logger: Logger | boolean;
@@ -75,7 +77,10 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   // The compatible APIs render errors as their official clients read them, in scopes of their own.
   await app.register(async (scope) => {
     installCompatErrors(scope, sendWorkosError, ctx.availability);
-    workosRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
+    const workos = scope.withTypeProvider<TypeBoxTypeProvider>();
+    workosRoutes(workos, ctx);
+    workosExportRoutes(workos, ctx);
+    workosSchemaRoutes(workos, ctx);
   });
   for (const prefix of ['/auditlog', '']) {
     await app.register(
