@@ -1,44 +1,6 @@
 import { canonicalAroundSeq } from '../domain/chain.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
-import { eventKind } from '../domain/event.js';
-import { canonicalIp } from '../domain/ip.js';
-
-/**
- * What `q` searches (SPEC §4): description, resource id and name, request path, actor id, email
- * and name, workspace. Lowercased once at write time so that a search is one substring test.
- */
-export function searchText(event: PendingEvent | StoredEvent): string {
-  const parts = [
-    event.description,
-    event.resource?.id,
-    event.resource?.name,
-    event.request?.path,
-    event.actor.id,
-    event.actor.email,
-    event.actor.name,
-    event.workspace,
-  ];
-  let out = '';
-  for (const part of parts) if (part) out += `${part.toLowerCase()}\n`;
-  return out;
-}
-
-/** The columns every backend indexes or filters on, derived from the event. */
-export function indexedColumns(event: PendingEvent) {
-  return {
-    id: event.id,
-    occurred_at: Date.parse(event.occurred_at),
-    action: event.action,
-    actor_id: event.actor.id,
-    actor_email: event.actor.email?.toLowerCase() ?? null,
-    resource_type: event.resource?.type ?? null,
-    resource_id: event.resource?.id ?? null,
-    workspace: event.workspace ?? null,
-    status: event.status,
-    ip: event.context?.ip === undefined ? null : canonicalIp(event.context.ip),
-    kind: eventKind(event),
-  };
-}
+import { derivedValues } from '../domain/event-columns.js';
 
 /** The stored event without the fields the chain adds and the store-only input hash. */
 export function chainBody(event: PendingEvent, seq: number): Omit<StoredEvent, 'hash' | 'prev_hash'> {
@@ -73,21 +35,36 @@ export interface AppendRow {
 export function toAppendRow(event: PendingEvent): AppendRow {
   const { input_hash: inputHash, client_id: clientId, ...body } = event;
   const { head, tail } = canonicalAroundSeq(body as unknown as Record<string, unknown>);
+  // The columns are derived where verification derives them again (domain/event-columns.ts).
+  const [
+    id,
+    occurredAt,
+    action,
+    actorId,
+    actorEmail,
+    resourceType,
+    resourceId,
+    workspace,
+    status,
+    ip,
+    kind,
+    text,
+  ] = derivedValues(event);
   return {
-    id: event.id,
+    id,
     clientId,
     inputHash: clientId ? inputHash : null,
-    occurredAt: Date.parse(event.occurred_at),
-    action: event.action,
-    actorId: event.actor.id,
-    actorEmail: event.actor.email?.toLowerCase() ?? null,
-    resourceType: event.resource?.type ?? null,
-    resourceId: event.resource?.id ?? null,
-    workspace: event.workspace ?? null,
-    status: event.status,
-    ip: event.context?.ip === undefined ? null : canonicalIp(event.context.ip),
-    kind: eventKind(event),
-    searchText: searchText(event),
+    occurredAt,
+    action,
+    actorId,
+    actorEmail,
+    resourceType,
+    resourceId,
+    workspace,
+    status,
+    ip,
+    kind,
+    searchText: text,
     head,
     tail,
   };
