@@ -307,7 +307,7 @@ export class ChainVerifier {
         this.fail(
           next,
           'truncated_after_checkpoint',
-          `checkpoint ${beyond.seq} is signed but the chain ends at seq ${next - 1}`,
+          `seq ${next}${beyond.seq > next ? `..${beyond.seq}` : ''} missing: checkpoint ${beyond.seq} is signed but the chain ends at seq ${next - 1}`,
         );
       } else if (head && head.seq > next - 1) {
         this.fail(
