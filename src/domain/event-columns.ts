@@ -1,5 +1,6 @@
 import type { StoredEvent } from './event.js';
 import { eventKind } from './event.js';
+import { eventSearchText } from './filter-match.js';
 import { canonicalIp } from './ip.js';
 
 /**
@@ -55,24 +56,10 @@ export type ColumnSource = Pick<
 > & { request?: StoredEvent['request'] | undefined };
 
 /**
- * What `q` searches (SPEC §4): description, resource id and name, request path, actor id, email
- * and name, workspace. Lowercased once at write time so that a search is one substring test.
+ * What `q` searches (SPEC §4), lowercased once at write time so that a search is one substring
+ * test: the text the alert rules match in memory too, defined with them (filter-match.ts).
  */
-export function searchText(event: ColumnSource): string {
-  const parts = [
-    event.description,
-    event.resource?.id,
-    event.resource?.name,
-    event.request?.path,
-    event.actor.id,
-    event.actor.email,
-    event.actor.name,
-    event.workspace,
-  ];
-  let out = '';
-  for (const part of parts) if (part) out += `${part.toLowerCase()}\n`;
-  return out;
-}
+export const searchText: (event: ColumnSource) => string = eventSearchText;
 
 export function derivedValues(event: ColumnSource): DerivedValues {
   return [

@@ -89,10 +89,16 @@ export async function registerDeploymentKey(
 ): Promise<void> {
   const hash = hashApiKey(secret);
   if (await deps.store.findApiKeyByHash(hash)) return;
-  await storeApiKey(deps, null, `key_admin_${hash.slice(0, 12)}`, secret, input, {
-    principal: null,
-    origin: {},
-  });
+  try {
+    await storeApiKey(deps, null, `key_admin_${hash.slice(0, 12)}`, secret, input, {
+      principal: null,
+      origin: {},
+    });
+  } catch (error) {
+    // Several processes starting at once on one database: one of them registers it.
+    if (await deps.store.findApiKeyByHash(hash)) return;
+    throw error;
+  }
 }
 
 /**

@@ -14,6 +14,8 @@ export interface LoadOptions {
   retryPauseMs?: number;
   /** Pause after an acknowledgement: bounds the rate, hence the data a long run leaves to check. */
   paceMs?: number;
+  /** Prefix of the event ids, so that several loads on one org never choose the same id. */
+  idPrefix?: string;
 }
 
 /** A response that was not a 2xx, or a request that got no response at all. */
@@ -29,9 +31,9 @@ export interface Failure {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function event(writer: number, request: number, index: number) {
+function event(prefix: string, writer: number, request: number, index: number) {
   return {
-    id: `w${writer}_r${request}_e${index}`,
+    id: `${prefix}w${writer}_r${request}_e${index}`,
     action: 'document.updated',
     actor: { type: 'user', id: `u_${writer}`, email: `writer${writer}@example.com` },
     resource: { type: 'document', id: `doc_${request % 31}` },
@@ -76,9 +78,9 @@ export class IngestLoad {
   }
 
   private async writer(n: number): Promise<void> {
-    const { url, key, batchSize, retryPauseMs = 100, paceMs = 0 } = this.options;
+    const { url, key, batchSize, retryPauseMs = 100, paceMs = 0, idPrefix = '' } = this.options;
     for (let request = 0; !this.stopped; request++) {
-      const events = Array.from({ length: batchSize }, (_, i) => event(n, request, i));
+      const events = Array.from({ length: batchSize }, (_, i) => event(idPrefix, n, request, i));
       const body = JSON.stringify({ events });
       // The same batch until it is acknowledged: a retry of stored events answers them again.
       while (!this.stopped) {

@@ -3,22 +3,20 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import type { ChainStore } from '../chain-store.js';
-import type { CheckpointStore } from '../checkpoint-store.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
 import { integritySql } from '../integrity-sql.js';
+import { ServesIntegrityStores } from '../integrity-stores.js';
 import type { IntegrityTables } from '../integrity-tables.js';
-import type { LeaseStore } from '../lease-store.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { hasNul } from '../nul.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
-import type { RetentionStore } from '../retention-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
-import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -27,10 +25,10 @@ import type {
   AuditStore,
   ChainHead,
   EventPage,
+  IntegrityStores,
   Org,
   StoreTx,
 } from '../store.js';
-import type { VerificationStore } from '../verification-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
 import { clientConnection } from './postgres-insert.js';
@@ -83,7 +81,7 @@ function filterHasNul(f: EventFilter): boolean {
  * database: appends lock the org rows they extend, reads need no coordination. Every commit is
  * durable when it returns (synchronous_commit is left at its default, on).
  */
-export class PostgresStore implements AuditStore {
+export class PostgresStore extends ServesIntegrityStores implements AuditStore {
   readonly backend = 'postgres' as const;
   readonly queuesAppends = false;
   readonly servedByOneProcess = false;
@@ -92,28 +90,23 @@ export class PostgresStore implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
-  // The integrity stores (store.ts), on the pool.
-  readonly signingKeys: SigningKeyStore;
-  readonly checkpoints: CheckpointStore;
-  readonly chain: ChainStore;
-  readonly verifications: VerificationStore;
-  readonly leases: LeaseStore;
-  readonly retention: RetentionStore;
+  protected readonly integrityStores: IntegrityStores;
+  readonly consumers: ConsumerStore;
 
   constructor(options: PostgresStoreOptions) {
+    super();
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
-    const stores = integritySql(integrity, POSTGRES_RETENTION, walkPartsInSnapshots(this.pool, integrityDb));
-    this.signingKeys = stores.signingKeys;
-    this.checkpoints = stores.checkpoints;
-    this.chain = stores.chain;
-    this.verifications = stores.verifications;
-    this.leases = stores.leases;
-    this.retention = stores.retention;
+    this.integrityStores = integritySql(
+      integrity,
+      POSTGRES_RETENTION,
+      walkPartsInSnapshots(this.pool, integrityDb),
+    );
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {
