@@ -12,7 +12,7 @@ import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import { integritySql } from '../integrity-sql.js';
-import { ServesIntegrityStores } from '../integrity-stores.js';
+import { IntegrityStores } from '../integrity-stores.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
@@ -25,7 +25,6 @@ import type {
   AuditStore,
   ChainHead,
   EventPage,
-  IntegrityStores,
   Org,
   StoreTx,
 } from '../store.js';
@@ -66,7 +65,7 @@ export interface SqliteStoreOptions {
  * (taken only while the writer thread is paused), and a reader, so queries and exports never
  * wait for a commit. Commits are durable (synchronous=FULL) before anyone is answered.
  */
-export class SqliteStore extends ServesIntegrityStores implements AuditStore {
+export class SqliteStore extends IntegrityStores implements AuditStore {
   readonly backend = 'sqlite' as const;
   private readonly path: string;
   private readonly cacheMiB: number;
@@ -87,7 +86,6 @@ export class SqliteStore extends ServesIntegrityStores implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
-  protected readonly integrityStores: IntegrityStores;
   readonly consumers: ConsumerStore;
 
   constructor(options: SqliteStoreOptions) {
@@ -110,7 +108,7 @@ export class SqliteStore extends ServesIntegrityStores implements AuditStore {
     const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
     );
-    this.integrityStores = integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path));
+    Object.assign(this, integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path)));
     this.consumers = consumersSql(integrity);
   }
 
