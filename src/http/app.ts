@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { installCompatErrors, sendRetracedError, sendWorkosError } from './compat-errors.js';
 import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
+import { installJsonBodyParser } from './json-body.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
@@ -63,6 +64,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   });
   await app.register(cookie);
   installProblemHandlers(app, ctx.availability);
+  installJsonBodyParser(app);
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   healthRoutes(app, ctx);
