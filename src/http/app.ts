@@ -14,6 +14,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { chainRoutes } from './routes/chain.js';
+import { deploymentKeyRoutes } from './routes/deployment-keys.js';
 import { eventRoutes } from './routes/events.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
@@ -75,6 +76,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   memberRoutes(api, ctx);
   roleRoutes(api, ctx);
   apiKeyRoutes(api, ctx);
+  deploymentKeyRoutes(api, ctx);
   viewerTokenRoutes(api, ctx);
   eventRoutes(api, ctx);
   exportRoutes(api, ctx);

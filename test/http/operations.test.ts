@@ -45,6 +45,7 @@ const API_ROUTES = [
   'POST /v1/api-keys',
   'PATCH /v1/api-keys/{id}',
   'DELETE /v1/api-keys/{id}',
+  'POST /v1/deployment/api-keys',
   'GET /v1/members',
   'POST /v1/members/invitations',
   'POST /v1/invitations/accept',
