@@ -7,6 +7,7 @@ import type { ChainStore } from './chain-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { LeaseStore } from './lease-store.js';
+import type { PartitionStore } from './partition-store.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SigningKeyStore } from './signing-key-store.js';
 import type { VerificationStore } from './verification-store.js';
@@ -98,6 +99,8 @@ export interface IntegrityStores {
 }
 
 export interface AuditStore extends IntegrityStores {
+  /** PostgreSQL's monthly partitions of events (none on SQLite). */
+  readonly partitions: PartitionStore;
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   /**

@@ -4,9 +4,13 @@ import type { Enricher } from '../domain/prepare-event.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
 import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
+import { PartitionJob } from './partitions.js';
 import type { JobOutcomes } from './periodic-job.js';
 import { RetentionJob } from './retention.js';
 import { SigningKeys } from './signing-keys.js';
+
+/** The partition job runs a few times a day: months are created three ahead. */
+const PARTITION_INTERVAL_MS = 6 * 60 * 60 * 1000;
 
 export interface BackgroundConfig {
   secret: string | undefined;
@@ -24,6 +28,7 @@ export interface BackgroundServices {
   keys: SigningKeys;
   checkpointer: Checkpointer;
   retention: RetentionJob;
+  partitions: PartitionJob;
   /** Starts the jobs' timers (the server does; tests may drive the jobs by hand instead). */
   start(): void;
   stop(): Promise<void>;
@@ -70,16 +75,26 @@ export async function createBackgroundServices(
     enricher: deps.enricher,
     now: deps.now,
   });
+  const partitions = new PartitionJob({
+    store,
+    log: deps.log,
+    holder,
+    intervalMs: PARTITION_INTERVAL_MS,
+    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
+    now: deps.now,
+  });
   return {
     keys,
     checkpointer,
     retention,
+    partitions,
     start() {
       if (config.checkpointer !== false) checkpointer.start();
       retention.start();
+      if (store.backend === 'postgres') partitions.start();
     },
     async stop() {
-      await Promise.all([checkpointer.stop(), retention.stop()]);
+      await Promise.all([checkpointer.stop(), retention.stop(), partitions.stop()]);
     },
   };
 }

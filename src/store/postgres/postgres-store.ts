@@ -16,6 +16,7 @@ import type { LeaseStore } from '../lease-store.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { hasNul } from '../nul.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
+import type { PartitionStore } from '../partition-store.js';
 import type { RetentionStore } from '../retention-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type { SigningKeyStore } from '../signing-key-store.js';
@@ -33,12 +34,13 @@ import type {
 import type { VerificationStore } from '../verification-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
-import { clientConnection } from './postgres-insert.js';
+import { clientConnection, DEFAULT_WRITE, type WriteMethod } from './postgres-insert.js';
 import {
   POSTGRES_RETENTION,
   postgresIntegrityConnection,
   walkPartsInSnapshots,
 } from './postgres-integrity.js';
+import { postgresPartitions } from './postgres-partitions.js';
 import { createPool } from './postgres-pool.js';
 import type { PgTables } from './postgres-schema.js';
 import { searchTerm } from './postgres-search.js';
@@ -49,6 +51,8 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** How the group commit writes its rows (benchmarks compare them; default DEFAULT_WRITE). */
+  writeMethod?: WriteMethod;
 }
 
 const CHAIN_CHUNK = 2000;
@@ -90,6 +94,7 @@ export class PostgresStore implements AuditStore {
   readonly pool: pg.Pool;
   /** Connections for the group commit only (one commit runs at a time per process). */
   private readonly appendPool: pg.Pool;
+  private readonly writeMethod: WriteMethod;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
   // The integrity stores (store.ts), on the pool.
@@ -99,10 +104,12 @@ export class PostgresStore implements AuditStore {
   readonly verifications: VerificationStore;
   readonly leases: LeaseStore;
   readonly retention: RetentionStore;
+  readonly partitions: PartitionStore;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
+    this.writeMethod = options.writeMethod ?? DEFAULT_WRITE;
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
@@ -114,6 +121,7 @@ export class PostgresStore implements AuditStore {
     this.verifications = stores.verifications;
     this.leases = stores.leases;
     this.retention = stores.retention;
+    this.partitions = postgresPartitions(this.pool);
   }
 
   async migrate(): Promise<void> {
@@ -149,7 +157,7 @@ export class PostgresStore implements AuditStore {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const outcomes = await appendBatches(clientConnection(client), prepared);
+      const outcomes = await appendBatches(clientConnection(client, this.writeMethod), prepared);
       await client.query('COMMIT');
       return outcomes;
     } catch (error) {

@@ -16,6 +16,7 @@ import type { IntegrityTables } from '../integrity-tables.js';
 import type { LeaseStore } from '../lease-store.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
+import { NO_PARTITIONS, type PartitionStore } from '../partition-store.js';
 import type { RetentionStore } from '../retention-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type { SigningKeyStore } from '../signing-key-store.js';
@@ -96,6 +97,7 @@ export class SqliteStore implements AuditStore {
   readonly verifications: VerificationStore;
   readonly leases: LeaseStore;
   readonly retention: RetentionStore;
+  readonly partitions: PartitionStore = NO_PARTITIONS;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path === ':memory:') throw new Error('SqliteStore needs a file: its connections share it');
