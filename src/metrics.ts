@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestMetrics } from './ingest/ingest-queue.js';
+import type { ConsumerMetrics } from './workers/consumers/log-consumer.js';
 
 /** One registry per server instance, so tests can run several servers in one process. */
 export function createMetrics() {
@@ -41,6 +42,18 @@ export function createMetrics() {
       labelNames: ['format'] as const,
       registers: [registry],
     }),
+    consumerLagEvents: new Gauge({
+      name: 'trailmark_consumer_lag_events',
+      help: 'Events appended that a log consumer has not handled yet, over the orgs it reads',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+    }),
+    consumerLagSeconds: new Gauge({
+      name: 'trailmark_consumer_lag_seconds',
+      help: 'Age of the oldest event a log consumer has not handled yet (0 when caught up)',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+    }),
   };
 }
 
@@ -54,5 +67,19 @@ export function ingestMetricsOf(metrics: Metrics): IngestMetrics {
     commitStarted: () => metrics.commitSeconds.startTimer(),
     committed: (events) => metrics.commitBatchEvents.observe(events),
     stored: (events) => metrics.eventsIngested.inc(events),
+  };
+}
+
+/** The log consumers' lag, per consumer. */
+export function consumerMetricsOf(metrics: Metrics): ConsumerMetrics {
+  return {
+    lag: (consumer, events, seconds) => {
+      metrics.consumerLagEvents.set({ consumer }, events);
+      metrics.consumerLagSeconds.set({ consumer }, seconds);
+    },
+    remove: (consumer) => {
+      metrics.consumerLagEvents.remove({ consumer });
+      metrics.consumerLagSeconds.remove({ consumer });
+    },
   };
 }

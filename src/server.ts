@@ -10,7 +10,7 @@ import type { AppContext } from './http/context.js';
 import { Authenticator, type IdentitySettings } from './identity/authenticator.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { RecentHashes } from './integrity/recent-hashes.js';
-import { createMetrics, ingestMetricsOf } from './metrics.js';
+import { consumerMetricsOf, createMetrics, ingestMetricsOf } from './metrics.js';
 import { createApiKey, registerDeploymentKey } from './operations/api-keys.js';
 import type { ChangeHooks } from './operations/audited.js';
 import { ensureFirstOwner } from './operations/first-owner.js';
@@ -106,10 +106,13 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     onCommitted: (org: string, events: AppendedEvent[]) => {
       availability.wrote();
       recentHashes?.add(org, events);
+      // Assigned below, before the server listens: nothing commits earlier.
+      background?.consumers.notify();
     },
   });
   const now = overrides.now ?? (() => new Date());
-  const background = await createBackgroundServices(
+  let background: Awaited<ReturnType<typeof createBackgroundServices>> | undefined;
+  background = await createBackgroundServices(
     store,
     {
       secret: config.secret,
@@ -125,6 +128,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
       now,
       ...(recentHashes ? { recentHashes } : {}),
       outcomes: { succeeded: () => availability.wrote(), failed: (e) => !!availability.refusal(e) },
+      consumerMetrics: consumerMetricsOf(metrics),
     },
   );
   const settings = identitySettings(config);

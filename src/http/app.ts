@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { installCompatErrors, sendWorkosError } from './compat-errors.js';
 import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
@@ -16,6 +17,7 @@ import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
 import { roleRoutes } from './routes/roles.js';
 import { viewerTokenRoutes } from './routes/viewer-tokens.js';
+import { workosRoutes } from './routes/workos.js';
 
 export interface AppOptions {
   logger: Logger | boolean;
@@ -69,6 +71,11 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   eventRoutes(api, ctx);
   exportRoutes(api, ctx);
   chainRoutes(api, ctx);
+  // The compatible APIs render errors as their official clients read them, in scopes of their own.
+  await app.register(async (scope) => {
+    installCompatErrors(scope, sendWorkosError, ctx.availability);
+    workosRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
+  });
   if (options.dashboard !== false) {
     await dashboardRoutes(app, options.dashboard ?? { embedFrameAncestors: '*' });
   }

@@ -67,6 +67,14 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
 }
 
 /**
+ * The AppError an error stands for: one of ours, one of Fastify's (body parsing, schema
+ * validation, limits) or a database outage; undefined for a fault of the server's own.
+ */
+export function knownError(error: FastifyError, availability?: StoreAvailability): AppError | undefined {
+  return error instanceof AppError ? error : (fromFastifyError(error) ?? availability?.refusal(error));
+}
+
+/**
  * @param availability tells an outage of the database (503 with Retry-After, one log line when
  *   it starts) from a fault of the server's own (a logged 500)
  */
@@ -77,8 +85,7 @@ export function installProblemHandlers(app: FastifyInstance, availability?: Stor
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && discardRestOfBody(request.raw)) {
       reply.removeHeader('connection');
     }
-    const known =
-      error instanceof AppError ? error : (fromFastifyError(error) ?? availability?.refusal(error));
+    const known = knownError(error, availability);
     if (known) return sendProblem(reply, known);
     request.log.error({ err: error }, 'unhandled error');
     return reply

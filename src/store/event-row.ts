@@ -1,43 +1,15 @@
 import { canonicalAroundSeq } from '../domain/chain.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import { eventKind } from '../domain/event.js';
+import { eventSearchText } from '../domain/filter-match.js';
 import { canonicalIp } from '../domain/ip.js';
 
 /**
- * What `q` searches (SPEC §4): description, resource id and name, request path, actor id, email
- * and name, workspace. Lowercased once at write time so that a search is one substring test.
+ * What `q` searches (SPEC §4), lowercased once at write time so that a search is one substring
+ * test: the text the alert rules match in memory too (domain/filter-match.ts), defined there.
  */
 export function searchText(event: PendingEvent | StoredEvent): string {
-  const parts = [
-    event.description,
-    event.resource?.id,
-    event.resource?.name,
-    event.request?.path,
-    event.actor.id,
-    event.actor.email,
-    event.actor.name,
-    event.workspace,
-  ];
-  let out = '';
-  for (const part of parts) if (part) out += `${part.toLowerCase()}\n`;
-  return out;
-}
-
-/** The columns every backend indexes or filters on, derived from the event. */
-export function indexedColumns(event: PendingEvent) {
-  return {
-    id: event.id,
-    occurred_at: Date.parse(event.occurred_at),
-    action: event.action,
-    actor_id: event.actor.id,
-    actor_email: event.actor.email?.toLowerCase() ?? null,
-    resource_type: event.resource?.type ?? null,
-    resource_id: event.resource?.id ?? null,
-    workspace: event.workspace ?? null,
-    status: event.status,
-    ip: event.context?.ip === undefined ? null : canonicalIp(event.context.ip),
-    kind: eventKind(event),
-  };
+  return eventSearchText(event);
 }
 
 /** The stored event without the fields the chain adds and the store-only input hash. */

@@ -5,6 +5,7 @@ import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
 import type { ChainStore } from './chain-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
+import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { PartitionStore } from './partition-store.js';
@@ -115,6 +116,8 @@ export interface AuditStore extends IntegrityStores {
 
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   readonly identity: IdentityReads;
+  /** The log consumers' durable cursors (src/workers/consumers). */
+  readonly consumers: ConsumerStore;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

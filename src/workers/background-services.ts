@@ -4,6 +4,8 @@ import type { Enricher } from '../domain/prepare-event.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
 import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
+import type { ConsumerMetrics } from './consumers/log-consumer.js';
+import { LogConsumers } from './consumers/log-consumers.js';
 import { PartitionJob } from './partitions.js';
 import type { JobOutcomes } from './periodic-job.js';
 import { RetentionJob } from './retention.js';
@@ -21,6 +23,8 @@ export interface BackgroundConfig {
   /** How often the checkpointer looks for unsigned events. */
   checkpointIntervalMs: number;
   retentionIntervalMs: number;
+  /** How often idle log consumers look for new events (ingest also wakes them). */
+  consumerPollMs?: number;
 }
 
 /** Signing keys and the background jobs (checkpointer, retention purge), started with the server. */
@@ -29,6 +33,8 @@ export interface BackgroundServices {
   checkpointer: Checkpointer;
   retention: RetentionJob;
   partitions: PartitionJob;
+  /** The log consumers (alerts, streams) register here. */
+  consumers: LogConsumers;
   /** Starts the jobs' timers (the server does; tests may drive the jobs by hand instead). */
   start(): void;
   stop(): Promise<void>;
@@ -44,6 +50,7 @@ export async function createBackgroundServices(
     recentHashes?: RecentHashes;
     /** Told how each background run ended. */
     outcomes?: JobOutcomes;
+    consumerMetrics?: ConsumerMetrics;
   },
 ): Promise<BackgroundServices> {
   const keys = new SigningKeys(store, config.secret, deps.now);
@@ -83,18 +90,27 @@ export async function createBackgroundServices(
     ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
     now: deps.now,
   });
+  const consumers = new LogConsumers({
+    store,
+    log: deps.log,
+    holder,
+    ...(config.consumerPollMs ? { pollMs: config.consumerPollMs } : {}),
+    ...(deps.consumerMetrics ? { metrics: deps.consumerMetrics } : {}),
+  });
   return {
     keys,
     checkpointer,
     retention,
     partitions,
+    consumers,
     start() {
       if (config.checkpointer !== false) checkpointer.start();
       retention.start();
       if (store.backend === 'postgres') partitions.start();
+      consumers.start();
     },
     async stop() {
-      await Promise.all([checkpointer.stop(), retention.stop(), partitions.stop()]);
+      await Promise.all([checkpointer.stop(), retention.stop(), partitions.stop(), consumers.stop()]);
     },
   };
 }

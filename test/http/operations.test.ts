@@ -59,6 +59,7 @@ const API_ROUTES = [
   'POST /v1/auth/logout',
   'GET /v1/auth/me',
   'POST /v1/auth/password',
+  'POST /audit_logs/events',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',

@@ -3,23 +3,21 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import type { ChainStore } from '../chain-store.js';
-import type { CheckpointStore } from '../checkpoint-store.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
 import { type FilterableEvents, filterTerms, scopeTerms } from '../filter-sql.js';
 import { identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
 import { integritySql } from '../integrity-sql.js';
+import { ServesIntegrityStores } from '../integrity-stores.js';
 import type { IntegrityTables } from '../integrity-tables.js';
-import type { LeaseStore } from '../lease-store.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { hasNul } from '../nul.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
 import type { PartitionStore } from '../partition-store.js';
-import type { RetentionStore } from '../retention-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
-import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -28,10 +26,10 @@ import type {
   AuditStore,
   ChainHead,
   EventPage,
+  IntegrityStores,
   Org,
   StoreTx,
 } from '../store.js';
-import type { VerificationStore } from '../verification-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
 import { clientConnection, DEFAULT_WRITE, type WriteMethod } from './postgres-insert.js';
@@ -87,7 +85,7 @@ function filterHasNul(f: EventFilter): boolean {
  * database: appends lock the org rows they extend, reads need no coordination. Every commit is
  * durable when it returns (synchronous_commit is left at its default, on).
  */
-export class PostgresStore implements AuditStore {
+export class PostgresStore extends ServesIntegrityStores implements AuditStore {
   readonly backend = 'postgres' as const;
   readonly queuesAppends = false;
   readonly servedByOneProcess = false;
@@ -97,16 +95,12 @@ export class PostgresStore implements AuditStore {
   private readonly writeMethod: WriteMethod;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
-  // The integrity stores (store.ts), on the pool.
-  readonly signingKeys: SigningKeyStore;
-  readonly checkpoints: CheckpointStore;
-  readonly chain: ChainStore;
-  readonly verifications: VerificationStore;
-  readonly leases: LeaseStore;
-  readonly retention: RetentionStore;
+  protected readonly integrityStores: IntegrityStores;
+  readonly consumers: ConsumerStore;
   readonly partitions: PartitionStore;
 
   constructor(options: PostgresStoreOptions) {
+    super();
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
     this.writeMethod = options.writeMethod ?? DEFAULT_WRITE;
@@ -114,13 +108,12 @@ export class PostgresStore implements AuditStore {
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
-    const stores = integritySql(integrity, POSTGRES_RETENTION, walkPartsInSnapshots(this.pool, integrityDb));
-    this.signingKeys = stores.signingKeys;
-    this.checkpoints = stores.checkpoints;
-    this.chain = stores.chain;
-    this.verifications = stores.verifications;
-    this.leases = stores.leases;
-    this.retention = stores.retention;
+    this.integrityStores = integritySql(
+      integrity,
+      POSTGRES_RETENTION,
+      walkPartsInSnapshots(this.pool, integrityDb),
+    );
+    this.consumers = consumersSql(integrity);
     this.partitions = postgresPartitions(this.pool);
   }
 

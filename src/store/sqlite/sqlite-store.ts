@@ -5,21 +5,19 @@ import { Kysely, sql, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
-import type { ChainStore } from '../chain-store.js';
-import type { CheckpointStore } from '../checkpoint-store.js';
 import { compiledOnce } from '../compiled-once.js';
+import { consumersSql } from '../consumer-sql.js';
+import type { ConsumerStore } from '../consumer-store.js';
 import { toAppendRow } from '../event-row.js';
 import { scopeTerms } from '../filter-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import { integritySql } from '../integrity-sql.js';
+import { ServesIntegrityStores } from '../integrity-stores.js';
 import type { IntegrityTables } from '../integrity-tables.js';
-import type { LeaseStore } from '../lease-store.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
 import { NO_PARTITIONS, type PartitionStore } from '../partition-store.js';
-import type { RetentionStore } from '../retention-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
-import type { SigningKeyStore } from '../signing-key-store.js';
 import type {
   ActionCount,
   ApiKeyRecord,
@@ -28,10 +26,10 @@ import type {
   AuditStore,
   ChainHead,
   EventPage,
+  IntegrityStores,
   Org,
   StoreTx,
 } from '../store.js';
-import type { VerificationStore } from '../verification-store.js';
 import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
@@ -69,7 +67,7 @@ export interface SqliteStoreOptions {
  * (taken only while the writer thread is paused), and a reader, so queries and exports never
  * wait for a commit. Commits are durable (synchronous=FULL) before anyone is answered.
  */
-export class SqliteStore implements AuditStore {
+export class SqliteStore extends ServesIntegrityStores implements AuditStore {
   readonly backend = 'sqlite' as const;
   private readonly path: string;
   private readonly cacheMiB: number;
@@ -90,16 +88,12 @@ export class SqliteStore implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
-  // The integrity stores (store.ts), over the reader and the main connection.
-  readonly signingKeys: SigningKeyStore;
-  readonly checkpoints: CheckpointStore;
-  readonly chain: ChainStore;
-  readonly verifications: VerificationStore;
-  readonly leases: LeaseStore;
-  readonly retention: RetentionStore;
+  protected readonly integrityStores: IntegrityStores;
+  readonly consumers: ConsumerStore;
   readonly partitions: PartitionStore = NO_PARTITIONS;
 
   constructor(options: SqliteStoreOptions) {
+    super();
     if (options.path === ':memory:') throw new Error('SqliteStore needs a file: its connections share it');
     mkdirSync(dirname(options.path), { recursive: true });
     this.path = options.path;
@@ -118,13 +112,8 @@ export class SqliteStore implements AuditStore {
     const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
     );
-    const stores = integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path));
-    this.signingKeys = stores.signingKeys;
-    this.checkpoints = stores.checkpoints;
-    this.chain = stores.chain;
-    this.verifications = stores.verifications;
-    this.leases = stores.leases;
-    this.retention = stores.retention;
+    this.integrityStores = integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path));
+    this.consumers = consumersSql(integrity);
   }
 
   async migrate(): Promise<void> {

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as core from './001_core.js';
 import * as integrity from './002_integrity.js';
 import * as identity from './003_identity.js';
+import * as consumers from './005_consumers.js';
 
 /** In order; names are recorded in the database, never renamed. */
 export const SQLITE_MIGRATIONS: Record<string, Migration> = {
   '001_core': core,
   '002_integrity': integrity,
   '003_identity': identity,
+  '005_consumers': consumers,
 };

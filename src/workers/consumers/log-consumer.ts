@@ -1,0 +1,38 @@
+import type { StoredEvent } from '../../domain/event.js';
+
+/**
+ * Something that reads the log as it grows (alerts, each stream), run by `LogConsumers`
+ * (log-consumers.ts) from a durable cursor per consumer and org.
+ */
+export interface LogConsumer {
+  /** Stable name, the durable cursor's key: 'alerts', 'stream:<streamId>'. */
+  readonly name: string;
+  /** The orgs it reads: 'all', or one org (a stream belongs to one org). */
+  readonly orgs: 'all' | { readonly orgId: string };
+  /**
+   * Handles one org's next events, in seq order, each at least once (after a crash the events
+   * after the last committed cursor come again). Resolving commits the cursor past the last
+   * event given; throwing leaves the cursor where it was and the runner retries with backoff
+   * (bounded, jittered). May return a smaller seq to commit only a prefix (e.g. a batch not yet
+   * full): the rest comes again at the next poll, not at once.
+   */
+  consume(orgId: string, events: readonly StoredEvent[]): Promise<number | undefined>;
+}
+
+/** How far one consumer is behind in one org. */
+export interface ConsumerLag {
+  /** Events after the cursor. */
+  events: number;
+  /** Age of the oldest of them (received_at), 0 when none. */
+  seconds: number;
+  cursor: number;
+  head: number;
+}
+
+/** What the runner reports, counted by src/metrics.ts. */
+export interface ConsumerMetrics {
+  /** A consumer's lag over the orgs it reads: events summed, seconds the largest. */
+  lag(consumer: string, events: number, seconds: number): void;
+  /** The consumer is gone (unregistered). */
+  remove(consumer: string): void;
+}

@@ -1,0 +1,278 @@
+import type { Logger } from 'pino';
+import type { AuditStore } from '../../store/store.js';
+import type { ConsumerLag, ConsumerMetrics, LogConsumer } from './log-consumer.js';
+
+export interface LogConsumersOptions {
+  store: AuditStore;
+  log: Logger;
+  /** Identifies this process in leases. */
+  holder: string;
+  /** How often idle consumers compare chain heads with their cursors. */
+  pollMs?: number;
+  /** Most events handed to one `consume` call. */
+  batchEvents?: number;
+  /** How long an owner's lease on a (consumer, org) lasts without renewal (PostgreSQL). */
+  leaseMs?: number;
+  /** First retry delay after a failure, doubled each time up to `retryMaxMs`, jittered. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Most (consumer, org) pairs worked on at once. */
+  concurrency?: number;
+  metrics?: ConsumerMetrics;
+}
+
+/** The runner's memory of one (consumer, org): whether it runs, its failures, its lag. */
+interface Pair {
+  running: boolean;
+  failures: number;
+  /** ms: not before this (a retry's backoff, or a consumer that committed only a prefix). */
+  notBefore: number;
+  /** received_at (ms) of the oldest event not yet committed, when known. */
+  oldestPendingMs: number | undefined;
+}
+
+/**
+ * Runs the log consumers: each reads each of its orgs' events in seq order from a durable
+ * cursor (store.consumers), at least once. Idle polling reads one row per org and consumer (the
+ * chain head beside the cursor) and no events; `notify()` (ingest commits) wakes it at once.
+ *
+ * Several processes on one PostgreSQL share the work through leases, one per consumer and org:
+ * whoever holds it works on that pair, renewing it every batch; a dead owner's lease expires.
+ * Each process takes at most one new lease per poll, so processes starting together split the
+ * pairs between them instead of the first taking all. On SQLite one process owns everything.
+ */
+export class LogConsumers {
+  private readonly consumers = new Map<string, LogConsumer>();
+  private readonly pairs = new Map<string, Pair>();
+  /** Lease names this process holds. */
+  private readonly held = new Set<string>();
+  private readonly tasks = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private started = false;
+  private stopped = false;
+  private readonly pollMs: number;
+  private readonly batchEvents: number;
+  private readonly leaseMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly concurrency: number;
+
+  constructor(private readonly options: LogConsumersOptions) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.batchEvents = options.batchEvents ?? 500;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.retryMaxMs = options.retryMaxMs ?? 60_000;
+    this.concurrency = options.concurrency ?? 8;
+  }
+
+  /** Adds a consumer, or replaces the one of the same name (its cursor is kept). */
+  register(consumer: LogConsumer): void {
+    this.consumers.set(consumer.name, consumer);
+    this.notify();
+  }
+
+  /** Stops running the consumer; a batch under way finishes. Its cursor stays (store.consumers.forget drops it). */
+  unregister(name: string): void {
+    this.consumers.delete(name);
+    for (const key of [...this.pairs.keys()]) if (key.startsWith(`${name}\u0000`)) this.pairs.delete(key);
+    this.options.metrics?.remove(name);
+  }
+
+  registered(name: string): boolean {
+    return this.consumers.has(name);
+  }
+
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Something was appended: look at once rather than at the next poll. */
+  notify(): void {
+    if (!this.started || this.stopped) return;
+    if (this.ticking) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Runs one poll now and waits for the work it started (tests drive the runner with it). */
+  async runOnce(): Promise<void> {
+    await this.tick();
+    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+  }
+
+  /** Stops polling, waits for batches under way and gives up this process's leases. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    await Promise.allSettled([...this.tasks]);
+    await Promise.allSettled(
+      [...this.held].map((name) => this.options.store.leases.release(name, this.options.holder)),
+    );
+    this.held.clear();
+  }
+
+  /** How far `consumer` is behind in `org`, read from the store (true in any process). */
+  async lag(consumer: string, org: string): Promise<ConsumerLag> {
+    const store = this.options.store;
+    const [progress] = await store.consumers.progress(consumer, org);
+    if (!progress || progress.seq >= progress.head) {
+      return { events: 0, seconds: 0, cursor: progress?.seq ?? 0, head: progress?.head ?? 0 };
+    }
+    const [oldest] = await store.consumers.read(org, progress.seq + 1, 1);
+    const seconds = oldest ? Math.max(0, (Date.now() - Date.parse(oldest.received_at)) / 1000) : 0;
+    return { events: progress.head - progress.seq, seconds, cursor: progress.seq, head: progress.head };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.ticking = this.tick()
+        .catch((error: unknown) => this.options.log.warn({ err: error }, 'log consumers: poll failed'))
+        .finally(() => {
+          this.ticking = undefined;
+          const soon = this.again;
+          this.again = false;
+          this.schedule(soon ? 20 : this.pollMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One poll: each consumer's progress in its orgs, and a task for each pair behind. */
+  private async tick(): Promise<void> {
+    let newLeases = 0;
+    for (const consumer of [...this.consumers.values()]) {
+      if (this.stopped) return;
+      const scope = consumer.orgs === 'all' ? undefined : consumer.orgs.orgId;
+      const rows = await this.options.store.consumers.progress(consumer.name, scope);
+      this.reportLag(consumer.name, rows);
+      const now = Date.now();
+      for (const row of shuffled(rows)) {
+        if (row.seq >= row.head) continue;
+        const pair = this.pair(consumer.name, row.org);
+        if (pair.running || pair.notBefore > now || this.tasks.size >= this.concurrency) continue;
+        const lease = leaseName(consumer.name, row.org);
+        if (!this.options.store.servedByOneProcess && !this.held.has(lease)) {
+          if (newLeases >= 1) continue;
+          newLeases++;
+        }
+        pair.running = true;
+        const task = this.work(consumer, row.org, pair).finally(() => {
+          pair.running = false;
+          this.tasks.delete(task);
+        });
+        this.tasks.add(task);
+      }
+    }
+  }
+
+  /** Works on one (consumer, org) until it has caught up, fails, or loses its lease. */
+  private async work(consumer: LogConsumer, org: string, pair: Pair): Promise<void> {
+    const { store, log } = this.options;
+    const lease = leaseName(consumer.name, org);
+    try {
+      for (;;) {
+        if (this.stopped || this.consumers.get(consumer.name) !== consumer) return;
+        if (!(await this.ownLease(lease))) return;
+        // Read after taking the lease: the previous owner's last commit is visible.
+        const cursor = await store.consumers.cursor(consumer.name, org);
+        const events = await store.consumers.read(org, cursor.seq + 1, this.batchEvents);
+        if (events.length === 0) {
+          pair.oldestPendingMs = undefined;
+          return;
+        }
+        pair.oldestPendingMs = Date.parse(events[0]!.received_at);
+        const last = events[events.length - 1]!.seq;
+        let committed: number;
+        try {
+          const answered = await consumer.consume(org, events);
+          committed = answered === undefined ? last : Math.min(answered, last);
+        } catch (error) {
+          pair.failures++;
+          const delay = backoff(this.retryBaseMs, this.retryMaxMs, pair.failures);
+          pair.notBefore = Date.now() + delay;
+          log.warn(
+            { err: error, consumer: consumer.name, org, seq: cursor.seq + 1, retryInMs: Math.round(delay) },
+            'log consumer failed; retrying from its cursor',
+          );
+          return;
+        }
+        pair.failures = 0;
+        if (committed > cursor.seq) await store.consumers.advance(consumer.name, org, committed);
+        if (committed < last) {
+          // The consumer keeps the rest for later (a batch not yet full): not before the next poll.
+          pair.notBefore = Date.now() + this.pollMs;
+          return;
+        }
+      }
+    } catch (error) {
+      // The store failed (an outage): try again at the next poll.
+      pair.notBefore = Date.now() + this.pollMs;
+      log.warn({ err: error, consumer: consumer.name, org }, 'log consumer could not read or commit');
+    }
+  }
+
+  /** Takes or renews the pair's lease (PostgreSQL); SQLite's one process needs none. */
+  private async ownLease(lease: string): Promise<boolean> {
+    const { store, holder } = this.options;
+    if (store.servedByOneProcess) return true;
+    const ok = await store.leases.acquire(lease, holder, this.leaseMs, Date.now());
+    if (ok) this.held.add(lease);
+    else this.held.delete(lease);
+    return ok;
+  }
+
+  private pair(consumer: string, org: string): Pair {
+    const key = `${consumer}\u0000${org}`;
+    let pair = this.pairs.get(key);
+    if (!pair) {
+      pair = { running: false, failures: 0, notBefore: 0, oldestPendingMs: undefined };
+      this.pairs.set(key, pair);
+    }
+    return pair;
+  }
+
+  private reportLag(consumer: string, rows: readonly { org: string; head: number; seq: number }[]): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    let events = 0;
+    let seconds = 0;
+    const now = Date.now();
+    for (const row of rows) {
+      const behind = Math.max(0, row.head - row.seq);
+      events += behind;
+      const pair = this.pairs.get(`${consumer}\u0000${row.org}`);
+      if (behind > 0 && pair?.oldestPendingMs !== undefined) {
+        seconds = Math.max(seconds, (now - pair.oldestPendingMs) / 1000);
+      }
+    }
+    metrics.lag(consumer, events, seconds);
+  }
+}
+
+export function leaseName(consumer: string, org: string): string {
+  return `consumer:${consumer}:${org}`;
+}
+
+/** Exponential backoff with jitter: base·2^(n-1), at most max, then between half and all of it. */
+export function backoff(baseMs: number, maxMs: number, failures: number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
+  return ceiling / 2 + (Math.random() * ceiling) / 2;
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
