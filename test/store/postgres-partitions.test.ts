@@ -50,6 +50,11 @@ describe.skipIf(!postgres)('monthly partitions of events on PostgreSQL', () => {
     );
     return rows[0]!.n;
   };
+  /** The events GET /v1/actions counts for the org (kept per hour by 011_action_counts). */
+  const counted = async (org: string) => {
+    const actions = await store.listActions(org, { from: 0, to: Date.parse('2100-01-01T00:00:00.000Z') });
+    return actions.reduce((n, a) => n + a.count, 0);
+  };
   const verify = async (org: string) => verifyOrgChain(store, org, await background.keys.keyRing());
   const setHold = (org: string, hold: boolean) =>
     store.transaction(async (tx) => {
@@ -129,6 +134,8 @@ describe.skipIf(!postgres)('monthly partitions of events on PostgreSQL', () => {
     expect(await stored('org_held')).toBe(80);
     // Only the retention.purged event is left of org_short; both chains verify from their anchors.
     expect(await stored('org_short')).toBe(1);
+    expect(await counted('org_short')).toBe(1);
+    expect(await counted('org_held')).toBe(80);
     expect(await verify('org_short')).toMatchObject({ ok: true, first_seq: 121, last_seq: 121 });
     expect(await verify('org_held')).toMatchObject({ ok: true, first_seq: 1, last_seq: 80, checked: 80 });
 
@@ -150,6 +157,7 @@ describe.skipIf(!postgres)('monthly partitions of events on PostgreSQL', () => {
       to_seq: 80,
     });
     expect(await stored('org_held')).toBe(1);
+    expect(await counted('org_held')).toBe(1);
     expect(await verify('org_held')).toMatchObject({ ok: true, first_seq: 81, last_seq: 81 });
     // December holds org_short's retention.purged event, which no checkpoint covers yet.
     expect(await partitions()).toContain('events_p2026_12');

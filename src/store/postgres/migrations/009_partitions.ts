@@ -220,6 +220,15 @@ async function createDropFunctions(db: Kysely<unknown>): Promise<void> {
       FOR v_org, v_max IN SELECT t.org_pk, t.max_seq FROM trailmark_partition_orgs t LOOP
         PERFORM trailmark_anchor_past(v_org, v_max, p_now);
       END LOOP;
+      -- Dropping fires no DELETE trigger: the per-hour action counts (011_action_counts), where
+      -- kept, lose the partition's events here, as a purge's deletes would take them off.
+      IF to_regclass('action_counts') IS NOT NULL THEN
+        EXECUTE format(
+          'INSERT INTO action_counts AS c (org_pk, hour, action, n)
+           SELECT org_pk, floor(extract(epoch FROM occurred_at) / 3600)::integer, action, -count(*)
+           FROM %I GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+           ON CONFLICT (org_pk, hour, action) DO UPDATE SET n = c.n + EXCLUDED.n', p_name);
+      END IF;
       EXECUTE format('ALTER TABLE events DETACH PARTITION %I', p_name);
       EXECUTE format('DROP TABLE %I', p_name);
       RETURN QUERY SELECT t.id, t.max_seq - t.anchor + 1 - t.pruned, t.anchor, t.max_seq, NULL::text

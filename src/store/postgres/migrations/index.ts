@@ -4,6 +4,7 @@ import * as integrity from './002_integrity.js';
 import * as identity from './003_identity.js';
 import * as consumers from './005_consumers.js';
 import * as partitions from './009_partitions.js';
+import * as actionCounts from './011_action_counts.js';
 
 /** In order; names are recorded in the database, never renamed, and match the SQLite ones. */
 export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
   '003_identity': identity,
   '005_consumers': consumers,
   '009_partitions': partitions,
+  '011_action_counts': actionCounts,
 };
