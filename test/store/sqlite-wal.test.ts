@@ -20,15 +20,18 @@ const inputs = parseIngestBody({
   })),
 });
 
-/** The largest the WAL got while 16 callers appended without a pause for `ms`. */
-async function largestWalUnderLoad(path: string, walRestartBytes: number, ms: number): Promise<number> {
+/**
+ * The largest the WAL got while 16 callers appended `batches` batches between them without a
+ * pause. A fixed volume rather than a fixed time, so a slow or busy machine writes as much.
+ */
+async function largestWalUnderLoad(path: string, walRestartBytes: number, batches: number): Promise<number> {
   const store = new SqliteStore({ path, walRestartBytes });
   await store.migrate();
   await store.transaction((tx) => tx.createOrg({ id: 'org_wal', name: 'WAL' }));
   let largest = 0;
-  const deadline = Date.now() + ms;
+  let remaining = batches;
   const caller = async () => {
-    while (Date.now() < deadline) {
+    while (remaining-- > 0) {
       const events = inputs.map((input) => prepareEvent(input, 'org_wal', new Date(), NO_ENRICHMENT));
       const [outcome] = await store.appendBatches([{ org: 'org_wal', events }]);
       expect(outcome?.ok).toBe(true);
@@ -43,6 +46,9 @@ async function largestWalUnderLoad(path: string, walRestartBytes: number, ms: nu
   return largest;
 }
 
+/** 48 MB of rows or more (50 events of about 1.2 KB a batch): well past the 32 MiB asserted. */
+const BATCHES = 800;
+
 describe('SQLite WAL under sustained ingest', () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
@@ -51,9 +57,9 @@ describe('SQLite WAL under sustained ingest', () => {
     const unbounded = await largestWalUnderLoad(
       join(dir.path, 'unbounded.db'),
       Number.MAX_SAFE_INTEGER,
-      2000,
+      BATCHES,
     );
-    const bounded = await largestWalUnderLoad(join(dir.path, 'bounded.db'), 1024 * 1024, 2000);
+    const bounded = await largestWalUnderLoad(join(dir.path, 'bounded.db'), 1024 * 1024, BATCHES);
     // Without the limit the WAL holds everything written in the run; with it, what was written
     // since the checkpoint thread last reported the WAL too long (it reports every 200 ms).
     expect(unbounded).toBeGreaterThan(32 * 1024 * 1024);
