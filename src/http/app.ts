@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
 import { roleRoutes } from './routes/roles.js';
+import { streamRoutes } from './routes/streams.js';
 import { viewerTokenRoutes } from './routes/viewer-tokens.js';
 import { workosRoutes } from './routes/workos.js';
 
@@ -71,6 +72,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   eventRoutes(api, ctx);
   exportRoutes(api, ctx);
   chainRoutes(api, ctx);
+  streamRoutes(api, ctx);
   // The compatible APIs render errors as their official clients read them, in scopes of their own.
   await app.register(async (scope) => {
     installCompatErrors(scope, sendWorkosError, ctx.availability);

@@ -10,6 +10,7 @@ import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SigningKeyStore } from './signing-key-store.js';
+import type { StreamStore, StreamWrites } from './stream-store.js';
 import type { VerificationStore } from './verification-store.js';
 
 /**
@@ -85,6 +86,8 @@ export interface StoreTx {
   appendEvents(org: string, events: PendingEvent[]): Promise<AppendedEvent[]>;
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   identity: IdentityWrites;
+  /** Streams' configuration (src/operations/streams.ts). */
+  streams: StreamWrites;
 }
 
 /** The integrity side, a small store per concern, each defined in its own file. */
@@ -115,6 +118,8 @@ export interface AuditStore extends IntegrityStores {
   readonly identity: IdentityReads;
   /** The log consumers' durable cursors (src/workers/consumers). */
   readonly consumers: ConsumerStore;
+  /** Streams: their configuration and what delivery last saw. */
+  readonly streams: StreamStore;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

@@ -29,6 +29,8 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import { streamsSql } from '../stream-sql.js';
+import type { StreamStore } from '../stream-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
 import { clientConnection } from './postgres-insert.js';
@@ -92,6 +94,7 @@ export class PostgresStore extends ServesIntegrityStores implements AuditStore {
   readonly identity: IdentityReads;
   protected readonly integrityStores: IntegrityStores;
   readonly consumers: ConsumerStore;
+  readonly streams: StreamStore;
 
   constructor(options: PostgresStoreOptions) {
     super();
@@ -107,6 +110,7 @@ export class PostgresStore extends ServesIntegrityStores implements AuditStore {
       walkPartsInSnapshots(this.pool, integrityDb),
     );
     this.consumers = consumersSql(integrity);
+    this.streams = streamsSql(integrity);
   }
 
   async migrate(): Promise<void> {

@@ -29,6 +29,8 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import { streamsSql } from '../stream-sql.js';
+import type { StreamStore } from '../stream-store.js';
 import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
@@ -89,6 +91,7 @@ export class SqliteStore extends ServesIntegrityStores implements AuditStore {
   readonly identity: IdentityReads;
   protected readonly integrityStores: IntegrityStores;
   readonly consumers: ConsumerStore;
+  readonly streams: StreamStore;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -112,6 +115,7 @@ export class SqliteStore extends ServesIntegrityStores implements AuditStore {
     );
     this.integrityStores = integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path));
     this.consumers = consumersSql(integrity);
+    this.streams = streamsSql(integrity);
   }
 
   async migrate(): Promise<void> {

@@ -3,6 +3,7 @@ import * as core from './001_core.js';
 import * as integrity from './002_integrity.js';
 import * as identity from './003_identity.js';
 import * as consumers from './005_consumers.js';
+import * as streams from './007_streams.js';
 
 /** In order; names are recorded in the database, never renamed, and match the SQLite ones. */
 export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
   '002_integrity': integrity,
   '003_identity': identity,
   '005_consumers': consumers,
+  '007_streams': streams,
 };
