@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Stream } from '../../src/contracts/streams.js';
 import type { TestServer } from '../helpers/test-server.js';
-import { type TestOrg, ev, headSeq, ingest } from '../http/support.js';
+import { ev, headSeq, ingest, type TestOrg } from '../http/support.js';
 
 /** What the stream delivery suites share: creating streams through the API, ingesting, checking order. */
 
@@ -33,7 +33,9 @@ export async function ingestMany(t: TestServer, org: TestOrg, count: number, per
     await ingest(
       t,
       org.writeKey,
-      Array.from({ length: n }, (_, i) => ev({ action: `thing.n${start + i}`, description: `event ${start + i}` })),
+      Array.from({ length: n }, (_, i) =>
+        ev({ action: `thing.n${start + i}`, description: `event ${start + i}` }),
+      ),
     );
   }
 }

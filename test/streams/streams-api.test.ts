@@ -38,7 +38,9 @@ for (const backend of SERVER_BACKENDS) {
       expect(JSON.stringify(read)).not.toContain(created.generated_secret!);
       expect(read.delivery).toMatchObject({ last_error: null, failing_since: null });
 
-      const list = (await (await t.request('/v1/streams', { key: org.adminKey })).json()) as { data: unknown[] };
+      const list = (await (await t.request('/v1/streams', { key: org.adminKey })).json()) as {
+        data: unknown[];
+      };
       expect(list.data).toHaveLength(1);
 
       const patched = await t.request(`/v1/streams/${created.id}`, {
@@ -52,9 +54,14 @@ for (const backend of SERVER_BACKENDS) {
       expect(after.secrets_set.sort()).toEqual(['bearer_token', 'secret']);
 
       for (const verb of ['pause', 'resume']) {
-        const res = await t.request(`/v1/streams/${created.id}/${verb}`, { method: 'POST', key: org.adminKey });
+        const res = await t.request(`/v1/streams/${created.id}/${verb}`, {
+          method: 'POST',
+          key: org.adminKey,
+        });
         expect(res.status).toBe(200);
-        expect(((await res.json()) as { status: string }).status).toBe(verb === 'pause' ? 'paused' : 'active');
+        expect(((await res.json()) as { status: string }).status).toBe(
+          verb === 'pause' ? 'paused' : 'active',
+        );
       }
       const deleted = await t.request(`/v1/streams/${created.id}`, { method: 'DELETE', key: org.adminKey });
       expect(deleted.status).toBe(204);
@@ -71,7 +78,11 @@ for (const backend of SERVER_BACKENDS) {
       const missing = await t.request('/v1/streams', {
         method: 'POST',
         key: org.adminKey,
-        json: { name: 'HEC', format: 'native', destination: { type: 'splunk_hec', url: 'http://127.0.0.1:9' } },
+        json: {
+          name: 'HEC',
+          format: 'native',
+          destination: { type: 'splunk_hec', url: 'http://127.0.0.1:9' },
+        },
       });
       await expectProblem(missing, 400, '/destination/token');
       const badFormat = await t.request('/v1/streams', {
