@@ -100,18 +100,21 @@ export async function runQueryBenchmarks(
   report(`search_p95_${backend}`, search.p95, 'ms');
 }
 
-/** Streams the whole default window as CSV and samples the server's RSS while it runs. */
+/**
+ * Streams the whole default window as CSV and samples the server's RSS while it runs: every
+ * 50 ms for the peak, and the largest of each half of the run, to tell flat from growing.
+ * Answers whether the export met its target (150,000 rows/s, the second half's RSS within 10%
+ * of the first's).
+ */
 export async function runExportBenchmark(
   url: string,
   key: string,
   backend: string,
   rssMiB: () => number,
-): Promise<void> {
+): Promise<boolean> {
   const before = rssMiB();
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMiB());
-  }, 50);
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(rssMiB()), 50);
   const started = performance.now();
   const res = await fetch(`${url}/v1/events/export.csv`, { headers: { authorization: `Bearer ${key}` } });
   if (!res.ok || !res.body) throw new Error(`export: ${res.status}`);
@@ -124,9 +127,19 @@ export async function runExportBenchmark(
   }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  peak = Math.max(peak, rssMiB());
+  samples.push(rssMiB());
+  const half = Math.floor(samples.length / 2);
+  const firstHalf = Math.max(before, ...samples.slice(0, half));
+  const secondHalf = Math.max(...samples.slice(half));
+  const rate = Math.round(rows / seconds);
   report(`export_csv_rows_${backend}`, rows, 'rows');
-  report(`export_csv_rate_${backend}`, Math.round(rows / seconds), 'rows/s');
+  report(`export_csv_rate_${backend}`, rate, 'rows/s');
   report(`export_csv_start_rss_${backend}`, Math.round(before), 'MiB');
-  report(`export_csv_peak_rss_${backend}`, Math.round(peak), 'MiB');
+  report(`export_csv_peak_rss_${backend}`, Math.round(Math.max(firstHalf, secondHalf)), 'MiB');
+  report(`export_csv_first_half_rss_${backend}`, Math.round(firstHalf), 'MiB');
+  report(`export_csv_second_half_rss_${backend}`, Math.round(secondHalf), 'MiB');
+  const flat = secondHalf <= firstHalf * 1.1;
+  if (rate < 150_000) process.stderr.write(`target missed: export ${rate} rows/s < 150000\n`);
+  if (!flat) process.stderr.write(`target missed: export RSS grew from ${firstHalf} to ${secondHalf} MiB\n`);
+  return rate >= 150_000 && flat;
 }

@@ -12,26 +12,32 @@ import {
   startServer,
   waitForCheckpoints,
 } from './lib.js';
+import { realisticEvent } from './population.js';
 import { runExportBenchmark, runQueryBenchmarks } from './query.js';
+import { runScaleBenchmarks } from './scale.js';
 import { runSdkBenchmark } from './sdk.js';
-import { seed } from './seed.js';
+import { seededDatabase } from './seed-cache.js';
 import { runSignInBenchmark } from './sign-in.js';
 
 /**
- * `npm run bench [-- --backend=postgres] [--only=ingest,query,export,sdk,sign-in] [--events=1000000]
- *   [--sdk-concurrency=32]`
+ * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in]
+ *   [--events=1000000] [--rounds=20] [--reseed] [--drop-seed] [--sdk-concurrency=32]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
+ * `query` and `export` run on one org of `--events` events and nine of a tenth of that, seeded
+ * once and kept in `.bench/cache` (see seed-cache.ts; `--reseed` seeds again, `--drop-seed`
+ * removes it afterwards).
  * `sdk` (not run by default) measures one SDK process against the server's own batch rate;
  * `sign-in` (not run by default) how long a wrong password and an unknown email take to refuse.
  */
-const backend = argValue('backend', 'sqlite');
+const backends = argValue('backend', 'sqlite').split(',');
 const only = new Set(argValue('only', 'ingest,query,export').split(','));
 const seconds = Number(argValue('seconds', '15'));
 const bigOrg = Number(argValue('events', '1000000'));
 const sdkConcurrency = Number(argValue('sdk-concurrency', '32'));
+const rounds = Number(argValue('rounds', '20'));
 const ROOT = new URL('..', import.meta.url).pathname;
 
-async function ingest(): Promise<number> {
+async function ingest(backend: string): Promise<number> {
   const db = await freshDatabase(backend);
   const server = await startServer(db.url, 3901);
   let batchRate = 0;
@@ -66,13 +72,17 @@ async function ingest(): Promise<number> {
   return batchRate;
 }
 
-async function queries(): Promise<void> {
-  const db = await freshDatabase(backend);
+async function queries(backend: string): Promise<void> {
+  const plan: Record<string, number> = { bench_big: bigOrg };
+  for (let i = 1; i <= 9; i++) plan[`bench_other_${i}`] = Math.round(bigOrg / 10);
+  const db = await seededDatabase(
+    backend,
+    { orgs: plan, days: 29, generate: realisticEvent, commit: 10_000 },
+    'realistic',
+    process.argv.includes('--reseed'),
+  );
   try {
-    const plan: Record<string, number> = { bench_big: bigOrg };
-    for (let i = 1; i <= 9; i++) plan[`bench_other_${i}`] = Math.round(bigOrg / 10);
-    const seeded = await seed(db.url, { orgs: plan, days: 29 });
-    report(`seed_rate_${backend}`, Math.round(seeded.events / seeded.seconds), 'events/s');
+    report(`seed_rate_${backend}`, db.seedRate, 'events/s');
     const server = await startServer(db.url, 3902);
     try {
       report(`idle_server_rss_${backend}`, Math.round(server.rssMiB()), 'MiB');
@@ -84,14 +94,17 @@ async function queries(): Promise<void> {
       ).key as string;
       // Measure the steady state: the checkpointer first signs the seeded events.
       const signing = await waitForCheckpoints(server.url, key, bigOrg - (bigOrg % 1000));
-      report(`checkpoint_catchup_${backend}`, Math.round(seeded.events / signing), 'events/s');
-      if (only.has('query')) await runQueryBenchmarks(server.url, key, backend);
+      if (!db.reused) report(`checkpoint_catchup_${backend}`, Math.round(db.events / signing), 'events/s');
+      if (only.has('query')) {
+        await runQueryBenchmarks(server.url, key, backend);
+        await runScaleBenchmarks(server.url, key, backend, rounds);
+      }
       if (only.has('export')) await runExportBenchmark(server.url, key, backend, () => server.rssMiB());
     } finally {
       await server.stop();
     }
   } finally {
-    await db.drop();
+    if (process.argv.includes('--drop-seed')) await db.drop();
   }
 }
 
@@ -102,7 +115,9 @@ execFileSync(
     stdio: 'inherit',
   },
 );
-const batchRate = only.has('ingest') ? await ingest() : undefined;
-if (only.has('query') || only.has('export')) await queries();
-if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, batchRate);
-if (only.has('sign-in')) await runSignInBenchmark(backend);
+for (const backend of backends) {
+  const batchRate = only.has('ingest') ? await ingest(backend) : undefined;
+  if (only.has('query') || only.has('export')) await queries(backend);
+  if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, batchRate);
+  if (only.has('sign-in')) await runSignInBenchmark(backend);
+}

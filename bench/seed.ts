@@ -11,12 +11,18 @@ export interface SeedPlan {
   days: number;
   /** When the store received them (default: now); occurred_at is spread before it. */
   receivedAt?: () => Date;
+  /** Event `n` of an org (default: `sampleEvent`, the ingest benchmark's event). */
+  generate?: (n: number, occurredAt: string) => Record<string, unknown>;
+  /** Events per commit (default 5,000). */
+  commit?: number;
 }
 
 /**
  * Loads events through the store's own append path (validation, preparation, chain, indexes),
  * without HTTP, so that query benchmarks start from millions of events in minutes. Orgs are
- * interleaved in commits of 5,000 events, as a busy multi-tenant server would write them.
+ * interleaved in commits of 5,000 events, as a busy multi-tenant server would write them. The
+ * next commit's events are prepared while the store writes the one before (SQLite's writer
+ * thread, PostgreSQL's server process), so the two cores both work.
  */
 export async function seed(
   databaseUrl: string,
@@ -37,16 +43,19 @@ export async function seed(
     const total = [...remaining.values()].reduce((a, b) => a + b, 0);
     let done = 0;
     const started = performance.now();
+    const generate = plan.generate ?? sampleEvent;
+    const perCommit = plan.commit ?? 5000;
+    let writing: Promise<void> = Promise.resolve();
     while (remaining.size > 0) {
       const batches = [];
       for (const [org, left] of remaining) {
-        const count = Math.min(left, Math.ceil((5000 * plan.orgs[org]!) / total) || 1);
+        const count = Math.min(left, Math.ceil((perCommit * plan.orgs[org]!) / total) || 1);
         const target = plan.orgs[org]!;
         const inputs = Array.from({ length: count }, (_, k) => {
           const n = target - left + k;
           // Oldest first, so seq order follows time as it does in production.
           const occurredAt = new Date(now - span + Math.floor((span * n) / target)).toISOString();
-          return parseIngestBody(sampleEvent(n, occurredAt))[0]!;
+          return parseIngestBody(generate(n, occurredAt))[0]!;
         });
         const receivedAt = plan.receivedAt?.() ?? new Date();
         batches.push({ org, events: inputs.map((input) => prepareEvent(input, org, receivedAt, enricher)) });
@@ -54,13 +63,17 @@ export async function seed(
         else remaining.set(org, left - count);
         done += count;
       }
-      const outcomes = await store.appendBatches(batches);
-      for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
-      if (done % 100_000 < 5000) {
+      await writing; // one commit in flight at a time: its successor is prepared meanwhile
+      writing = store.appendBatches(batches).then((outcomes) => {
+        for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
+      });
+      writing.catch(() => {}); // awaited before the next commit or at the end
+      if (done % 100_000 < perCommit) {
         const rate = done / ((performance.now() - started) / 1000);
         log(`seeded ${done}/${total} (${Math.round(rate)} events/s)\n`);
       }
     }
+    await writing;
     const seconds = (performance.now() - started) / 1000;
     if (/^postgres(ql)?:/.test(databaseUrl)) await analyze(databaseUrl);
     return { events: total, seconds };

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { API_KEY_SCOPES, PERMISSIONS } from './permissions.js';
+import { DEPLOYMENT_KEY_SCOPES, PERMISSIONS } from './permissions.js';
 
 /**
  * The /v1 API's resources as the server sends them and the dashboard reads them, defined once as
@@ -120,7 +120,7 @@ const KeyName = { id: Type.String(), name: Type.String() };
 const KeyFields = {
   prefix: Type.String(),
   last4: Type.String(),
-  scopes: Type.Array(StringEnum(API_KEY_SCOPES)),
+  scopes: Type.Array(StringEnum(DEPLOYMENT_KEY_SCOPES)),
   status: StringEnum(['active', 'disabled']),
   created_at: Type.String(),
   created_by: Type.Union([Type.String(), Type.Null()], {

@@ -36,5 +36,11 @@ export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
 }
 
+/** The scopes of an org's keys. */
 export const API_KEY_SCOPES = ['events:write', 'events:read', 'admin'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+/**
+ * Scopes only deployment-wide keys hold: `orgs:create` lets an ingest key create an org the
+ * first time an event names it (a product writing for all its customers' orgs).
+ */
+export const DEPLOYMENT_KEY_SCOPES = [...API_KEY_SCOPES, 'orgs:create'] as const;
+export type ApiKeyScope = (typeof DEPLOYMENT_KEY_SCOPES)[number];

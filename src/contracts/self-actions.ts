@@ -25,6 +25,8 @@ export const SELF_ACTIONS = [
   'retention.purged',
   'audit_log.viewed',
   'audit_log.exported',
+  'audit_log_export.created',
+  'audit_log_schema.created',
   'alert_rule.created',
   'alert_rule.updated',
   'alert_rule.deleted',

@@ -1,7 +1,7 @@
 import type { ApiKeyScope } from '../contracts/permissions.js';
 import type { Actor } from './event.js';
 
-export { API_KEY_SCOPES, type ApiKeyScope } from '../contracts/permissions.js';
+export { API_KEY_SCOPES, type ApiKeyScope, DEPLOYMENT_KEY_SCOPES } from '../contracts/permissions.js';
 
 /** A machine credential: an org's key, or (org null) a deployment-wide operator key. */
 export interface ApiKeyPrincipal {

@@ -3,9 +3,10 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { installCompatErrors, sendWorkosError } from './compat-errors.js';
+import { installCompatErrors, sendRetracedError, sendWorkosError } from './compat-errors.js';
 import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
+import { installJsonBodyParser } from './json-body.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
@@ -15,10 +16,13 @@ import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
+import { acceptRetracedAuthorization, retracedRoutes } from './routes/retraced.js';
 import { roleRoutes } from './routes/roles.js';
 import { streamRoutes } from './routes/streams.js';
 import { viewerTokenRoutes } from './routes/viewer-tokens.js';
 import { workosRoutes } from './routes/workos.js';
+import { workosExportRoutes } from './routes/workos-exports.js';
+import { workosSchemaRoutes } from './routes/workos-schemas.js';
 
 export interface AppOptions {
   logger: Logger | boolean;
@@ -60,6 +64,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   });
   await app.register(cookie);
   installProblemHandlers(app, ctx.availability);
+  installJsonBodyParser(app);
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   healthRoutes(app, ctx);
@@ -76,8 +81,21 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   // The compatible APIs render errors as their official clients read them, in scopes of their own.
   await app.register(async (scope) => {
     installCompatErrors(scope, sendWorkosError, ctx.availability);
-    workosRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
+    const workos = scope.withTypeProvider<TypeBoxTypeProvider>();
+    workosRoutes(workos, ctx);
+    workosExportRoutes(workos, ctx);
+    workosSchemaRoutes(workos, ctx);
   });
+  for (const prefix of ['/auditlog', '']) {
+    await app.register(
+      async (scope) => {
+        installCompatErrors(scope, sendRetracedError, ctx.availability);
+        acceptRetracedAuthorization(scope);
+        retracedRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), ctx);
+      },
+      { prefix },
+    );
+  }
   if (options.dashboard !== false) {
     await dashboardRoutes(app, options.dashboard ?? { embedFrameAncestors: '*' });
   }

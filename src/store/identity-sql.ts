@@ -148,6 +148,19 @@ function keyListing(row: Selectable<IdentityTables['api_keys']> & { created_by_e
   return { ...key, created_by_email: row.created_by_email } satisfies ApiKeyListing;
 }
 
+/** The tables that keep secrets as SHA-256 hashes of random tokens, each with a unique `token_hash`. */
+type TokenTable = 'sessions' | 'viewer_tokens' | 'invitations';
+
+/** The row whose token hashes to `tokenHash` (tokens are global: their lookup takes no org). */
+function byTokenHash<T extends TokenTable>(db: Db, table: T, tokenHash: string) {
+  // Kysely cannot type a query over a table name left generic: it is typed over the three, and
+  // the row is the one of the table named.
+  const rows = db.selectFrom(table as TokenTable).selectAll();
+  return rows.where('token_hash', '=', tokenHash).executeTakeFirst() as Promise<
+    Selectable<IdentityTables[T]> | undefined
+  >;
+}
+
 async function getMember(db: Db, org: string, userId: string): Promise<MemberRecord | undefined> {
   if (hasNul(org, userId)) return undefined;
   const row = await membersQuery(db)
@@ -202,27 +215,15 @@ export function identityReads(db: Db): IdentityReads {
       return row && userFromRow(row);
     },
     async findSessionByHash(tokenHash) {
-      const row = await db
-        .selectFrom('sessions')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const row = await byTokenHash(db, 'sessions', tokenHash);
       return row && sessionFromRow(row);
     },
     async findViewerTokenByHash(tokenHash) {
-      const row = await db
-        .selectFrom('viewer_tokens')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const row = await byTokenHash(db, 'viewer_tokens', tokenHash);
       return row && viewerTokenFromRow(row);
     },
     async findInvitationByHash(tokenHash) {
-      const row = await db
-        .selectFrom('invitations')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const row = await byTokenHash(db, 'invitations', tokenHash);
       return row && invitationFromRow(row);
     },
     async membershipsOf(userId) {

@@ -2,11 +2,11 @@ import { chainSql, checkpointsSql } from './chain-sql.js';
 import type { ChainStore } from './chain-store.js';
 import { compiledOnce } from './compiled-once.js';
 import { type IntegrityConnection, orgPk, type RetentionDialect } from './integrity-connection.js';
+import type { IntegrityStores } from './integrity-stores.js';
 import type { LeaseStore } from './lease-store.js';
 import { hasNul } from './nul.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SigningKeyStore } from './signing-key-store.js';
-import type { IntegrityStores } from './store.js';
 import type { StoredVerification, VerificationStore } from './verification-store.js';
 
 /**

@@ -1,30 +1,21 @@
-import type { IntegrityStores } from './store.js';
+import type { ChainStore } from './chain-store.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { LeaseStore } from './lease-store.js';
+import type { RetentionStore } from './retention-store.js';
+import type { SigningKeyStore } from './signing-key-store.js';
+import type { VerificationStore } from './verification-store.js';
 
 /**
- * What both backends extend: the integrity stores of the `AuditStore` (store.ts), handed out from
- * the set `integritySql` builds over the backend's own connection, so that neither backend lists
- * them again.
+ * The integrity side of the `AuditStore` (store.ts), a small store per concern, each defined in
+ * its own file. Both backends extend this class and fill it once, in their constructor, with the
+ * set `integritySql` builds over their own connection, so that neither lists the stores again.
  */
-export abstract class ServesIntegrityStores implements IntegrityStores {
-  /** Set by the backend's constructor: `integritySql` over its connection. */
-  protected abstract readonly integrityStores: IntegrityStores;
-
-  get signingKeys() {
-    return this.integrityStores.signingKeys;
-  }
-  get checkpoints() {
-    return this.integrityStores.checkpoints;
-  }
-  get chain() {
-    return this.integrityStores.chain;
-  }
-  get verifications() {
-    return this.integrityStores.verifications;
-  }
-  get leases() {
-    return this.integrityStores.leases;
-  }
-  get retention() {
-    return this.integrityStores.retention;
-  }
+export abstract class IntegrityStores {
+  readonly signingKeys!: SigningKeyStore;
+  readonly checkpoints!: CheckpointStore;
+  readonly chain!: ChainStore;
+  readonly verifications!: VerificationStore;
+  /** Named, expiring leases: work several processes could do that runs in one at a time. */
+  readonly leases!: LeaseStore;
+  readonly retention!: RetentionStore;
 }

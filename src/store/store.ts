@@ -3,15 +3,10 @@ import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
-import type { ChainStore } from './chain-store.js';
-import type { CheckpointStore } from './checkpoint-store.js';
 import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
-import type { LeaseStore } from './lease-store.js';
-import type { RetentionStore } from './retention-store.js';
-import type { SigningKeyStore } from './signing-key-store.js';
+import type { IntegrityStores } from './integrity-stores.js';
 import type { StreamStore, StreamWrites } from './stream-store.js';
-import type { VerificationStore } from './verification-store.js';
 
 /**
  * The storage contract. Every backend (sqlite/, postgres/) implements it and passes the same
@@ -90,17 +85,7 @@ export interface StoreTx {
   streams: StreamWrites;
 }
 
-/** The integrity side, a small store per concern, each defined in its own file. */
-export interface IntegrityStores {
-  readonly signingKeys: SigningKeyStore;
-  readonly checkpoints: CheckpointStore;
-  readonly chain: ChainStore;
-  readonly verifications: VerificationStore;
-  /** Named, expiring leases: work several processes could do that runs in one at a time. */
-  readonly leases: LeaseStore;
-  readonly retention: RetentionStore;
-}
-
+/** The integrity side: integrity-stores.ts. */
 export interface AuditStore extends IntegrityStores {
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;

@@ -5,8 +5,8 @@ import { MAX_REQUEST_BYTES } from '../../contracts/event-schema.js';
 import { AppError } from '../../domain/errors.js';
 import { prepareEvent } from '../../domain/prepare-event.js';
 import { parseIngestBody } from '../../domain/validate.js';
-import { authorize } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { ingestAccess } from '../ingest-access.js';
 
 /**
  * The WorkOS Audit Logs API at the server's root, as the official `@workos-inc/node` client
@@ -63,7 +63,7 @@ export function workosRoutes(app: TypeBoxApp, ctx: AppContext): void {
     async (request, reply) => {
       const now = ctx.now();
       const { organizationId, input } = parseWorkosEvent(request.body);
-      const access = await authorize(request, ctx, 'writeEvents', organizationId);
+      const access = await ingestAccess(request, ctx, organizationId);
       const key = idempotencyKey(request);
       const id = key === undefined ? undefined : await eventIdForKey(ctx, access.org, key, now.getTime());
       // Trailmark's own rules (sizes, time bounds) on the mapped event.

@@ -4,6 +4,7 @@ import * as integrity from './002_integrity.js';
 import * as identity from './003_identity.js';
 import * as consumers from './005_consumers.js';
 import * as streams from './007_streams.js';
+import * as actionCounts from './011_action_counts.js';
 
 /** In order; names are recorded in the database, never renamed. */
 export const SQLITE_MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const SQLITE_MIGRATIONS: Record<string, Migration> = {
   '003_identity': identity,
   '005_consumers': consumers,
   '007_streams': streams,
+  '011_action_counts': actionCounts,
 };
