@@ -4,6 +4,8 @@ import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { type ActionCountTables, countActions } from '../action-count-sql.js';
+import { type AlertTables, alertReads } from '../alert-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
@@ -92,6 +94,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
   readonly streams: StreamStore;
 
@@ -101,6 +104,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     this.appendPool = createPool(options.connectionString, 2);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
+    this.alerts = alertReads(this.db as unknown as Kysely<AlertTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
     const walkParts = walkPartsInSnapshots(this.pool, integrityDb);

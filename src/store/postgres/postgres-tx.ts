@@ -1,4 +1,5 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { type AlertTables, alertWrites } from '../alert-sql.js';
 import { identityWrites, orgAndKeyWrites } from '../identity-sql.js';
 import type { IdentityTables } from '../identity-tables.js';
 import type { StoreTx } from '../store.js';
@@ -16,5 +17,6 @@ export function postgresTx(trx: Transaction<PgTables>): StoreTx {
     appendEvents: (org, events) => appendToOrg(kyselyConnection(trx), org, events),
     identity: identityWrites(shared, POSTGRES_IDENTITY),
     streams: streamWrites(trx as unknown as Parameters<typeof streamWrites>[0]),
+    alerts: alertWrites(trx as unknown as Kysely<AlertTables>, { forUpdate: true }),
   };
 }

@@ -6,6 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { type ActionCountTables, countActions } from '../action-count-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import { compiledOnce } from '../compiled-once.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
@@ -37,7 +38,7 @@ import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { packBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { GuardedSqliteDialect, openConnection } from './sqlite-connection.js';
-import { sqliteIdentityReads } from './sqlite-identity.js';
+import { sqliteAlertReads, sqliteIdentityReads } from './sqlite-identity.js';
 import { SQLITE_RETENTION, sqliteIntegrityConnection, walkPartsInThreads } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import type { SqliteTables } from './sqlite-schema.js';
@@ -89,6 +90,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
   readonly streams: StreamStore;
 
@@ -108,6 +110,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     this.builder = statementBuilder();
     this.reads = new SqliteReads(this.reader);
     this.identity = sqliteIdentityReads(this.reader);
+    this.alerts = sqliteAlertReads(this.reader);
     // Integrity reads run on the reader; its writes take the main connection like every other.
     const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),

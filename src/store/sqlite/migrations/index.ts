@@ -3,6 +3,7 @@ import * as core from './001_core.js';
 import * as integrity from './002_integrity.js';
 import * as identity from './003_identity.js';
 import * as consumers from './005_consumers.js';
+import * as alerts from './006_alerts.js';
 import * as streams from './007_streams.js';
 import * as actionCounts from './011_action_counts.js';
 
@@ -12,6 +13,7 @@ export const SQLITE_MIGRATIONS: Record<string, Migration> = {
   '002_integrity': integrity,
   '003_identity': identity,
   '005_consumers': consumers,
+  '006_alerts': alerts,
   '007_streams': streams,
   '011_action_counts': actionCounts,
 };
