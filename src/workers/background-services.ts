@@ -7,10 +7,14 @@ import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
 import type { ConsumerMetrics } from './consumers/log-consumer.js';
 import { LogConsumers } from './consumers/log-consumers.js';
+import { PartitionJob } from './partitions.js';
 import type { JobOutcomes } from './periodic-job.js';
 import { RetentionJob } from './retention.js';
 import { SigningKeys } from './signing-keys.js';
 import { StreamDeliveries } from './streams/stream-deliveries.js';
+
+/** The partition job runs a few times a day: months are created three ahead. */
+const PARTITION_INTERVAL_MS = 6 * 60 * 60 * 1000;
 
 export interface BackgroundConfig {
   secret: string | undefined;
@@ -30,6 +34,7 @@ export interface BackgroundServices {
   keys: SigningKeys;
   checkpointer: Checkpointer;
   retention: RetentionJob;
+  partitions: PartitionJob;
   /** The log consumers (alerts, streams) register here. */
   consumers: LogConsumers;
   /** One delivery consumer per active stream. */
@@ -81,6 +86,14 @@ export async function createBackgroundServices(
     enricher: deps.enricher,
     now: deps.now,
   });
+  const partitions = new PartitionJob({
+    store,
+    log: deps.log,
+    holder,
+    intervalMs: PARTITION_INTERVAL_MS,
+    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
+    now: deps.now,
+  });
   const consumers = new LogConsumers({
     store,
     log: deps.log,
@@ -111,17 +124,19 @@ export async function createBackgroundServices(
     keys,
     checkpointer,
     retention,
+    partitions,
     consumers,
     streams,
     start() {
       if (config.checkpointer !== false) checkpointer.start();
       retention.start();
+      if (store.backend === 'postgres') partitions.start();
       streams.start();
       consumers.start();
     },
     async stop() {
       await streams.stop();
-      await Promise.all([checkpointer.stop(), retention.stop(), consumers.stop()]);
+      await Promise.all([checkpointer.stop(), retention.stop(), partitions.stop(), consumers.stop()]);
     },
   };
 }
