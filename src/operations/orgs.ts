@@ -1,4 +1,4 @@
-import { AppError } from '../domain/errors.js';
+import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { OrgPatch } from '../store/identity-store.js';
 import type { Org } from '../store/store.js';
@@ -46,6 +46,16 @@ export async function updateOrg(deps: ChangeDeps, org: string, patch: OrgPatch, 
   return audited(deps, cause, async (tx, record) => {
     const before = await deps.store.getOrg(org);
     if (!before) throw new AppError('not_found', `organization ${org} not found`);
+    const retentionDays = patch.retention_days ?? before.retention_days;
+    if (patch.request_retention_days !== undefined && patch.request_retention_days > retentionDays) {
+      // Request data leaves with its event: a longer request retention could never take effect.
+      throw validationError([
+        {
+          path: '/request_retention_days',
+          message: `must be at most retention_days (${retentionDays})`,
+        },
+      ]);
+    }
     const changed = changedFields(before, patch as Partial<Org>) as (keyof OrgPatch)[];
     if (!changed.length) return before;
     const after = await tx.identity.updateOrg(org, Object.fromEntries(changed.map((k) => [k, patch[k]])));

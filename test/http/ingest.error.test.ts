@@ -302,14 +302,14 @@ for (const backend of SERVER_BACKENDS) {
     it('rejects prototype-polluting keys', async () => {
       await rejects(
         '{"action":"a.b","actor":{"type":"user","id":"u"},"metadata":{"__proto__":{"admin":true}}}',
-        undefined,
-        undefined,
+        400,
+        '/metadata/__proto__',
         true,
       );
       await rejects(
         '{"action":"a.b","actor":{"type":"user","id":"u"},"metadata":{"constructor":{"prototype":{"admin":true}}}}',
-        undefined,
-        undefined,
+        400,
+        '/metadata/constructor/prototype',
         true,
       );
     });

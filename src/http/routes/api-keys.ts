@@ -1,8 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKey, ApiKeySchema, CreatedApiKeySchema } from '../../contracts/api.js';
-import { AppError } from '../../domain/errors.js';
+import { AppError, validationError } from '../../domain/errors.js';
 import { API_KEY_SCOPES } from '../../domain/principal.js';
+import { storableTimeProblem } from '../../domain/time-range.js';
 import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../operations/api-keys.js';
 import type { ApiKeyListing } from '../../store/identity-store.js';
 import { type Access, authorize, causeOf } from '../auth.js';
@@ -54,6 +55,8 @@ export async function createKeyAndRespond(
   body: Static<typeof NewApiKeyBody>,
 ): Promise<FastifyReply> {
   // A time in the past is accepted: the key is born expired and never authenticates.
+  const expiryProblem = body.expires_at === undefined ? undefined : storableTimeProblem(body.expires_at);
+  if (expiryProblem) throw validationError([{ path: '/expires_at', message: expiryProblem }]);
   const expiresAt =
     body.expires_at === undefined ? null : new Date(Date.parse(body.expires_at)).toISOString();
   const { record, secret } = await createOrgApiKey(

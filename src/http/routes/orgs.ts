@@ -37,6 +37,17 @@ export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
           'organizations are created by signed-in people or the deployment key',
         );
       }
+      const chosen = request.body.id;
+      if (chosen !== undefined && principal.type === 'user') {
+        // Whether an id is taken is known only to who may see that org: anyone else is told the
+        // same thing whether it exists or not, so the answer is no oracle of other orgs' ids.
+        if (await store.identity.getMember(chosen, principal.userId)) {
+          throw new AppError('conflict', `organization ${chosen} already exists`);
+        }
+        throw new AppError('forbidden', 'organization ids are chosen by the deployment key; leave `id` out', {
+          errors: [{ path: '/id', message: 'may be chosen only with the deployment key' }],
+        });
+      }
       const org = await createOrg(ctx, request.body, causeOf(request, { principal }));
       return reply.code(201).send(org);
     },

@@ -3,6 +3,8 @@ import * as core from './001_core.js';
 import * as integrity from './002_integrity.js';
 import * as identity from './003_identity.js';
 import * as consumers from './005_consumers.js';
+import * as alerts from './006_alerts.js';
+import * as actionCounts from './011_action_counts.js';
 
 /** In order; names are recorded in the database, never renamed. */
 export const SQLITE_MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const SQLITE_MIGRATIONS: Record<string, Migration> = {
   '002_integrity': integrity,
   '003_identity': identity,
   '005_consumers': consumers,
+  '006_alerts': alerts,
+  '011_action_counts': actionCounts,
 };
