@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
-import { API_KEY_SCOPES, type ApiKeyScope } from '../domain/principal.js';
+import { API_KEY_SCOPES, type ApiKeyScope, DEPLOYMENT_KEY_SCOPES } from '../domain/principal.js';
 import { createEnricher } from '../enrich/enricher.js';
 import { generatePassword, hashPassword } from '../identity/passwords.js';
 import { createApiKey } from '../operations/api-keys.js';
@@ -30,11 +30,12 @@ async function withStore<T>(fn: (store: AuditStore) => Promise<T>): Promise<T> {
   }
 }
 
+/** Any scope a key may hold; `orgs:create` is refused for org keys when the key is made. */
 function parseScopes(value: string): ApiKeyScope[] {
   const scopes = value.split(',').map((s) => s.trim());
   for (const scope of scopes) {
-    if (!(API_KEY_SCOPES as readonly string[]).includes(scope)) {
-      throw new InvalidArgumentError(`unknown scope ${scope}; use ${API_KEY_SCOPES.join(', ')}`);
+    if (!(DEPLOYMENT_KEY_SCOPES as readonly string[]).includes(scope)) {
+      throw new InvalidArgumentError(`unknown scope ${scope}; use ${DEPLOYMENT_KEY_SCOPES.join(', ')}`);
     }
   }
   return scopes as ApiKeyScope[];
@@ -85,17 +86,30 @@ org
 const key = program.command('key').description('API keys');
 key
   .command('create')
-  .requiredOption('--org <org>', 'organization id')
+  .option('--org <org>', 'organization id (an org key)')
+  .option('--deployment', 'a deployment-wide key: it names the org in each request (ingest for many orgs)')
   .requiredOption('--name <name>', 'what the key is for')
-  .option('--scopes <scopes>', 'comma-separated: events:write,events:read,admin', parseScopes, [
-    'events:write',
-  ] as ApiKeyScope[])
-  .action(async (options: { org: string; name: string; scopes: ApiKeyScope[] }) => {
+  .option(
+    '--scopes <scopes>',
+    'comma-separated: events:write,events:read,admin; orgs:create for deployment keys',
+    parseScopes,
+    ['events:write'] as ApiKeyScope[],
+  )
+  .action(async (options: { org?: string; deployment?: boolean; name: string; scopes: ApiKeyScope[] }) => {
+    if ((options.org === undefined) === !options.deployment) {
+      throw new InvalidArgumentError('give either --org <org> or --deployment');
+    }
+    const orgScopes: readonly string[] = API_KEY_SCOPES;
+    if (options.org !== undefined && options.scopes.some((s) => !orgScopes.includes(s))) {
+      throw new InvalidArgumentError(`org keys hold only ${API_KEY_SCOPES.join(', ')}`);
+    }
     const created = await withStore(async (store) => {
-      if (!(await store.getOrg(options.org))) throw new Error(`organization ${options.org} does not exist`);
+      if (options.org !== undefined && !(await store.getOrg(options.org))) {
+        throw new Error(`organization ${options.org} does not exist`);
+      }
       return createApiKey(
         cliDeps(store),
-        options.org,
+        options.org ?? null,
         { name: options.name, scopes: options.scopes },
         CLI_CAUSE,
       );

@@ -137,6 +137,7 @@ export function describeReport(report: OfflineReport): string {
   if (report.unattested) {
     lines.push(`  ${report.unattested} newest events are not covered by a signed checkpoint yet`);
   }
+  for (const note of report.notes) lines.push(`  ${note}`);
   return `${lines.join('\n')}\n`;
 }
 

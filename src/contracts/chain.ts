@@ -32,6 +32,7 @@ export const FAILURE_REASONS = [
   'checkpoint_mismatch',
   'signature_invalid',
   'truncated_after_checkpoint',
+  'column_mismatch',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
@@ -39,6 +40,17 @@ export const VerifyFailureSchema = Type.Object({
   seq: Seq,
   reason: Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r))),
   detail: Type.String(),
+  id: Type.Optional(
+    Type.String({
+      description: 'the event at `seq`, when the failure is about one stored event (column_mismatch)',
+    }),
+  ),
+  column: Type.Optional(
+    Type.String({
+      description:
+        "column_mismatch: the stored column that differs from what the event's hashed body says (docs/integrity.md)",
+    }),
+  ),
 });
 export type VerifyFailure = Static<typeof VerifyFailureSchema>;
 

@@ -21,7 +21,7 @@ export type MatchFilter = Omit<EventFilter, 'from' | 'to'> & Partial<Pick<EventF
 /**
  * What `q` searches: description, resource id and name, request path, actor id, email and name,
  * workspace, lowercased, each followed by a newline. The stores index exactly this text
- * (store/event-row.ts searchText), so a term spanning two fields matches here as it does there.
+ * (domain/event-columns.ts searchText), so a term spanning two fields matches here as it does there.
  */
 export function eventSearchText(
   event: Pick<StoredEvent, 'description' | 'resource' | 'request' | 'actor' | 'workspace'>,

@@ -29,15 +29,18 @@ export interface ProofExportInput {
 }
 
 /**
- * A JSONL export that verifies offline (docs/integrity.md). Complete: every retained link in seq
- * order, each checkpoint just before the events it covers, so the file verifies as a chain.
- * Filtered: the matching events in list order, each followed by its Merkle inclusion proof in
- * the tree of the checkpoint that covers it (written once, before its first proof), so each
- * event verifies on its own against a signed checkpoint.
+ * A JSONL export that verifies offline (docs/integrity.md). Both kinds begin with the org's
+ * latest signed checkpoint, which the verifier holds the export to. Complete: every retained
+ * link in seq order, each checkpoint just before the events it covers, so the file verifies as
+ * a chain. Filtered: the retained chain's start, then the matching events in list order, each
+ * followed by its Merkle inclusion proof in the tree of the checkpoint that covers it (written
+ * once, before its first proof), so each event verifies on its own against a signed checkpoint;
+ * at the end, the proof that the store held the latest checkpoint's whole range.
  */
 export async function* proofExportLines(input: ProofExportInput): AsyncGenerator<string> {
   const { store, org } = input;
   const head = await store.chainHead(org);
+  const latest = await store.checkpoints.latest(org);
   const record = (r: ExportRecord) => recordLine(r);
   let text = record({
     trailmark: 'export',
@@ -48,9 +51,10 @@ export async function* proofExportLines(input: ProofExportInput): AsyncGenerator
     exported_at: input.now.toISOString(),
   });
   for (const key of input.keys) text += record({ trailmark: 'signing_key', ...publicJwk(key.kid, key.x) });
+  if (latest) text += record({ trailmark: 'latest_checkpoint', ...latest });
   yield text;
   const events = input.filter
-    ? yield* filteredBody(store, org, input.filter, input.onEvent)
+    ? yield* filteredBody(store, org, input.filter, latest, input.onEvent)
     : yield* completeBody(store, org, head.seq, input.onEvent);
   yield record({ trailmark: 'end', events, head });
 }
@@ -150,11 +154,14 @@ async function* filteredBody(
   store: AuditStore,
   org: string,
   filter: EventFilter,
+  latest: Checkpoint | undefined,
   onEvent: (() => void) | undefined,
 ): AsyncGenerator<string, number> {
   const trees = new RangeTrees(store, org);
   const written = new Set<number>();
-  let text = '';
+  // Where the retained chain starts: seqs before it were removed by retention, not filtered.
+  const start = await store.chain.start(org);
+  let text = recordLine({ trailmark: 'anchor', seq: start.seq, prev_hash: start.prev_hash });
   let count = 0;
   for await (const event of store.streamEvents(org, filter)) {
     const cp = await trees.checkpointFor(event.seq);
@@ -181,6 +188,18 @@ async function* filteredBody(
       yield text;
       text = '';
     }
+  }
+  // Built from the leaves stored now: a store that lost any event of the latest checkpoint's
+  // range (a deleted tail) cannot write it, and the verifier says so.
+  const tree = latest && (await trees.treeFor(latest));
+  if (latest && tree) {
+    text += recordLine({
+      trailmark: 'stored_through',
+      checkpoint_seq: latest.seq,
+      leaf_index: tree.size - 1,
+      tree_size: tree.size,
+      path: tree.inclusionProof(tree.size - 1),
+    });
   }
   if (text) yield text;
   return count;

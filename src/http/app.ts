@@ -8,9 +8,13 @@ import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { installJsonBodyParser } from './json-body.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
+import { alertChannelRoutes } from './routes/alert-channels.js';
+import { alertRuleRoutes } from './routes/alert-rules.js';
+import { alertRoutes } from './routes/alerts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { chainRoutes } from './routes/chain.js';
+import { deploymentKeyRoutes } from './routes/deployment-keys.js';
 import { eventRoutes } from './routes/events.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
@@ -72,10 +76,14 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   memberRoutes(api, ctx);
   roleRoutes(api, ctx);
   apiKeyRoutes(api, ctx);
+  deploymentKeyRoutes(api, ctx);
   viewerTokenRoutes(api, ctx);
   eventRoutes(api, ctx);
   exportRoutes(api, ctx);
   chainRoutes(api, ctx);
+  alertRoutes(api, ctx);
+  alertRuleRoutes(api, ctx);
+  alertChannelRoutes(api, ctx);
   // The compatible APIs render errors as their official clients read them, in scopes of their own.
   await app.register(async (scope) => {
     installCompatErrors(scope, sendWorkosError, ctx.availability);

@@ -1,5 +1,6 @@
 import type { Checkpoint, FailureReason, VerifyFailure, VerifyReport } from '../contracts/chain.js';
 import { chainHash } from '../domain/chain.js';
+import { columnMismatch } from '../domain/event-columns.js';
 import { checkpointSignatureValid } from './checkpoint.js';
 import type { KeyRing } from './ed25519-keys.js';
 
@@ -18,6 +19,11 @@ export interface ChainLink {
   prev_hash: string;
   hash: string;
   body: string | null;
+  /**
+   * The stored columns derived from the body (domain/event-columns.ts, DERIVED_COLUMNS order),
+   * when the walk reads them (online): each is checked against the body (column_mismatch).
+   */
+  columns?: readonly unknown[];
   /**
    * The hash and the seq inside the body are not checked here: the caller checked them (offline,
    * unordered files), or leaves them to verification (the checkpoint signer).
@@ -85,8 +91,9 @@ function sameCheckpoint(a: Checkpoint, b: Checkpoint): boolean {
  * online route, the checkpoint signer and the offline verifier, so they agree on every reason.
  *
  * Per link, in this order: its seq is the next one (seq_gap); its hash is sha256(prev_hash +
- * "\n" + body) (hash_mismatch); its prev_hash is the previous link's hash (link_broken); the seq
- * inside its body is its position (seq_gap); a checkpoint at its seq is validly signed
+ * "\n" + body) (hash_mismatch); each stored column the walk read says what the body says
+ * (column_mismatch); its prev_hash is the previous link's hash (link_broken); the seq inside its
+ * body is its position (seq_gap); a checkpoint at its seq is validly signed
  * (signature_invalid) and names its hash (checkpoint_mismatch). At the end, a checkpoint or a
  * head beyond the last link means links were cut off (truncated_after_checkpoint).
  */
@@ -145,8 +152,13 @@ export class ChainVerifier {
     return next;
   }
 
-  private fail(seq: number, reason: FailureReason, detail: string): false {
-    this.failed = { seq, reason, detail };
+  private fail(
+    seq: number,
+    reason: FailureReason,
+    detail: string,
+    about?: { id: string; column: string },
+  ): false {
+    this.failed = { seq, reason, detail, ...about };
     return false;
   }
 
@@ -219,6 +231,18 @@ export class ChainVerifier {
     } else if (chainHash(link.prev_hash, link.body) !== link.hash) {
       return this.fail(seq, 'hash_mismatch', 'the event does not hash to its stored hash');
     }
+    // Before the link: an event moved here from another org's chain is named as such.
+    if (link.columns && link.body !== null) {
+      const wrong = columnMismatch(link.body, this.org, link.columns);
+      if (wrong) {
+        return this.fail(
+          seq,
+          'column_mismatch',
+          `event ${wrong.id}: the stored ${wrong.column} is ${wrong.stored} but its hashed body says ${wrong.derived}`,
+          { id: wrong.id, column: wrong.column },
+        );
+      }
+    }
     if (link.prev_hash !== this.prevHash) {
       return this.fail(seq, 'link_broken', "prev_hash is not the previous event's hash");
     }
@@ -283,7 +307,7 @@ export class ChainVerifier {
         this.fail(
           next,
           'truncated_after_checkpoint',
-          `checkpoint ${beyond.seq} is signed but the chain ends at seq ${next - 1}`,
+          `seq ${next}${beyond.seq > next ? `..${beyond.seq}` : ''} missing: checkpoint ${beyond.seq} is signed but the chain ends at seq ${next - 1}`,
         );
       } else if (head && head.seq > next - 1) {
         this.fail(

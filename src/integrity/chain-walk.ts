@@ -9,7 +9,13 @@ const CHECKPOINTS_PER_READ = 1000;
 /** The reads a walk needs: every store provides them (`store.chain`, `store.checkpoints`). */
 export interface ChainReads {
   chain: {
-    links(org: string, fromSeq: number, toSeq: number, limit: number): Promise<ChainLink[]>;
+    links(
+      org: string,
+      fromSeq: number,
+      toSeq: number,
+      limit: number,
+      options?: { columns?: boolean },
+    ): Promise<ChainLink[]>;
   };
   checkpoints: {
     list(org: string, fromSeq: number, limit: number): Promise<Checkpoint[]>;
@@ -29,7 +35,8 @@ export interface ChainPart {
 }
 
 /**
- * Walks one part of an org's chain against its checkpoints and the public keys. Reads a few
+ * Walks one part of an org's chain against its checkpoints and the public keys, and every
+ * event's stored columns against its body. Reads a few
  * thousand links at a time and yields between reads, so memory stays flat and a server keeps
  * serving while a long chain is checked. A part that ends at a checkpoint reads one link past
  * it at most: the next part's first, or the one that shows a gap here, which is then reported
@@ -71,7 +78,8 @@ export async function walkChainPart(
   for (;;) {
     await loadCheckpoints(next + LINKS_PER_READ);
     const limit = through === undefined ? LINKS_PER_READ : Math.min(LINKS_PER_READ, through - next + 2);
-    const links = await reads.chain.links(org, next, Number.MAX_SAFE_INTEGER, limit);
+    // With the stored columns, which the verifier checks against each event's body.
+    const links = await reads.chain.links(org, next, Number.MAX_SAFE_INTEGER, limit, { columns: true });
     let ended = links.length < limit;
     for (const link of links) {
       const atNextPart = through !== undefined && link.seq > through && verifier.nextSeq === through + 1;

@@ -8,7 +8,12 @@ import type { PublicJwk } from './ed25519-keys.js';
  * `"trailmark"` member naming its kind, which no event has.
  */
 
-export const EXPORT_FORMAT_VERSION = 1;
+/**
+ * 2: exports carry the org's latest signed checkpoint (`latest_checkpoint`); filtered exports
+ * also their retained chain's start (`anchor`) and the proof that the store held the whole range
+ * of that checkpoint (`stored_through`).
+ */
+export const EXPORT_FORMAT_VERSION = 2;
 
 export interface ExportHeader {
   trailmark: 'export';
@@ -30,6 +35,26 @@ export interface AnchorRecord {
 }
 
 export type CheckpointRecord = { trailmark: 'checkpoint' } & Checkpoint;
+
+/**
+ * The org's newest signed checkpoint when the export began, before any event: the verifier
+ * holds the export to every seq it covers (a complete export must contain them all; a filtered
+ * one must show that the store still held them, and says how many it leaves out).
+ */
+export type LatestCheckpointRecord = { trailmark: 'latest_checkpoint' } & Checkpoint;
+
+/**
+ * Filtered exports, at the end: the inclusion proof of the latest checkpoint's last leaf (its
+ * own hash) in its tree, built from the leaf hashes the store held for the checkpoint's whole
+ * range when exported. A store missing any event of that range (a deleted tail) cannot build it.
+ */
+export interface StoredThroughRecord {
+  trailmark: 'stored_through';
+  checkpoint_seq: number;
+  leaf_index: number;
+  tree_size: number;
+  path: string[];
+}
 
 /** RFC 6962 inclusion proof of one event in the tree of the checkpoint at `checkpoint_seq`. */
 export interface ProofRecord {
@@ -61,6 +86,8 @@ export type ExportRecord =
   | KeyRecord
   | AnchorRecord
   | CheckpointRecord
+  | LatestCheckpointRecord
+  | StoredThroughRecord
   | ProofRecord
   | PrunedRecord
   | EndRecord;

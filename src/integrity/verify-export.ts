@@ -1,106 +1,42 @@
 import { chainHash } from '../domain/chain.js';
-import { canonicalJson } from '../domain/jcs.js';
+import { type ChainStart, ChainVerifier, GENESIS } from './chain-verifier.js';
+import type { Checkpoint } from './checkpoint.js';
 import {
-  bodySeq,
-  type ChainStart,
-  ChainVerifier,
-  type FailureReason,
-  GENESIS,
-  type VerifyFailure,
-  type VerifyReport,
-} from './chain-verifier.js';
-import { type Checkpoint, checkpointSignatureValid, isCheckpointShaped } from './checkpoint.js';
-import { KeyRing } from './ed25519-keys.js';
-import { verifyInclusion } from './merkle.js';
-import { checkedEventBytes, RECORD_PREFIX, splitEventLine } from './proof-records.js';
+  asAnchor,
+  asCheckpoint,
+  BadLine,
+  type Consumer,
+  type ExportHeaderInfo,
+  type ExportLine,
+  failed,
+  type Json,
+  Keys,
+  LowestFailure,
+  type OfflineOptions,
+  type OfflineReport,
+  type ParsedEvent,
+  parseEvent,
+  record,
+  text,
+  VERSION_1_NOTE,
+} from './export-lines.js';
+import { checkedEventBytes, RECORD_PREFIX } from './proof-records.js';
+import { FilteredExport } from './verify-filtered-export.js';
+
+export type { ExportLine, OfflineOptions, OfflineReport } from './export-lines.js';
 
 /**
  * Offline verification of an export, without a server or a database: the logic behind
  * `trailmark verify`. Three kinds of file are understood:
  *
  * - complete `with_proof=1` exports: the retained chain in seq order with its checkpoints,
- *   checked link by link like the online verification;
- * - filtered `with_proof=1` exports: each event checked on its own, by its hash and its Merkle
- *   inclusion proof in a signed checkpoint;
+ *   checked link by link like the online verification, through the org's latest signed
+ *   checkpoint, which the export carries;
+ * - filtered `with_proof=1` exports (verify-filtered-export.ts): each event checked on its own,
+ *   by its hash and its Merkle inclusion proof in a signed checkpoint;
  * - plain JSONL exports (any order) with `--checkpoints`: hashes checked line by line, then the
  *   events sorted by seq and checked as one contiguous chain segment.
  */
-
-export interface OfflineOptions {
-  /** Keys the user trusts (--public-key, --keys-url). Without them, the export's own keys are used. */
-  trustedKeys?: KeyRing;
-  /** Checkpoints from elsewhere (--checkpoints), e.g. kept from an earlier download. */
-  checkpoints?: Checkpoint[];
-}
-
-export interface OfflineReport extends VerifyReport {
-  mode: 'complete' | 'filtered' | 'plain';
-  org: string | null;
-  /** Events no signed checkpoint covers yet (the newest ones): checked, but not attested. */
-  unattested: number;
-  /** Where the public keys came from. */
-  keys: 'trusted' | 'export';
-}
-
-type Json = Record<string, unknown>;
-
-interface ParsedEvent {
-  seq: number;
-  hash: string;
-  prev_hash: string;
-  /** The canonical text of the event without its hash fields. */
-  body: string;
-}
-
-class BadLine extends Error {}
-
-/** An event line in any layout: the fast path for lines written by the exporter, else JSON. */
-function parseEvent(line: string): ParsedEvent {
-  const split = splitEventLine(line);
-  if (split) {
-    const seq = bodySeq(split.body);
-    if (Number.isSafeInteger(seq)) return { ...split, seq };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new BadLine('a line is not JSON');
-  }
-  const event = value as Json;
-  if (
-    !event ||
-    typeof event !== 'object' ||
-    !Number.isSafeInteger(event.seq) ||
-    typeof event.hash !== 'string' ||
-    typeof event.prev_hash !== 'string'
-  ) {
-    throw new BadLine('a line is neither an event nor a Trailmark record');
-  }
-  const { hash, prev_hash, ...body } = event;
-  return { seq: event.seq as number, hash, prev_hash, body: canonicalJson(body) };
-}
-
-function record(line: string): Json {
-  try {
-    return JSON.parse(line) as Json;
-  } catch {
-    throw new BadLine('a Trailmark record is not JSON');
-  }
-}
-
-/** A line of the file without its newline: text, or its UTF-8 bytes as read. */
-export type ExportLine = string | Buffer;
-
-function text(line: ExportLine): string {
-  return typeof line === 'string' ? line : line.toString('utf8');
-}
-
-/** Consumes one export line by line; `feed` answers false once nothing more needs reading. */
-interface Consumer {
-  feed(line: ExportLine): boolean;
-  finish(): OfflineReport;
-}
 
 /**
  * Verifies an export given as batches of lines (without their newlines). Batches keep the
@@ -129,9 +65,13 @@ function consumerFor(first: string, options: OfflineOptions): Consumer {
   if (first.startsWith(RECORD_PREFIX)) {
     const header = record(first);
     if (header.trailmark === 'export') {
-      const org = typeof header.org === 'string' ? header.org : '';
+      const info: ExportHeaderInfo = {
+        org: typeof header.org === 'string' ? header.org : '',
+        version: typeof header.version === 'number' ? header.version : 1,
+        filters: header.filters ?? null,
+      };
       const consumer =
-        header.complete === true ? new CompleteExport(org, options) : new FilteredExport(org, options);
+        header.complete === true ? new CompleteExport(info, options) : new FilteredExport(info, options);
       let headerSeen = false;
       return {
         feed: (line) => {
@@ -146,34 +86,6 @@ function consumerFor(first: string, options: OfflineOptions): Consumer {
   return new PlainExport(options);
 }
 
-/** Collects the signing_key records at the top of an export. */
-class Keys {
-  readonly fromExport = new KeyRing();
-  constructor(private readonly trusted: KeyRing | undefined) {}
-  add(rec: Json): void {
-    if (typeof rec.x === 'string' && typeof rec.kid === 'string') this.fromExport.add(rec.kid, rec.x);
-  }
-  get ring(): KeyRing {
-    return this.trusted ?? this.fromExport;
-  }
-  get source(): 'trusted' | 'export' {
-    return this.trusted ? 'trusted' : 'export';
-  }
-}
-
-function asCheckpoint(rec: Json): Checkpoint {
-  const { trailmark: _t, ...rest } = rec;
-  if (!isCheckpointShaped(rest)) throw new BadLine('a checkpoint record is malformed');
-  return rest;
-}
-
-function failed(
-  base: Omit<OfflineReport, 'ok' | 'failure'>,
-  failure: VerifyFailure | undefined,
-): OfflineReport {
-  return failure ? { ...base, ok: false, failure } : { ...base, ok: true };
-}
-
 class CompleteExport implements Consumer {
   private readonly keys: Keys;
   private verifier: ChainVerifier | undefined;
@@ -183,12 +95,18 @@ class CompleteExport implements Consumer {
   private malformed: string | undefined;
   /** An event whose seq skipped ahead, held until the next event tells a gap from a swap. */
   private held: ParsedEvent | undefined;
+  /** The org's newest signed checkpoint when exported: the chain must reach it. */
+  private latest: Checkpoint | undefined;
 
   constructor(
-    private readonly org: string,
+    private readonly header: ExportHeaderInfo,
     private readonly options: OfflineOptions,
   ) {
     this.keys = new Keys(options.trustedKeys);
+  }
+
+  private get org(): string {
+    return this.header.org;
   }
 
   /**
@@ -234,6 +152,7 @@ class CompleteExport implements Consumer {
       v.addCheckpoint(cp);
       this.newestCheckpoint = Math.max(this.newestCheckpoint, cp.seq);
     }
+    if (this.latest) v.addCheckpoint(this.latest);
     return v;
   }
 
@@ -275,11 +194,16 @@ class CompleteExport implements Consumer {
         return true;
       case 'anchor':
         if (this.verifier) throw new BadLine('the anchor record comes after events');
-        if (!Number.isSafeInteger(rec.seq) || typeof rec.prev_hash !== 'string') {
-          throw new BadLine('the anchor record is malformed');
-        }
-        this.start = { seq: rec.seq as number, prev_hash: rec.prev_hash };
+        this.start = asAnchor(rec);
         return true;
+      case 'latest_checkpoint': {
+        // Before the anchor: held until the walk starts, then walked to like any checkpoint.
+        const cp = asCheckpoint(rec);
+        this.latest = cp;
+        this.verifier?.addCheckpoint(cp);
+        this.newestCheckpoint = Math.max(this.newestCheckpoint, cp.seq);
+        return true;
+      }
       case 'checkpoint': {
         const cp = asCheckpoint(rec);
         this.verifier ??= this.make();
@@ -326,6 +250,9 @@ class CompleteExport implements Consumer {
     }
     const { ok: _ok, failure: _f, ...counts } = result;
     const signedThrough = Math.max(this.newestCheckpoint, this.start.seq - 1);
+    const latest = this.latest;
+    const reached = Math.max(result.last_seq ?? 0, this.start.seq - 1);
+    const notInExport = latest ? Math.max(0, latest.seq - reached) : 0;
     return failed(
       {
         ...counts,
@@ -333,178 +260,32 @@ class CompleteExport implements Consumer {
         org: this.org,
         unattested: Math.max(0, (result.last_seq ?? 0) - signedThrough),
         keys: this.keys.source,
+        latest_checkpoint: latest?.seq ?? null,
+        not_in_export: notInExport,
+        notes: this.notes(notInExport, failure === undefined),
       },
       failure,
     );
   }
-}
 
-/** Keeps the failure with the lowest seq, for consumers that read on after one. */
-class LowestFailure {
-  failure: VerifyFailure | undefined;
-  fail(seq: number, reason: FailureReason, detail: string): void {
-    if (!this.failure || seq < this.failure.seq) this.failure = { seq, reason, detail };
-  }
-}
-
-class FilteredExport implements Consumer {
-  private readonly keys: Keys;
-  private readonly checkpoints = new Map<number, Checkpoint>();
-  private readonly signatureValid = new Map<number, boolean>();
-  private readonly failures = new LowestFailure();
-  private newestCheckpoint = 0;
-  private checked = 0;
-  private firstSeq: number | null = null;
-  private lastSeq: number | null = null;
-  private readonly unproven: number[] = [];
-  /** The event whose proof should come next. */
-  private pending: ParsedEvent | undefined;
-  private sawEnd = false;
-
-  constructor(
-    private readonly org: string,
-    options: OfflineOptions,
-  ) {
-    this.keys = new Keys(options.trustedKeys);
-    for (const cp of options.checkpoints ?? []) {
-      if (cp.org !== org) continue;
-      this.checkpoints.set(cp.seq, cp);
-      this.newestCheckpoint = Math.max(this.newestCheckpoint, cp.seq);
-    }
-  }
-
-  feed(line: ExportLine): boolean {
-    try {
-      this.take(text(line));
-    } catch (error) {
-      if (!(error instanceof BadLine)) throw error;
-      this.failures.fail(this.lastSeq ?? 0, 'hash_mismatch', error.message);
-      return false;
-    }
-    return true;
-  }
-
-  private settle(): void {
-    if (this.pending) this.unproven.push(this.pending.seq);
-    this.pending = undefined;
-  }
-
-  private take(line: string): void {
-    if (line === '') return;
-    if (line.startsWith(RECORD_PREFIX)) {
-      const rec = record(line);
-      if (rec.trailmark === 'signing_key') this.keys.add(rec);
-      else if (rec.trailmark === 'checkpoint') {
-        const cp = asCheckpoint(rec);
-        const known = this.checkpoints.get(cp.seq);
-        if (known && known.signature !== cp.signature) {
-          this.failures.fail(
-            cp.seq,
-            'checkpoint_mismatch',
-            'the export and --checkpoints disagree on this checkpoint',
-          );
-        }
-        this.checkpoints.set(cp.seq, cp);
-        this.newestCheckpoint = Math.max(this.newestCheckpoint, cp.seq);
-      } else if (rec.trailmark === 'proof') {
-        const event = this.pending;
-        this.pending = undefined;
-        if (!event || rec.seq !== event.seq) throw new BadLine('a proof record does not follow its event');
-        this.checkProof(event, rec);
-      } else if (rec.trailmark === 'end') this.sawEnd = true;
-      return;
-    }
-    this.settle();
-    const event = parseEvent(line);
-    this.firstSeq = this.firstSeq === null ? event.seq : Math.min(this.firstSeq, event.seq);
-    this.lastSeq = this.lastSeq === null ? event.seq : Math.max(this.lastSeq, event.seq);
-    if (chainHash(event.prev_hash, event.body) !== event.hash) {
-      this.failures.fail(event.seq, 'hash_mismatch', 'the event does not hash to its stored hash');
-      return;
-    }
-    if (event.seq === 1 && event.prev_hash !== GENESIS) {
-      this.failures.fail(1, 'link_broken', 'the first event of a chain follows the genesis hash');
-      return;
-    }
-    this.pending = event;
-  }
-
-  private checkProof(event: ParsedEvent, rec: Json): void {
-    const cp = this.checkpoints.get(rec.checkpoint_seq as number);
-    if (!cp) {
-      this.failures.fail(
-        event.seq,
-        'checkpoint_mismatch',
-        `the proof names checkpoint ${String(rec.checkpoint_seq)}, which the export does not hold`,
+  private notes(notInExport: number, ok: boolean): string[] {
+    const latest = this.latest;
+    const notes: string[] = [];
+    if (this.header.version < 2) notes.push(VERSION_1_NOTE);
+    else if (!latest) {
+      notes.push(
+        'no checkpoint was signed when this was exported: the chain is linked, but nothing signed attests it',
       );
-      return;
-    }
-    let valid = this.signatureValid.get(cp.seq);
-    if (valid === undefined) {
-      valid = cp.org === this.org && checkpointSignatureValid(cp, this.keys.ring);
-      this.signatureValid.set(cp.seq, valid);
-    }
-    if (!valid) {
-      this.failures.fail(cp.seq, 'signature_invalid', 'the checkpoint signature does not verify');
-      return;
-    }
-    const index = event.seq - cp.from_seq;
-    const size = cp.seq - cp.from_seq + 1;
-    const path = rec.path;
-    if (
-      rec.leaf_index !== index ||
-      rec.tree_size !== size ||
-      !Array.isArray(path) ||
-      !path.every((p) => typeof p === 'string') ||
-      !verifyInclusion(event.hash, index, size, path as string[], cp.tree_root)
-    ) {
-      this.failures.fail(
-        event.seq,
-        'checkpoint_mismatch',
-        `the event is not at seq ${event.seq} of checkpoint ${cp.seq}`,
+    } else if (notInExport > 0) {
+      notes.push(
+        `the latest signed checkpoint when exported is seq ${latest.seq}, but the export ends at seq ${latest.seq - notInExport}: ${notInExport} events it covers are missing`,
       );
-      return;
-    }
-    this.checked += 1;
-  }
-
-  finish(): OfflineReport {
-    this.settle();
-    // An event a known checkpoint covers must come with its proof; only newer ones may lack one.
-    let unattested = 0;
-    for (const seq of this.unproven) {
-      if (seq <= this.newestCheckpoint) {
-        this.failures.fail(
-          seq,
-          'checkpoint_mismatch',
-          'no inclusion proof, though a checkpoint covers this seq',
-        );
-      } else {
-        unattested += 1;
-        this.checked += 1;
-      }
-    }
-    if (!this.sawEnd && !this.failures.failure) {
-      this.failures.fail(
-        (this.lastSeq ?? 0) + 1,
-        'truncated_after_checkpoint',
-        'the export ends without its end record: it was cut short',
+    } else if (ok) {
+      notes.push(
+        `complete export: every retained event from seq ${this.start.seq} through the latest signed checkpoint (seq ${latest.seq}) is in it, linked and signed`,
       );
     }
-    return failed(
-      {
-        checked: this.checked,
-        first_seq: this.firstSeq,
-        last_seq: this.lastSeq,
-        checkpoints_checked: [...this.signatureValid.values()].filter(Boolean).length,
-        pruned: 0,
-        mode: 'filtered',
-        org: this.org,
-        unattested,
-        keys: this.keys.source,
-      },
-      this.failures.failure,
-    );
+    return notes;
   }
 }
 
@@ -569,6 +350,11 @@ class PlainExport implements Consumer {
         org: this.org,
         unattested: Math.max(0, (result.last_seq ?? 0) - Math.max(newestCheckpoint, (first?.seq ?? 1) - 1)),
         keys: this.keys.source,
+        latest_checkpoint: null,
+        not_in_export: 0,
+        notes: [
+          'plain export: hashes and links are checked, and signed only as far as the checkpoints given (--checkpoints); it cannot show events missing after its last one',
+        ],
       },
       this.failures.failure,
     );

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { DERIVED_COLUMNS } from '../domain/event-columns.js';
 import { type ChainLink, GENESIS } from '../integrity/chain-verifier.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
 import type { ChainStore } from './chain-store.js';
@@ -150,8 +151,8 @@ function insertIfNext(trx: Db, cp: Checkpoint) {
     .onConflict((oc) => oc.doNothing());
 }
 
-/** An event's link as read: its body, or null when read without bodies. */
-type LinkRow = [seq: number, prev_hash: string, hash: string, body: string | null];
+/** An event's link as read: its body, or null when read without bodies; then any columns. */
+type LinkRow = [seq: number, prev_hash: string, hash: string, body: string | null, ...columns: unknown[]];
 /** A request log entry's link whose content retention removed. */
 type PrunedRow = [seq: number, prev_hash: string, hash: string];
 
@@ -177,6 +178,20 @@ export function chainSql(c: IntegrityConnection): Omit<ChainStore, 'walkParts'> 
         .limit(limit),
     );
   const [withBodies, withoutBodies] = [eventLinks(true), eventLinks(false)];
+  // Verification's read: each link with the columns derived from its body, in DERIVED_COLUMNS
+  // order after the body, to be compared with what the body says.
+  const withColumns = compiledOnce((pk: number, fromSeq: number, toSeq: number, limit: number) =>
+    c.db
+      .selectFrom('events')
+      .select(['seq', 'prev_hash', 'hash', 'body'])
+      .select(
+        DERIVED_COLUMNS.map((name) => (name === 'occurred_at' ? c.eventTimeMs : sql.ref(name)).as(name)),
+      )
+      .where('org_pk', '=', pk)
+      .where((eb) => eb.between('seq', fromSeq, toSeq))
+      .orderBy('seq')
+      .limit(limit),
+  );
   const prunedLinks = compiledOnce((pk: number, fromSeq: number, toSeq: number) =>
     c.db
       .selectFrom('pruned_events')
@@ -216,7 +231,7 @@ export function chainSql(c: IntegrityConnection): Omit<ChainStore, 'walkParts'> 
     async links(org, fromSeq, toSeq, limit, options = {}) {
       const pk = await pkOf(org);
       if (pk === undefined) return [];
-      const read = options.bodies === false ? withoutBodies : withBodies;
+      const read = options.columns ? withColumns : options.bodies === false ? withoutBodies : withBodies;
       const events = await c.arrays<LinkRow>(read(pk, fromSeq, toSeq, limit));
       const upper = events.length === limit ? events[events.length - 1]![0] : toSeq;
       const pruned = await c.arrays<PrunedRow>(prunedLinks(pk, fromSeq, upper));
@@ -243,12 +258,10 @@ export function chainSql(c: IntegrityConnection): Omit<ChainStore, 'walkParts'> 
 
 /** Links of `events` and `pruned` (each in seq order) in one seq order, at most `limit`. */
 function merged(events: LinkRow[], pruned: PrunedRow[], limit: number): ChainLink[] {
-  const link = (r: LinkRow | PrunedRow, body: string | null): ChainLink => ({
-    seq: r[0],
-    prev_hash: r[1],
-    hash: r[2],
-    body,
-  });
+  const link = (r: LinkRow | PrunedRow, body: string | null): ChainLink =>
+    r.length > 4
+      ? { seq: r[0], prev_hash: r[1], hash: r[2], body, columns: r.slice(4) }
+      : { seq: r[0], prev_hash: r[1], hash: r[2], body };
   if (pruned.length === 0) {
     const out: ChainLink[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) out[i] = link(events[i]!, events[i]![3]);

@@ -13,14 +13,16 @@ export interface ChainStore {
   /**
    * Chain links in seq order, from `fromSeq` through `toSeq`, at most `limit`: events with
    * their canonical text, and request log entries pruned by retention with `body: null`.
-   * With `bodies: false`, every link comes without its text (hashes and positions only).
+   * With `bodies: false`, every link comes without its text (hashes and positions only); with
+   * `columns: true`, each event's link also carries its stored columns that verification
+   * compares with its text (domain/event-columns.ts).
    */
   links(
     org: string,
     fromSeq: number,
     toSeq: number,
     limit: number,
-    options?: { bodies?: boolean },
+    options?: { bodies?: boolean; columns?: boolean },
   ): Promise<ChainLink[]>;
   /** The event hashes of seqs fromSeq..toSeq in order (Merkle leaves), pruned entries included. */
   hashes(org: string, fromSeq: number, toSeq: number): Promise<string[]>;

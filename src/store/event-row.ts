@@ -1,16 +1,6 @@
 import { canonicalAroundSeq } from '../domain/chain.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
-import { eventKind } from '../domain/event.js';
-import { eventSearchText } from '../domain/filter-match.js';
-import { canonicalIp } from '../domain/ip.js';
-
-/**
- * What `q` searches (SPEC §4), lowercased once at write time so that a search is one substring
- * test: the text the alert rules match in memory too (domain/filter-match.ts), defined there.
- */
-export function searchText(event: PendingEvent | StoredEvent): string {
-  return eventSearchText(event);
-}
+import { derivedValues } from '../domain/event-columns.js';
 
 /** The stored event without the fields the chain adds and the store-only input hash. */
 export function chainBody(event: PendingEvent, seq: number): Omit<StoredEvent, 'hash' | 'prev_hash'> {
@@ -45,21 +35,36 @@ export interface AppendRow {
 export function toAppendRow(event: PendingEvent): AppendRow {
   const { input_hash: inputHash, client_id: clientId, ...body } = event;
   const { head, tail } = canonicalAroundSeq(body as unknown as Record<string, unknown>);
+  // The columns are derived where verification derives them again (domain/event-columns.ts).
+  const [
+    id,
+    occurredAt,
+    action,
+    actorId,
+    actorEmail,
+    resourceType,
+    resourceId,
+    workspace,
+    status,
+    ip,
+    kind,
+    text,
+  ] = derivedValues(event);
   return {
-    id: event.id,
+    id,
     clientId,
     inputHash: clientId ? inputHash : null,
-    occurredAt: Date.parse(event.occurred_at),
-    action: event.action,
-    actorId: event.actor.id,
-    actorEmail: event.actor.email?.toLowerCase() ?? null,
-    resourceType: event.resource?.type ?? null,
-    resourceId: event.resource?.id ?? null,
-    workspace: event.workspace ?? null,
-    status: event.status,
-    ip: event.context?.ip === undefined ? null : canonicalIp(event.context.ip),
-    kind: eventKind(event),
-    searchText: searchText(event),
+    occurredAt,
+    action,
+    actorId,
+    actorEmail,
+    resourceType,
+    resourceId,
+    workspace,
+    status,
+    ip,
+    kind,
+    searchText: text,
     head,
     tail,
   };

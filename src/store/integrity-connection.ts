@@ -1,4 +1,4 @@
-import type { Compilable, Kysely } from 'kysely';
+import type { Compilable, Kysely, RawBuilder } from 'kysely';
 import type { IntegrityTables } from './integrity-tables.js';
 import { hasNul } from './nul.js';
 import type { PurgeBatch } from './retention-store.js';
@@ -21,6 +21,11 @@ export interface IntegrityConnection {
   arrays<R extends readonly unknown[]>(query: Compilable<unknown>): Promise<R[]>;
   /** Runs `fn` in one write transaction (on SQLite with the ingest writer paused meanwhile). */
   write<T>(fn: (trx: Kysely<IntegrityTables>) => Promise<T>): Promise<T>;
+  /**
+   * `events.occurred_at` as ms since the epoch, exactly as stored (a fraction of a ms included),
+   * for comparing it with the event's body: the column itself on SQLite, computed on PostgreSQL.
+   */
+  readonly eventTimeMs: RawBuilder<number>;
 }
 
 /** How a backend removes events from an org's chain, inside the transaction it is given. */

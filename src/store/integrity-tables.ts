@@ -2,6 +2,7 @@ import type { ColumnType } from 'kysely';
 import type { VerifyReport } from '../integrity/chain-verifier.js';
 import type { Checkpoint } from '../integrity/checkpoint.js';
 import type { SigningKeyRecord } from './signing-key-store.js';
+import type { EventColumns } from './tables.js';
 
 /**
  * The tables the integrity queries (integrity-sql.ts, chain-sql.ts) read and write, as both
@@ -17,14 +18,8 @@ export interface IntegrityTables {
     head_seq: number;
     head_hash: string;
   };
-  events: {
-    org_pk: number;
-    seq: number;
-    kind: string;
-    prev_hash: string;
-    hash: string;
-    body: string;
-  };
+  /** The columns a chain walk reads; `occurred_at` differs by backend (tables.ts), read as ms. */
+  events: Omit<EventColumns<unknown>, 'input_hash'>;
   signing_keys: SigningKeyRecord;
   /** A checkpoint's fields (integrity/checkpoint.ts), its org by key. */
   checkpoints: Omit<Checkpoint, 'org'> & { org_pk: number };

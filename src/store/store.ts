@@ -3,6 +3,7 @@ import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
+import type { AlertReads, AlertWrites } from './alert-store.js';
 import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { IntegrityStores } from './integrity-stores.js';
@@ -80,6 +81,8 @@ export interface StoreTx {
   appendEvents(org: string, events: PendingEvent[]): Promise<AppendedEvent[]>;
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   identity: IdentityWrites;
+  /** Alert rules, detector settings, channels, alerts, deliveries, the alert engine's state. */
+  alerts: AlertWrites;
 }
 
 /** The integrity side: integrity-stores.ts. */
@@ -98,6 +101,8 @@ export interface AuditStore extends IntegrityStores {
 
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   readonly identity: IdentityReads;
+  /** Alert rules, detector settings, channels, alerts and their deliveries. */
+  readonly alerts: AlertReads;
   /** The log consumers' durable cursors (src/workers/consumers). */
   readonly consumers: ConsumerStore;
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/domain/event.js';
+import { searchText } from '../../src/domain/event-columns.js';
 import { compileFilter, eventSearchText, matchesFilter } from '../../src/domain/filter-match.js';
 import { parseEventQuery } from '../../src/domain/query.js';
-import { searchText } from '../../src/store/event-row.js';
 import type { TestServer } from '../helpers/test-server.js';
 import {
   ALL_TIME,

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { Config } from '../../src/config.js';
 import { chainHash } from '../../src/domain/chain.js';
+import { type ColumnSource, searchText } from '../../src/domain/event-columns.js';
 import { canonicalJson } from '../../src/domain/jcs.js';
 import { type TestBackend, testBackends } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -19,8 +20,23 @@ export interface Tamperer {
   /** Exchanges the places of two events. */
   swap(org: string, a: number, b: number): Promise<void>;
   replaceSignature(org: string, checkpointSeq: number, signature: string): Promise<void>;
+  /**
+   * Sets one column of one event (`occurred_at` in ms since the epoch, fractions kept); answers
+   * how to put the original value back.
+   */
+  setColumn(
+    org: string,
+    seq: number,
+    column: string,
+    value: string | number | null,
+  ): Promise<() => Promise<void>>;
+  /** Exchanges the events at `seq` of two orgs (their org_pk), each keeping its seq. */
+  swapAcrossOrgs(orgA: string, orgB: string, seq: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Column names go into SQL text: only these. */
+const COLUMN_NAME = /^[a-z_]+$/;
 
 export interface Backend {
   name: string;
@@ -31,7 +47,10 @@ export interface Backend {
 }
 
 /** The forged twin of the event before `seq`: same shape, different content, valid hash. */
-export function forge(previous: { body: string; hash: string }, seq: number): { body: string; hash: string } {
+export function forge(
+  previous: { body: string; hash: string },
+  seq: number,
+): { body: string; hash: string; searchText: string } {
   const event = JSON.parse(previous.body) as Record<string, unknown>;
   const forged = {
     ...event,
@@ -41,7 +60,12 @@ export function forge(previous: { body: string; hash: string }, seq: number): { 
     metadata: { forged: true },
   };
   const body = canonicalJson(forged);
-  return { body, hash: chainHash(previous.hash, body) };
+  // A careful forger stores the columns the forged body implies, so that only the chain shows it.
+  return {
+    body,
+    hash: chainHash(previous.hash, body),
+    searchText: searchText(forged as unknown as ColumnSource),
+  };
 }
 
 class SqliteTamperer implements Tamperer {
@@ -90,10 +114,19 @@ class SqliteTamperer implements Tamperer {
           `INSERT INTO events (org_pk, seq, id, occurred_at, action, actor_id, actor_email, resource_type,
              resource_id, workspace, status, ip, kind, input_hash, search_text, prev_hash, hash, body)
            SELECT org_pk, ?, ?, occurred_at, action, actor_id, actor_email, resource_type, resource_id,
-             workspace, status, ip, kind, input_hash, 'forged', ?, ?, ?
+             workspace, status, ip, kind, input_hash, ?, ?, ?, ?
            FROM events WHERE org_pk = ? AND seq = ?`,
         )
-        .run(seq, `evt_forged_${seq}`, previous.hash, forged.hash, forged.body, pk, seq - 1);
+        .run(
+          seq,
+          `evt_forged_${seq}`,
+          forged.searchText,
+          previous.hash,
+          forged.hash,
+          forged.body,
+          pk,
+          seq - 1,
+        );
     })();
   }
 
@@ -111,6 +144,30 @@ class SqliteTamperer implements Tamperer {
       .prepare('UPDATE checkpoints SET signature = ? WHERE org_pk = ? AND seq = ?')
       .run(signature, this.pk(org), checkpointSeq);
     if (info.changes !== 1) throw new Error('no such checkpoint');
+  }
+
+  async setColumn(org: string, seq: number, column: string, value: string | number | null) {
+    if (!COLUMN_NAME.test(column)) throw new Error(`not a column: ${column}`);
+    const pk = this.pk(org);
+    const where = 'WHERE org_pk = ? AND seq = ?';
+    const original = (
+      this.db.prepare(`SELECT ${column} AS v FROM events ${where}`).get(pk, seq) as { v: unknown }
+    ).v;
+    const set = this.db.prepare(`UPDATE events SET ${column} = ? ${where}`);
+    if (set.run(value, pk, seq).changes !== 1) throw new Error('no such event');
+    return async () => {
+      set.run(original, pk, column === 'seq' ? value : seq);
+    };
+  }
+
+  async swapAcrossOrgs(orgA: string, orgB: string, seq: number): Promise<void> {
+    const [a, b] = [this.pk(orgA), this.pk(orgB)];
+    const move = this.db.prepare('UPDATE events SET org_pk = ?, seq = ? WHERE org_pk = ? AND seq = ?');
+    this.db.transaction(() => {
+      move.run(b, -seq, a, seq);
+      move.run(a, seq, b, seq);
+      move.run(b, seq, b, -seq);
+    })();
   }
 
   async close(): Promise<void> {
@@ -168,9 +225,9 @@ class PostgresTamperer implements Tamperer {
       `INSERT INTO events (org_pk, seq, id, occurred_at, action, actor_id, actor_email, resource_type,
          resource_id, workspace, status, ip, kind, input_hash, search_text, prev_hash, hash, body)
        SELECT org_pk, $1, $2, occurred_at, action, actor_id, actor_email, resource_type, resource_id,
-         workspace, status, ip, kind, input_hash, 'forged', $3, $4, $5
+         workspace, status, ip, kind, input_hash, $8, $3, $4, $5
        FROM events WHERE org_pk = $6 AND seq = $7`,
-      [seq, `evt_forged_${seq}`, previous.hash, forged.hash, forged.body, pk, seq - 1],
+      [seq, `evt_forged_${seq}`, previous.hash, forged.hash, forged.body, pk, seq - 1, forged.searchText],
     );
     await this.q('COMMIT');
   }
@@ -191,6 +248,42 @@ class PostgresTamperer implements Tamperer {
       checkpointSeq,
     ]);
     if (result.rowCount !== 1) throw new Error('no such checkpoint');
+  }
+
+  async setColumn(org: string, seq: number, column: string, value: string | number | null) {
+    if (!COLUMN_NAME.test(column)) throw new Error(`not a column: ${column}`);
+    const pk = await this.pk(org);
+    const where = 'WHERE org_pk = $2 AND seq = $3';
+    const { rows } = await this.q(
+      `SELECT ${column}::text AS v FROM events ${where.replace('$2', '$1').replace('$3', '$2')}`,
+      [pk, seq],
+    );
+    const original = rows[0]?.v as string | null | undefined;
+    if (original === undefined) throw new Error('no such event');
+    const types: Record<string, string> = { occurred_at: 'timestamptz', seq: 'bigint' };
+    const typed = `$1::${types[column] ?? 'text'}`;
+    const time = column === 'occurred_at' && typeof value === 'number';
+    await this.q(
+      `UPDATE events SET ${column} = ${time ? 'to_timestamp($1::float8 / 1000)' : typed} ${where}`,
+      [value, pk, seq],
+    );
+    return async () => {
+      await this.q(`UPDATE events SET ${column} = ${typed} ${where}`, [
+        original,
+        pk,
+        column === 'seq' ? value : seq,
+      ]);
+    };
+  }
+
+  async swapAcrossOrgs(orgA: string, orgB: string, seq: number): Promise<void> {
+    const [a, b] = [await this.pk(orgA), await this.pk(orgB)];
+    const move = 'UPDATE events SET org_pk = $1, seq = $2 WHERE org_pk = $3 AND seq = $4';
+    await this.q('BEGIN');
+    await this.q(move, [b, -seq, a, seq]);
+    await this.q(move, [a, seq, b, seq]);
+    await this.q(move, [b, seq, b, -seq]);
+    await this.q('COMMIT');
   }
 
   async close(): Promise<void> {

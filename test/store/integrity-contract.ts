@@ -253,6 +253,9 @@ export function runIntegrityContract(harness: () => StoreHarness): void {
       expect(await s.chain.start(org)).toEqual({ seq: 6, prev_hash: hash(5) });
       expect(await s.retention.purge(org, 5, 100)).toBeUndefined();
       expect(await s.chain.hashes(org, 1, 10)).toEqual(all.slice(5));
+      // The action counts lose what was purged and pruned: seqs 7 to 10 are left as events.
+      const wide = { from: 0, to: Date.UTC(2100, 0, 1) };
+      expect((await s.listActions(org, wide)).reduce((sum, a) => sum + a.count, 0)).toBe(4);
       expect(await s.chain.receivedAt(org, 2)).toBeUndefined();
       expect((await s.checkpoints.unsignedTails()).map((t) => t.org)).not.toContain(org);
 

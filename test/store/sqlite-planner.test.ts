@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/domain/event.js';
+import { searchText } from '../../src/domain/event-columns.js';
 import { NO_ENRICHMENT, prepareEvent } from '../../src/domain/prepare-event.js';
 import { type EventQuery, encodeCursor, parseEventQuery } from '../../src/domain/query.js';
 import { parseIngestBody } from '../../src/domain/validate.js';
-import { searchText } from '../../src/store/event-row.js';
 import { PROBE_ROWS } from '../../src/store/sqlite/sqlite-search.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';

@@ -770,6 +770,48 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
       });
     });
 
+    describe('action counts', () => {
+      const HOUR = 60 * MINUTE;
+      let org: string;
+      const times: Array<[number, string]> = [];
+
+      beforeAll(async () => {
+        org = await createOrg(store);
+        // Every 7 minutes for five hours, three actions in turn; two appends, so that counts add up.
+        for (let i = 0; i < 43; i++)
+          times.push([BASE + i * 7 * MINUTE, ['a.one', 'b.two', 'c.three'][i % 3]!]);
+        const events = times.map(([at, action]) =>
+          pending(org, { action, occurred_at: new Date(at).toISOString() }),
+        );
+        await append(store, org, events.slice(0, 20));
+        await append(store, org, events.slice(20));
+      });
+
+      it('answers what counting the events answers, for whole hours, parts of hours and both', async () => {
+        const windows = [
+          WIDE,
+          { from: BASE, to: BASE + 5 * HOUR },
+          { from: BASE + HOUR, to: BASE + 3 * HOUR - 1 },
+          { from: BASE + 13 * MINUTE, to: BASE + 4 * HOUR + 5 * MINUTE },
+          { from: BASE + 61 * MINUTE, to: BASE + 62 * MINUTE },
+          { from: BASE + 70 * MINUTE, to: BASE + 100 * MINUTE },
+          { from: BASE + 7 * MINUTE, to: BASE + 7 * MINUTE },
+          { from: BASE + 10 * HOUR, to: BASE + 11 * HOUR },
+          { from: BASE + HOUR, to: BASE },
+        ];
+        for (const window of windows) {
+          const counts = new Map<string, number>();
+          for (const [at, action] of times) {
+            if (at >= window.from && at <= window.to) counts.set(action, (counts.get(action) ?? 0) + 1);
+          }
+          const want = [...counts]
+            .map(([action, count]) => ({ action, count }))
+            .sort((x, y) => y.count - x.count || (x.action < y.action ? -1 : 1));
+          expect(await store.listActions(org, window), JSON.stringify(window)).toEqual(want);
+        }
+      });
+    });
+
     describe('search (q)', () => {
       let org: string;
       const texts = {

@@ -7,7 +7,7 @@ export function escapeLike(text: string): string {
 
 /**
  * `q`: a case-insensitive substring of the search text, which is stored lowercased (searchText()
- * in event-row.ts), so the needle is lowercased the same way, in JavaScript. `LIKE '%term%'` is
+ * in domain/event-columns.ts), so the needle is lowercased the same way, in JavaScript. `LIKE '%term%'` is
  * answered by the trigram GIN index (events_search) and rechecked exactly; `%`, `_`, `\` and
  * quotes in the term are plain characters (the term is a bound parameter, escaped for LIKE).
  */

@@ -3,6 +3,9 @@ import type pg from 'pg';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { type ActionCountTables, countActions } from '../action-count-sql.js';
+import { type AlertTables, alertReads } from '../alert-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
@@ -89,6 +92,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   private readonly appendPool: pg.Pool;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
 
   constructor(options: PostgresStoreOptions) {
@@ -97,6 +101,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     this.appendPool = createPool(options.connectionString, 2);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
+    this.alerts = alertReads(this.db as unknown as Kysely<AlertTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
     const walkParts = walkPartsInSnapshots(this.pool, integrityDb);
@@ -241,6 +246,18 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
     const pk = await this.orgPk(org);
     if (pk === undefined || hasNul(filter.scope?.workspace, filter.scope?.actor)) return [];
+    if (filter.scope?.workspace === undefined && filter.scope?.actor === undefined) {
+      const db = this.db as unknown as Kysely<ActionCountTables>;
+      return countActions(
+        db,
+        (query) => db.executeQuery(query).then((r) => r.rows),
+        pk,
+        filter.from,
+        filter.to,
+        timestamp,
+      );
+    }
+    // A viewer's scope is not in the counts: count its events (few, by the scope's nature).
     return this.db
       .selectFrom('events')
       .select(['action', sql<number>`count(*)`.as('count')])

@@ -1,4 +1,5 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { type AlertTables, alertWrites } from '../alert-sql.js';
 import { identityWrites, orgAndKeyWrites } from '../identity-sql.js';
 import type { IdentityTables } from '../identity-tables.js';
 import type { StoreTx } from '../store.js';
@@ -14,5 +15,6 @@ export function postgresTx(trx: Transaction<PgTables>): StoreTx {
     ...orgAndKeyWrites(shared, POSTGRES_IDENTITY),
     appendEvents: (org, events) => appendToOrg(kyselyConnection(trx), org, events),
     identity: identityWrites(shared, POSTGRES_IDENTITY),
+    alerts: alertWrites(trx as unknown as Kysely<AlertTables>, { forUpdate: true }),
   };
 }

@@ -3,6 +3,7 @@ import { chainHash } from '../../domain/chain.js';
 import { AppError } from '../../domain/errors.js';
 import type { PendingEvent } from '../../domain/event.js';
 import { type AppendRow, toAppendRow } from '../event-row.js';
+import { ACTION_COUNT_BUCKET_MS } from '../migrations/action-count-schema.js';
 import type { AppendedEvent } from '../store.js';
 import { addTextBits, BLOCK_BYTES, blockOf } from './search-bits.js';
 
@@ -42,6 +43,8 @@ interface OrgTip {
   seq: number;
   hash: string;
   open: OpenBlock | undefined;
+  /** Events appended per hour and action (`hour` + NUL + `action`), added to action_counts at the end. */
+  counts: Map<string, number>;
 }
 
 /** A block's bits and time range while a batch adds to it. */
@@ -65,6 +68,7 @@ export class SqliteAppender {
   private readonly insertEvent: Statement<unknown[]>;
   private readonly getBlock: Statement<[number, number], BlockRow>;
   private readonly putBlock: Statement<[number, number, number, number, Buffer]>;
+  private readonly addCount: Statement<[number, number, string, number]>;
 
   constructor(db: Database) {
     this.orgHead = db.prepare('SELECT pk, head_seq, head_hash FROM orgs WHERE id = ?');
@@ -83,6 +87,10 @@ export class SqliteAppender {
       `INSERT INTO search_blocks (org_pk, block, min_occurred_at, max_occurred_at, bits) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (org_pk, block) DO UPDATE SET min_occurred_at = excluded.min_occurred_at,
          max_occurred_at = excluded.max_occurred_at, bits = excluded.bits`,
+    );
+    this.addCount = db.prepare(
+      `INSERT INTO action_counts (org_pk, hour, action, n) VALUES (?, ?, ?, ?)
+       ON CONFLICT (org_pk, hour, action) DO UPDATE SET n = n + excluded.n`,
     );
   }
 
@@ -129,12 +137,23 @@ export class SqliteAppender {
   private tipOf(orgId: string): OrgTip {
     const org = this.orgHead.get(orgId);
     if (!org) throw new AppError('not_found', `organization ${orgId} does not exist`);
-    return { pk: org.pk, storedSeq: org.head_seq, seq: org.head_seq, hash: org.head_hash, open: undefined };
+    return {
+      pk: org.pk,
+      storedSeq: org.head_seq,
+      seq: org.head_seq,
+      hash: org.head_hash,
+      open: undefined,
+      counts: new Map(),
+    };
   }
 
-  /** Writes what appending moved: the org's head and its open search block. */
+  /** Writes what appending moved: the org's head, its open search block and its action counts. */
   private finish(tip: OrgTip): void {
     if (tip.open) this.saveBlock(tip.pk, tip.open);
+    for (const [key, n] of tip.counts) {
+      const split = key.indexOf('\0');
+      this.addCount.run(tip.pk, Number(key.slice(0, split)), key.slice(split + 1), n);
+    }
     if (tip.seq !== tip.storedSeq) this.setHead.run(tip.seq, tip.hash, tip.pk);
   }
 
@@ -221,6 +240,8 @@ export class SqliteAppender {
       if (row.ip) addTextBits(open.bits, row.ip);
       if (row.occurredAt < open.min) open.min = row.occurredAt;
       if (row.occurredAt > open.max) open.max = row.occurredAt;
+      const counted = `${Math.floor(row.occurredAt / ACTION_COUNT_BUCKET_MS)}\0${row.action}`;
+      tip.counts.set(counted, (tip.counts.get(counted) ?? 0) + 1);
       results.push({ id: row.id, seq, hash, duplicate: false });
       prevHash = hash;
     }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { VerifyReport } from '../../integrity/chain-verifier.js';
 import type { ChainPart } from '../../integrity/chain-walk.js';
 import type { KeyRing } from '../../integrity/ed25519-keys.js';
@@ -24,6 +24,7 @@ export function sqliteIntegrityConnection(
     rows: async (query) => reads.rows(query),
     arrays: async (query) => reads.arrays(query),
     write,
+    eventTimeMs: sql<number>`occurred_at`,
   };
 }
 

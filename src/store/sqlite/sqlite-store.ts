@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { Kysely, sql, type Transaction } from 'kysely';
+import { Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
+import { type ActionCountTables, countActions } from '../action-count-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import { compiledOnce } from '../compiled-once.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
@@ -34,7 +36,7 @@ import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { packBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { GuardedSqliteDialect, openConnection } from './sqlite-connection.js';
-import { sqliteIdentityReads } from './sqlite-identity.js';
+import { sqliteAlertReads, sqliteIdentityReads } from './sqlite-identity.js';
 import { SQLITE_RETENTION, sqliteIntegrityConnection, walkPartsInThreads } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import type { SqliteTables } from './sqlite-schema.js';
@@ -86,6 +88,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
 
   constructor(options: SqliteStoreOptions) {
@@ -104,6 +107,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     this.builder = statementBuilder();
     this.reads = new SqliteReads(this.reader);
     this.identity = sqliteIdentityReads(this.reader);
+    this.alerts = sqliteAlertReads(this.reader);
     // Integrity reads run on the reader; its writes take the main connection like every other.
     const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
@@ -288,13 +292,29 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   async listActions(org: string, filter: Pick<EventFilter, 'from' | 'to' | 'scope'>): Promise<ActionCount[]> {
     const pk = this.reads.orgPk(org);
     if (pk === undefined) return [];
-    // Without a scope the (org, action, time) index covers the query: counting reads only the
-    // index. Left to itself the planner takes the time index and reads every row in range
-    // (6.4 s instead of 0.7 s over 1,000,000 events on a busy machine).
     const scoped = filter.scope?.workspace !== undefined || filter.scope?.actor !== undefined;
+    if (!scoped) {
+      const db = this.builder as unknown as Kysely<ActionCountTables>;
+      const events = () =>
+        this.builder.selectFrom(eventsThrough('events_action')) as unknown as SelectQueryBuilder<
+          ActionCountTables,
+          'events',
+          object
+        >;
+      return countActions(
+        db,
+        (query) => this.reads.rows(query),
+        pk,
+        filter.from,
+        filter.to,
+        (ms) => ms,
+        events,
+      );
+    }
+    // A viewer's scope is not in the counts: count its events (few, by the scope's nature).
     return this.reads.rows(
       this.builder
-        .selectFrom(eventsThrough(scoped ? undefined : 'events_action'))
+        .selectFrom('events')
         .select(['events.action', sql<number>`count(*)`.as('count')])
         .where('events.org_pk', '=', pk)
         .where('events.occurred_at', '>=', filter.from)

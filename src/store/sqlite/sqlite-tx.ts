@@ -1,4 +1,5 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { type AlertTables, alertWrites } from '../alert-sql.js';
 import { identityWrites, orgAndKeyWrites } from '../identity-sql.js';
 import type { IdentityTables } from '../identity-tables.js';
 import type { StoreTx } from '../store.js';
@@ -14,5 +15,6 @@ export function sqliteTx(trx: Transaction<SqliteTables>, appender: SqliteAppende
     // The appender's statements run on the same connection, inside this transaction.
     appendEvents: async (org, events) => appender.append(org, events),
     identity: identityWrites(shared, SQLITE_IDENTITY),
+    alerts: alertWrites(trx as unknown as Kysely<AlertTables>, { forUpdate: false }),
   };
 }
