@@ -3,6 +3,8 @@ import { Redirect } from './components/Redirect.js';
 import { ErrorNotice, Spinner } from './components/ui.js';
 import { safeNext } from './lib/safe-next.js';
 import { AcceptInvitationPage } from './pages/AcceptInvitationPage.js';
+import { AlertRulesPage } from './pages/AlertRulesPage.js';
+import { AlertsPage } from './pages/AlertsPage.js';
 import { ApiKeysPage } from './pages/ApiKeysPage.js';
 import { EmbedPage } from './pages/EmbedPage.js';
 import { LoginPage } from './pages/LoginPage.js';
@@ -23,6 +25,8 @@ export const ROUTES = {
   apiRequests: '/settings/api-requests',
   members: '/settings/members',
   apiKeys: '/settings/api-keys',
+  alerts: '/settings/alerts',
+  alertRules: '/settings/alert-rules',
   settings: '/settings/organization',
 } as const;
 
@@ -74,6 +78,18 @@ function SignedInRoutes({ session }: { session: Session }) {
       return (
         <Layout>
           <ApiKeysPage />
+        </Layout>
+      );
+    case ROUTES.alerts:
+      return (
+        <Layout>
+          <AlertsPage />
+        </Layout>
+      );
+    case ROUTES.alertRules:
+      return (
+        <Layout>
+          <AlertRulesPage />
         </Layout>
       );
     case ROUTES.settings:
