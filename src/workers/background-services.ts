@@ -8,7 +8,7 @@ import { Checkpointer } from './checkpointer.js';
 import type { ConsumerMetrics } from './consumers/log-consumer.js';
 import { LogConsumers } from './consumers/log-consumers.js';
 import { PartitionJob } from './partitions.js';
-import type { JobOutcomes } from './periodic-job.js';
+import type { JobOptions, JobOutcomes } from './periodic-job.js';
 import { RetentionJob } from './retention.js';
 import { SigningKeys } from './signing-keys.js';
 import { StreamDeliveries } from './streams/stream-deliveries.js';
@@ -65,12 +65,16 @@ export async function createBackgroundServices(
     );
   }
   const holder = newId('proc');
-  const checkpointer = new Checkpointer({
+  // What every periodic job of this process is given; each adds its interval and its own needs.
+  const job = (intervalMs: number): JobOptions => ({
     store,
     log: deps.log,
     holder,
-    intervalMs: config.checkpointIntervalMs,
+    intervalMs,
     ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
+  });
+  const checkpointer = new Checkpointer({
+    ...job(config.checkpointIntervalMs),
     keys,
     now: deps.now,
     everyEvents: config.checkpointEveryEvents,
@@ -78,22 +82,11 @@ export async function createBackgroundServices(
     ...(deps.recentHashes ? { recent: deps.recentHashes } : {}),
   });
   const retention = new RetentionJob({
-    store,
-    log: deps.log,
-    holder,
-    intervalMs: config.retentionIntervalMs,
-    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
+    ...job(config.retentionIntervalMs),
     enricher: deps.enricher,
     now: deps.now,
   });
-  const partitions = new PartitionJob({
-    store,
-    log: deps.log,
-    holder,
-    intervalMs: PARTITION_INTERVAL_MS,
-    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
-    now: deps.now,
-  });
+  const partitions = new PartitionJob({ ...job(PARTITION_INTERVAL_MS), now: deps.now });
   const consumers = new LogConsumers({
     store,
     log: deps.log,
