@@ -1,12 +1,13 @@
 import { AuthCard, Layout } from './components/Layout.js';
 import { Redirect } from './components/Redirect.js';
 import { ErrorNotice, Spinner } from './components/ui.js';
+import { safeNext } from './lib/safe-next.js';
 import { AcceptInvitationPage } from './pages/AcceptInvitationPage.js';
 import { AlertRulesPage } from './pages/AlertRulesPage.js';
 import { AlertsPage } from './pages/AlertsPage.js';
 import { ApiKeysPage } from './pages/ApiKeysPage.js';
 import { EmbedPage } from './pages/EmbedPage.js';
-import { LoginPage, safeNext } from './pages/LoginPage.js';
+import { LoginPage } from './pages/LoginPage.js';
 import { LogPage } from './pages/LogPage.js';
 import { MembersPage } from './pages/MembersPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
