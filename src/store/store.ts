@@ -7,6 +7,7 @@ import type { AlertReads, AlertWrites } from './alert-store.js';
 import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { IntegrityStores } from './integrity-stores.js';
+import type { PartitionStore } from './partition-store.js';
 
 /**
  * The storage contract. Every backend (sqlite/, postgres/) implements it and passes the same
@@ -87,6 +88,8 @@ export interface StoreTx {
 
 /** The integrity side: integrity-stores.ts. */
 export interface AuditStore extends IntegrityStores {
+  /** PostgreSQL's monthly partitions of events (none on SQLite). */
+  readonly partitions: PartitionStore;
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   /**

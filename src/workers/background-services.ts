@@ -6,9 +6,13 @@ import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
 import type { ConsumerMetrics } from './consumers/log-consumer.js';
 import { LogConsumers } from './consumers/log-consumers.js';
+import { PartitionJob } from './partitions.js';
 import type { JobOutcomes } from './periodic-job.js';
 import { RetentionJob } from './retention.js';
 import { SigningKeys } from './signing-keys.js';
+
+/** The partition job runs a few times a day: months are created three ahead. */
+const PARTITION_INTERVAL_MS = 6 * 60 * 60 * 1000;
 
 export interface BackgroundConfig {
   secret: string | undefined;
@@ -28,6 +32,7 @@ export interface BackgroundServices {
   keys: SigningKeys;
   checkpointer: Checkpointer;
   retention: RetentionJob;
+  partitions: PartitionJob;
   /** The log consumers (alerts, streams) register here. */
   consumers: LogConsumers;
   /** Starts the jobs' timers (the server does; tests may drive the jobs by hand instead). */
@@ -77,6 +82,14 @@ export async function createBackgroundServices(
     enricher: deps.enricher,
     now: deps.now,
   });
+  const partitions = new PartitionJob({
+    store,
+    log: deps.log,
+    holder,
+    intervalMs: PARTITION_INTERVAL_MS,
+    ...(deps.outcomes ? { outcomes: deps.outcomes } : {}),
+    now: deps.now,
+  });
   const consumers = new LogConsumers({
     store,
     log: deps.log,
@@ -88,14 +101,16 @@ export async function createBackgroundServices(
     keys,
     checkpointer,
     retention,
+    partitions,
     consumers,
     start() {
       if (config.checkpointer !== false) checkpointer.start();
       retention.start();
+      if (store.backend === 'postgres') partitions.start();
       consumers.start();
     },
     async stop() {
-      await Promise.all([checkpointer.stop(), retention.stop(), consumers.stop()]);
+      await Promise.all([checkpointer.stop(), retention.stop(), partitions.stop(), consumers.stop()]);
     },
   };
 }

@@ -56,6 +56,7 @@ const API_ROUTES = [
   'PATCH /v1/roles/{id}',
   'DELETE /v1/roles/{id}',
   'POST /v1/viewer-tokens',
+  'DELETE /v1/viewer-tokens/{id}',
   'POST /v1/auth/login',
   'POST /v1/auth/logout',
   'GET /v1/auth/me',

@@ -19,6 +19,7 @@ import type { IntegrityTables } from '../integrity-tables.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { hasNul } from '../nul.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
+import type { PartitionStore } from '../partition-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type {
   ActionCount,
@@ -33,12 +34,13 @@ import type {
 } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
-import { clientConnection } from './postgres-insert.js';
+import { clientConnection, DEFAULT_WRITE, type WriteMethod } from './postgres-insert.js';
 import {
   POSTGRES_RETENTION,
   postgresIntegrityConnection,
   walkPartsInSnapshots,
 } from './postgres-integrity.js';
+import { postgresPartitions } from './postgres-partitions.js';
 import { createPool } from './postgres-pool.js';
 import type { PgTables } from './postgres-schema.js';
 import { searchTerm } from './postgres-search.js';
@@ -49,6 +51,8 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** How the group commit writes its rows (benchmarks compare them; default DEFAULT_WRITE). */
+  writeMethod?: WriteMethod;
 }
 
 const CHAIN_CHUNK = 2000;
@@ -90,15 +94,18 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   readonly pool: pg.Pool;
   /** Connections for the group commit only (one commit runs at a time per process). */
   private readonly appendPool: pg.Pool;
+  private readonly writeMethod: WriteMethod;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
   readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
+  readonly partitions: PartitionStore;
 
   constructor(options: PostgresStoreOptions) {
     super();
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
+    this.writeMethod = options.writeMethod ?? DEFAULT_WRITE;
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
     this.alerts = alertReads(this.db as unknown as Kysely<AlertTables>);
@@ -107,6 +114,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     const walkParts = walkPartsInSnapshots(this.pool, integrityDb);
     Object.assign(this, integritySql(integrity, POSTGRES_RETENTION, walkParts));
     this.consumers = consumersSql(integrity);
+    this.partitions = postgresPartitions(this.pool);
   }
 
   async migrate(): Promise<void> {
@@ -142,7 +150,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const outcomes = await appendBatches(clientConnection(client), prepared);
+      const outcomes = await appendBatches(clientConnection(client, this.writeMethod), prepared);
       await client.query('COMMIT');
       return outcomes;
     } catch (error) {

@@ -18,6 +18,7 @@ import { IntegrityStores } from '../integrity-stores.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
+import { NO_PARTITIONS, type PartitionStore } from '../partition-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type {
   ActionCount,
@@ -90,6 +91,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   readonly identity: IdentityReads;
   readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
+  readonly partitions: PartitionStore = NO_PARTITIONS;
 
   constructor(options: SqliteStoreOptions) {
     super();
