@@ -22,6 +22,7 @@ import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
 import { acceptRetracedAuthorization, retracedRoutes } from './routes/retraced.js';
 import { roleRoutes } from './routes/roles.js';
+import { streamRoutes } from './routes/streams.js';
 import { viewerTokenRoutes } from './routes/viewer-tokens.js';
 import { workosRoutes } from './routes/workos.js';
 import { workosExportRoutes } from './routes/workos-exports.js';
@@ -81,6 +82,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   eventRoutes(api, ctx);
   exportRoutes(api, ctx);
   chainRoutes(api, ctx);
+  streamRoutes(api, ctx);
   alertRoutes(api, ctx);
   alertRuleRoutes(api, ctx);
   alertChannelRoutes(api, ctx);

@@ -8,6 +8,7 @@ import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { IntegrityStores } from './integrity-stores.js';
 import type { PartitionStore } from './partition-store.js';
+import type { StreamStore, StreamWrites } from './stream-store.js';
 
 /**
  * The storage contract. Every backend (sqlite/, postgres/) implements it and passes the same
@@ -82,6 +83,8 @@ export interface StoreTx {
   appendEvents(org: string, events: PendingEvent[]): Promise<AppendedEvent[]>;
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   identity: IdentityWrites;
+  /** Streams' configuration (src/operations/streams.ts). */
+  streams: StreamWrites;
   /** Alert rules, detector settings, channels, alerts, deliveries, the alert engine's state. */
   alerts: AlertWrites;
 }
@@ -108,6 +111,8 @@ export interface AuditStore extends IntegrityStores {
   readonly alerts: AlertReads;
   /** The log consumers' durable cursors (src/workers/consumers). */
   readonly consumers: ConsumerStore;
+  /** Streams: their configuration and what delivery last saw. */
+  readonly streams: StreamStore;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

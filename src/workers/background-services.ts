@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { newId } from '../domain/ids.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import type { RecentHashes } from '../integrity/recent-hashes.js';
+import { setStreamStatus } from '../operations/streams.js';
 import type { AuditStore } from '../store/store.js';
 import { Checkpointer } from './checkpointer.js';
 import type { ConsumerMetrics } from './consumers/log-consumer.js';
@@ -10,6 +11,7 @@ import { PartitionJob } from './partitions.js';
 import type { JobOptions, JobOutcomes } from './periodic-job.js';
 import { RetentionJob } from './retention.js';
 import { SigningKeys } from './signing-keys.js';
+import { StreamDeliveries } from './streams/stream-deliveries.js';
 
 /** The partition job runs a few times a day: months are created three ahead. */
 const PARTITION_INTERVAL_MS = 6 * 60 * 60 * 1000;
@@ -35,6 +37,8 @@ export interface BackgroundServices {
   partitions: PartitionJob;
   /** The log consumers (alerts, streams) register here. */
   consumers: LogConsumers;
+  /** One delivery consumer per active stream. */
+  streams: StreamDeliveries;
   /** Starts the jobs' timers (the server does; tests may drive the jobs by hand instead). */
   start(): void;
   stop(): Promise<void>;
@@ -90,19 +94,41 @@ export async function createBackgroundServices(
     ...(config.consumerPollMs ? { pollMs: config.consumerPollMs } : {}),
     ...(deps.consumerMetrics ? { metrics: deps.consumerMetrics } : {}),
   });
+  const streams = new StreamDeliveries({
+    store,
+    consumers,
+    log: deps.log,
+    pause: async (stream, reason) => {
+      await setStreamStatus(
+        { store, enricher: deps.enricher, now: deps.now },
+        stream.org,
+        stream.id,
+        'paused',
+        reason,
+        {
+          principal: null,
+          origin: {},
+        },
+      );
+      await streams.sync();
+    },
+  });
   return {
     keys,
     checkpointer,
     retention,
     partitions,
     consumers,
+    streams,
     start() {
       if (config.checkpointer !== false) checkpointer.start();
       retention.start();
       if (store.backend === 'postgres') partitions.start();
+      streams.start();
       consumers.start();
     },
     async stop() {
+      await streams.stop();
       await Promise.all([checkpointer.stop(), retention.stop(), partitions.stop(), consumers.stop()]);
     },
   };

@@ -32,6 +32,8 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import { streamsSql } from '../stream-sql.js';
+import type { StreamStore } from '../stream-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
 import { clientConnection, DEFAULT_WRITE, type WriteMethod } from './postgres-insert.js';
@@ -99,6 +101,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   readonly identity: IdentityReads;
   readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
+  readonly streams: StreamStore;
   readonly partitions: PartitionStore;
 
   constructor(options: PostgresStoreOptions) {
@@ -114,6 +117,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     const walkParts = walkPartsInSnapshots(this.pool, integrityDb);
     Object.assign(this, integritySql(integrity, POSTGRES_RETENTION, walkParts));
     this.consumers = consumersSql(integrity);
+    this.streams = streamsSql(integrity);
     this.partitions = postgresPartitions(this.pool);
   }
 

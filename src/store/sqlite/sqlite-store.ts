@@ -31,6 +31,8 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import { streamsSql } from '../stream-sql.js';
+import type { StreamStore } from '../stream-store.js';
 import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
@@ -91,6 +93,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   readonly identity: IdentityReads;
   readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
+  readonly streams: StreamStore;
   readonly partitions: PartitionStore = NO_PARTITIONS;
 
   constructor(options: SqliteStoreOptions) {
@@ -116,6 +119,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     );
     Object.assign(this, integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path)));
     this.consumers = consumersSql(integrity);
+    this.streams = streamsSql(integrity);
   }
 
   async migrate(): Promise<void> {

@@ -5,6 +5,7 @@ import * as identity from './003_identity.js';
 import * as viewerTokenRevocation from './004_viewer_token_revocation.js';
 import * as consumers from './005_consumers.js';
 import * as alerts from './006_alerts.js';
+import * as streams from './007_streams.js';
 import * as partitions from './009_partitions.js';
 import * as actionCounts from './011_action_counts.js';
 
@@ -16,6 +17,7 @@ export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
   '004_viewer_token_revocation': viewerTokenRevocation,
   '005_consumers': consumers,
   '006_alerts': alerts,
+  '007_streams': streams,
   '009_partitions': partitions,
   '011_action_counts': actionCounts,
 };
