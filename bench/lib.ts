@@ -154,11 +154,12 @@ export function ingestLoad(
   key: string,
   body: string,
   seconds: number,
+  connections = 50,
 ): Promise<autocannon.Result> {
   return autocannon({
     url: `${url}/v1/events`,
     method: 'POST',
-    connections: 50,
+    connections,
     duration: seconds,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body,

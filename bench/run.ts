@@ -21,13 +21,15 @@ import { runSignInBenchmark } from './sign-in.js';
 
 /**
  * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in]
- *   [--events=1000000] [--rounds=20] [--reseed] [--drop-seed] [--sdk-concurrency=32]`
+ *   [--events=1000000] [--rounds=20] [--reseed] [--drop-seed] [--sdk-concurrency=32] [--nodes=3]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
  * `query` and `export` run on one org of `--events` events and nine of a tenth of that, seeded
  * once and kept in `.bench/cache` (see seed-cache.ts; `--reseed` seeds again, `--drop-seed`
  * removes it afterwards).
  * `sdk` (not run by default) measures one SDK process against the server's own batch rate;
  * `sign-in` (not run by default) how long a wrong password and an unknown email take to refuse.
+ * `--nodes=N` (PostgreSQL) also measures ingest into one org through N server processes on the
+ * same database, the 50 connections shared among them.
  */
 const backends = argValue('backend', 'sqlite').split(',');
 const only = new Set(argValue('only', 'ingest,query,export').split(','));
@@ -35,6 +37,7 @@ const seconds = Number(argValue('seconds', '15'));
 const bigOrg = Number(argValue('events', '1000000'));
 const sdkConcurrency = Number(argValue('sdk-concurrency', '32'));
 const rounds = Number(argValue('rounds', '20'));
+const nodes = Number(argValue('nodes', '1'));
 const ROOT = new URL('..', import.meta.url).pathname;
 
 async function ingest(backend: string): Promise<number> {
@@ -62,6 +65,7 @@ async function ingest(backend: string): Promise<number> {
     await server.stop();
     await db.drop();
   }
+  if (nodes > 1 && backend === 'postgres') await ingestOnNodes(backend, nodes, batchRate);
   if (backend === 'sqlite') {
     const dir = await freshDatabase('sqlite');
     const bare = Math.round(await bareSqliteRate(dir.url, 200_000));
@@ -70,6 +74,29 @@ async function ingest(backend: string): Promise<number> {
     report('ingest_batch100_vs_bare_sqlite', Number((batchRate / bare).toFixed(2)), 'ratio');
   }
   return batchRate;
+}
+
+/** 100-event batches into one org through `count` processes on one database, against one's rate. */
+async function ingestOnNodes(backend: string, count: number, oneNode: number): Promise<void> {
+  const db = await freshDatabase(backend);
+  const servers = [];
+  try {
+    // The first migrates; the others start on the migrated database.
+    servers.push(await startServer(db.url, 3901));
+    for (let n = 1; n < count; n++) servers.push(await startServer(db.url, 3901 + n));
+    const key = await createOrgWithKey(servers[0]!.url, 'bench_nodes');
+    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
+    const per = Math.ceil(50 / count);
+    const results = await Promise.all(servers.map((s) => ingestLoad(s.url, key, body, seconds, per)));
+    const failed = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
+    if (failed > 0) process.stderr.write(`ingest on ${count} nodes: ${failed} failed requests\n`);
+    const rate = Math.round(results.reduce((n, r) => n + (r['2xx'] * 100) / r.duration, 0));
+    report(`ingest_batch100_${count}nodes_${backend}`, rate, 'events/s');
+    report(`ingest_batch100_${count}nodes_vs_1_${backend}`, Number((rate / oneNode).toFixed(2)), 'ratio');
+  } finally {
+    for (const server of servers) await server.stop();
+    await db.drop();
+  }
 }
 
 async function queries(backend: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
 import { createMailer } from './delivery/mailer.js';
+import { newId } from './domain/ids.js';
 import type { Enricher } from './domain/prepare-event.js';
 import type { ApiKeyScope } from './domain/principal.js';
 import { createEnricher } from './enrich/enricher.js';
@@ -19,6 +20,7 @@ import { Logins } from './operations/sign-in.js';
 import { openStore } from './store/open-store.js';
 import type { AppendedEvent, AuditStore } from './store/store.js';
 import { StoreAvailability } from './store/unavailable.js';
+import { createAlertServices } from './workers/alerts/alert-services.js';
 import { createBackgroundServices } from './workers/background-services.js';
 
 export interface RunningServer {
@@ -140,6 +142,14 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     afterChange: () => auth.forgetKeys(),
     ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
   };
+  const mailer = createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger });
+  const alerting = createAlertServices({
+    deps: changeDeps,
+    consumers: background.consumers,
+    log: logger,
+    holder: newId('proc'),
+    notify: { mailer, publicUrl: config.publicUrl },
+  });
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
   const ctx: AppContext = {
     ...changeDeps,
@@ -148,7 +158,8 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     metrics,
     auth,
     logins: new Logins(changeDeps, settings, onError),
-    mailer: createMailer({ smtpUrl: settings.smtpUrl, from: settings.smtpFrom, log: logger }),
+    mailer,
+    alerting,
     views: new LogViews(changeDeps),
     background,
     verify: { threads: config.verifyThreads, minPartEvents: config.verifyPartMinEvents },
@@ -161,7 +172,10 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     dashboard: { embedFrameAncestors: config.embedFrameAncestors },
   });
   const address = await app.listen({ port: config.port, host: config.host });
-  if (overrides.backgroundJobs !== false) background.start();
+  if (overrides.backgroundJobs !== false) {
+    background.start();
+    alerting.start();
+  }
   const shown = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
   let closing: Promise<void> | undefined;
   return {
@@ -171,6 +185,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     close: () => {
       closing ??= (async () => {
         await app.close();
+        await alerting.stop();
         await background.stop();
         await queue.drain();
         await ctx.logins.settled();

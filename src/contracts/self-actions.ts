@@ -21,6 +21,7 @@ export const SELF_ACTIONS = [
   'api_key.status_updated',
   'api_key.deleted',
   'viewer_token.created',
+  'viewer_token.revoked',
   'retention.updated',
   'retention.purged',
   'audit_log.viewed',

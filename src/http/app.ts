@@ -8,6 +8,9 @@ import type { AppContext } from './context.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { installJsonBodyParser } from './json-body.js';
 import { clientErrorHandler, frameworkErrors, installProblemHandlers } from './problem.js';
+import { alertChannelRoutes } from './routes/alert-channels.js';
+import { alertRuleRoutes } from './routes/alert-rules.js';
+import { alertRoutes } from './routes/alerts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { chainRoutes } from './routes/chain.js';
@@ -19,6 +22,7 @@ import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
 import { acceptRetracedAuthorization, retracedRoutes } from './routes/retraced.js';
 import { roleRoutes } from './routes/roles.js';
+import { streamRoutes } from './routes/streams.js';
 import { viewerTokenRoutes } from './routes/viewer-tokens.js';
 import { workosRoutes } from './routes/workos.js';
 import { workosExportRoutes } from './routes/workos-exports.js';
@@ -78,6 +82,10 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   eventRoutes(api, ctx);
   exportRoutes(api, ctx);
   chainRoutes(api, ctx);
+  streamRoutes(api, ctx);
+  alertRoutes(api, ctx);
+  alertRuleRoutes(api, ctx);
+  alertChannelRoutes(api, ctx);
   // The compatible APIs render errors as their official clients read them, in scopes of their own.
   await app.register(async (scope) => {
     installCompatErrors(scope, sendWorkosError, ctx.availability);

@@ -16,6 +16,7 @@ import type { LogViews } from '../operations/log-views.js';
 import type { Logins } from '../operations/sign-in.js';
 import type { AuditStore } from '../store/store.js';
 import type { StoreAvailability } from '../store/unavailable.js';
+import type { AlertServices } from '../workers/alerts/alert-services.js';
 import type { BackgroundServices } from '../workers/background-services.js';
 import type { VerifyOptions } from '../workers/chain-verification.js';
 
@@ -37,6 +38,8 @@ export interface AppContext {
   logins: Logins;
   /** Sends invitations (SMTP, or the log when none is configured). */
   mailer: Mailer;
+  /** The alerts consumer and the notifier that sends alerts to channels. */
+  alerting: AlertServices;
   /** Records `audit_log.viewed`, at most once per principal per window. */
   views: LogViews;
   /** How POST /v1/chain/verify splits long chains into parts walked at once. */

@@ -141,8 +141,8 @@ export class Authenticator {
 
   private async viewerToken(token: string): Promise<Principal> {
     const record = await this.store.identity.findViewerTokenByHash(hashToken(token));
-    if (!record || Date.parse(record.expires_at) <= this.now().getTime()) {
-      throw new AppError('unauthorized', 'the viewer token is not valid or has expired');
+    if (!record || record.revoked_at || Date.parse(record.expires_at) <= this.now().getTime()) {
+      throw new AppError('unauthorized', 'the viewer token is not valid, has expired or was revoked');
     }
     return {
       type: 'viewer',

@@ -140,6 +140,11 @@ export async function setApiKeyStatus(
     const before = await existing(tx, org, id);
     if (before.status === status) return before;
     await tx.identity.setApiKeyStatus(org, id, status);
+    // The viewer tokens a key minted go with it, for good: enabling it again does not revive them.
+    const revoked =
+      status === 'disabled'
+        ? await tx.identity.revokeViewerTokens(org, { createdBy: id }, deps.now().toISOString())
+        : 0;
     record(org, 'api_key.status_updated', {
       resource: { type: 'api_key', id, name: before.name },
       description: `API key ${before.name} ${status === 'active' ? 'enabled' : 'disabled'}`,
@@ -148,6 +153,7 @@ export async function setApiKeyStatus(
         before: { status: before.status },
         after: { status },
         last4: before.last4,
+        ...(revoked ? { viewer_tokens_revoked: revoked } : {}),
       },
     });
     return { ...before, status };
@@ -158,7 +164,9 @@ export async function setApiKeyStatus(
 export async function deleteApiKey(deps: ChangeDeps, org: string, id: string, cause: Cause): Promise<void> {
   await audited(deps, cause, async (tx, record) => {
     const before = await existing(tx, org, id);
-    await tx.identity.deleteApiKey(org, id, deps.now().toISOString());
+    const at = deps.now().toISOString();
+    await tx.identity.deleteApiKey(org, id, at);
+    const revoked = await tx.identity.revokeViewerTokens(org, { createdBy: id }, at);
     record(org, 'api_key.deleted', {
       resource: { type: 'api_key', id, name: before.name },
       description: `API key ${before.name} deleted`,
@@ -168,6 +176,7 @@ export async function deleteApiKey(deps: ChangeDeps, org: string, id: string, ca
         after: { status: 'deleted' },
         last4: before.last4,
         scopes: before.scopes,
+        ...(revoked ? { viewer_tokens_revoked: revoked } : {}),
       },
     });
   });

@@ -1,4 +1,5 @@
 import type { MintedViewerToken } from '../contracts/api.js';
+import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { principalId } from '../domain/principal.js';
 import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from '../identity/tokens.js';
@@ -54,4 +55,30 @@ export async function mintViewerToken(
     });
   });
   return minted;
+}
+
+/** Revokes one viewer token at once; revoking one already revoked changes and records nothing. */
+export async function revokeViewerToken(
+  deps: ChangeDeps,
+  org: string,
+  id: string,
+  cause: Cause,
+): Promise<void> {
+  await audited(deps, cause, async (tx, record) => {
+    const token = await tx.identity.getViewerToken(org, id);
+    if (!token) throw new AppError('not_found', `viewer token ${id} not found`);
+    const revokedAt = deps.now().toISOString();
+    if ((await tx.identity.revokeViewerTokens(org, { id }, revokedAt)) === 0) return;
+    record(org, 'viewer_token.revoked', {
+      resource: { type: 'viewer_token', id },
+      description: `Viewer token revoked${token.workspace !== null ? ` (workspace ${token.workspace})` : ''}`,
+      metadata: {
+        changed_fields: ['revoked_at'],
+        workspace: token.workspace,
+        actor: token.actor,
+        created_by: token.created_by,
+        revoked_at: revokedAt,
+      },
+    });
+  });
 }

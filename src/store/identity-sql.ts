@@ -67,7 +67,13 @@ function invitationFromRow(row: Selectable<IdentityTables['invitations']>): Invi
 
 function viewerTokenFromRow(row: Selectable<IdentityTables['viewer_tokens']>): ViewerTokenRecord {
   const { org_id, ...rest } = row;
-  return { ...rest, org: org_id, created_at: isoTime(row.created_at), expires_at: isoTime(row.expires_at) };
+  return {
+    ...rest,
+    org: org_id,
+    created_at: isoTime(row.created_at),
+    expires_at: isoTime(row.expires_at),
+    revoked_at: isoTime(row.revoked_at),
+  };
 }
 
 function roleFromRow(row: Selectable<IdentityTables['roles']>): RoleRecord {
@@ -419,6 +425,25 @@ export function identityWrites(trx: Db, dialect: IdentityDialect): IdentityWrite
         .insertInto('viewer_tokens')
         .values({ ...rest, org_id: org })
         .execute();
+    },
+    async getViewerToken(org, id) {
+      const row = await trx
+        .selectFrom('viewer_tokens')
+        .selectAll()
+        .where('org_id', '=', org)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && viewerTokenFromRow(row);
+    },
+    async revokeViewerTokens(org, which, at) {
+      const result = await trx
+        .updateTable('viewer_tokens')
+        .set({ revoked_at: at })
+        .where('org_id', '=', org)
+        .where('id' in which ? 'id' : 'created_by', '=', 'id' in which ? which.id : which.createdBy)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     getApiKey: (org, id) => getApiKey(trx, org, id),

@@ -74,7 +74,9 @@ export interface ViewerTokenRecord {
   actor: string | null;
   created_at: string;
   expires_at: string;
+  /** The API key (or person) that minted it. */
   created_by: string | null;
+  revoked_at: string | null;
 }
 
 /** An API key as listed to people: never the hash; who created it, by email when a person did. */
@@ -141,7 +143,13 @@ export interface IdentityWrites {
   /** Revokes every live session of the user; returns how many. */
   revokeUserSessions(userId: string, at: string): Promise<number>;
 
-  createViewerToken(token: ViewerTokenRecord): Promise<void>;
+  createViewerToken(token: Omit<ViewerTokenRecord, 'revoked_at'>): Promise<void>;
+  getViewerToken(org: string, id: string): Promise<ViewerTokenRecord | undefined>;
+  /**
+   * Revokes the org's live tokens with this id, or minted by this key (`createdBy`); returns how
+   * many were live.
+   */
+  revokeViewerTokens(org: string, which: { id: string } | { createdBy: string }, at: string): Promise<number>;
 
   getApiKey(org: string, id: string): Promise<ApiKeyListing | undefined>;
   setApiKeyStatus(org: string, id: string, status: 'active' | 'disabled'): Promise<void>;

@@ -67,6 +67,7 @@ export interface IdentityTables {
     created_at: Time;
     expires_at: Time;
     created_by: string | null;
+    revoked_at: Time | null;
   };
   log_views: {
     org_id: string;

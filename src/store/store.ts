@@ -3,9 +3,12 @@ import type { AppError } from '../domain/errors.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../domain/query.js';
+import type { AlertReads, AlertWrites } from './alert-store.js';
 import type { ConsumerStore } from './consumer-store.js';
 import type { IdentityReads, IdentityWrites } from './identity-store.js';
 import type { IntegrityStores } from './integrity-stores.js';
+import type { PartitionStore } from './partition-store.js';
+import type { StreamStore, StreamWrites } from './stream-store.js';
 
 /**
  * The storage contract. Every backend (sqlite/, postgres/) implements it and passes the same
@@ -80,10 +83,16 @@ export interface StoreTx {
   appendEvents(org: string, events: PendingEvent[]): Promise<AppendedEvent[]>;
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   identity: IdentityWrites;
+  /** Streams' configuration (src/operations/streams.ts). */
+  streams: StreamWrites;
+  /** Alert rules, detector settings, channels, alerts, deliveries, the alert engine's state. */
+  alerts: AlertWrites;
 }
 
 /** The integrity side: integrity-stores.ts. */
 export interface AuditStore extends IntegrityStores {
+  /** PostgreSQL's monthly partitions of events (none on SQLite). */
+  readonly partitions: PartitionStore;
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   /**
@@ -98,8 +107,12 @@ export interface AuditStore extends IntegrityStores {
 
   /** People, sessions, members, roles, invitations, viewer tokens, key management. */
   readonly identity: IdentityReads;
+  /** Alert rules, detector settings, channels, alerts and their deliveries. */
+  readonly alerts: AlertReads;
   /** The log consumers' durable cursors (src/workers/consumers). */
   readonly consumers: ConsumerStore;
+  /** Streams: their configuration and what delivery last saw. */
+  readonly streams: StreamStore;
 
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;

@@ -1,10 +1,13 @@
 import { AuthCard, Layout } from './components/Layout.js';
 import { Redirect } from './components/Redirect.js';
 import { ErrorNotice, Spinner } from './components/ui.js';
+import { safeNext } from './lib/safe-next.js';
 import { AcceptInvitationPage } from './pages/AcceptInvitationPage.js';
+import { AlertRulesPage } from './pages/AlertRulesPage.js';
+import { AlertsPage } from './pages/AlertsPage.js';
 import { ApiKeysPage } from './pages/ApiKeysPage.js';
 import { EmbedPage } from './pages/EmbedPage.js';
-import { LoginPage, safeNext } from './pages/LoginPage.js';
+import { LoginPage } from './pages/LoginPage.js';
 import { LogPage } from './pages/LogPage.js';
 import { MembersPage } from './pages/MembersPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
@@ -22,6 +25,8 @@ export const ROUTES = {
   apiRequests: '/settings/api-requests',
   members: '/settings/members',
   apiKeys: '/settings/api-keys',
+  alerts: '/settings/alerts',
+  alertRules: '/settings/alert-rules',
   settings: '/settings/organization',
 } as const;
 
@@ -73,6 +78,18 @@ function SignedInRoutes({ session }: { session: Session }) {
       return (
         <Layout>
           <ApiKeysPage />
+        </Layout>
+      );
+    case ROUTES.alerts:
+      return (
+        <Layout>
+          <AlertsPage />
+        </Layout>
+      );
+    case ROUTES.alertRules:
+      return (
+        <Layout>
+          <AlertRulesPage />
         </Layout>
       );
     case ROUTES.settings:

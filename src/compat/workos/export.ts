@@ -91,6 +91,17 @@ export function exportMatches(request: WorkosExportRequest, event: StoredEvent):
   return true;
 }
 
+/**
+ * The event as a WorkOS export shows it: with the actor type the WorkOS client sent (Trailmark
+ * stores a type outside its own list as `service`, and keeps the original in metadata.workos).
+ */
+export function asSentByWorkos(event: StoredEvent): StoredEvent {
+  const workos = event.metadata?.workos;
+  const sent = isPlainObject(workos) && isPlainObject(workos.actor) ? workos.actor.type : undefined;
+  if (typeof sent !== 'string' || sent === event.actor.type) return event;
+  return { ...event, actor: { ...event.actor, type: sent as StoredEvent['actor']['type'] } };
+}
+
 function signature(secret: string, org: string, id: string, expires: number): string {
   return createHmac('sha256', secret).update(`workos-export\n${org}\n${id}\n${expires}`).digest('hex');
 }

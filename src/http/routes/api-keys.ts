@@ -8,6 +8,7 @@ import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../operations
 import type { ApiKeyListing } from '../../store/identity-store.js';
 import { type Access, authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { deleteRoute } from './delete-route.js';
 import { Text } from './text.js';
 
 export const NewApiKeyBody = Type.Object(
@@ -141,20 +142,16 @@ export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.delete(
-    '/v1/api-keys/:id',
+  deleteRoute(
+    app,
+    ctx,
     {
-      schema: {
-        tags: ['api keys'],
-        summary: 'Delete an API key; it stops working at once',
-        params: KeyIdParams,
-      },
+      url: '/v1/api-keys/:id',
+      tag: 'api keys',
+      summary: 'Delete an API key; it stops working at once',
+      params: KeyIdParams,
+      need: 'manageApiKeys',
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageApiKeys');
-      const { id } = request.params;
-      await deleteApiKey(ctx, access.org, id, causeOf(request, access));
-      return reply.code(204).send();
-    },
+    (access, { id }, request) => deleteApiKey(ctx, access.org, id, causeOf(request, access)),
   );
 }

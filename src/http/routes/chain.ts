@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { ChainStatusSchema, CheckpointSchema, VerificationSchema } from '../../contracts/chain.js';
 import { AppError } from '../../domain/errors.js';
 import { verifyAndRecord } from '../../workers/chain-verification.js';
-import { authorize } from '../auth.js';
+import { VerificationGate } from '../../workers/verification-gate.js';
+import { type Access, authorize } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 
 const JwkSchema = Type.Object({
@@ -17,8 +18,23 @@ const JwkSchema = Type.Object({
   retired_at: Type.Union([Type.String(), Type.Null()]),
 });
 
+/**
+ * The chain is the whole org's: its head, checkpoints and verification reports count every
+ * event. A viewer token narrowed to one workspace or actor sees none of them.
+ */
+function wholeOrg(access: Access): Access {
+  if (access.scope) {
+    throw new AppError(
+      'forbidden',
+      "a viewer token for one workspace or actor does not see the organization's chain",
+    );
+  }
+  return access;
+}
+
 export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;
+  const verifications = new VerificationGate();
 
   app.get(
     '/v1/chain',
@@ -30,7 +46,7 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const access = await authorize(request, ctx, 'viewAuditLog');
+      const access = wholeOrg(await authorize(request, ctx, 'viewAuditLog'));
       const [head, checkpoint, anchor, last] = await Promise.all([
         store.chainHead(access.org),
         store.checkpoints.latest(access.org),
@@ -71,7 +87,7 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const access = await authorize(request, ctx, 'viewAuditLog');
+      const access = wholeOrg(await authorize(request, ctx, 'viewAuditLog'));
       const { query } = request;
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (limit < 1 || limit > 1000) {
@@ -96,8 +112,11 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const access = await authorize(request, ctx, 'viewAuditLog');
-      return verifyAndRecord(store, access.org, await ctx.background.keys.keyRing(), ctx.now, ctx.verify);
+      const access = wholeOrg(await authorize(request, ctx, 'viewAuditLog'));
+      const keys = await ctx.background.keys.keyRing();
+      return verifications.run(access.org, ctx.now().getTime(), () =>
+        verifyAndRecord(store, access.org, keys, ctx.now, ctx.verify),
+      );
     },
   );
 

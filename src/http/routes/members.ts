@@ -12,6 +12,7 @@ import { type Actor, changeMemberRole, removeMember } from '../../operations/mem
 import type { MemberRecord } from '../../store/identity-store.js';
 import { type Access, authorize, causeOf, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { deleteRoute } from './delete-route.js';
 import { Email, Text } from './text.js';
 
 const UserIdParams = Type.Object({ user_id: Text(0, 128) });
@@ -140,20 +141,16 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.delete(
-    '/v1/members/:user_id',
+  deleteRoute(
+    app,
+    ctx,
     {
-      schema: {
-        tags: ['members'],
-        summary: 'Remove a member; the last owner cannot be removed (manageMembers)',
-        params: UserIdParams,
-      },
+      url: '/v1/members/:user_id',
+      tag: 'members',
+      summary: 'Remove a member; the last owner cannot be removed (manageMembers)',
+      params: UserIdParams,
+      need: 'manageMembers',
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageMembers');
-      const { user_id } = request.params;
-      await removeMember(ctx, access.org, user_id, actorOf(access, request));
-      return reply.code(204).send();
-    },
+    (access, { user_id }, request) => removeMember(ctx, access.org, user_id, actorOf(access, request)),
   );
 }

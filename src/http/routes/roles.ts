@@ -5,6 +5,7 @@ import { listRoles, roleView } from '../../identity/roles.js';
 import { createRole, deleteRole, updateRole } from '../../operations/roles.js';
 import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { deleteRoute } from './delete-route.js';
 import { Text } from './text.js';
 
 const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p))), { maxItems: 32 });
@@ -74,20 +75,16 @@ export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.delete(
-    '/v1/roles/:id',
+  deleteRoute(
+    app,
+    ctx,
     {
-      schema: {
-        tags: ['roles'],
-        summary: 'Delete a custom role nobody holds (manageMembers)',
-        params: RoleIdParams,
-      },
+      url: '/v1/roles/:id',
+      tag: 'roles',
+      summary: 'Delete a custom role nobody holds (manageMembers)',
+      params: RoleIdParams,
+      need: 'manageMembers',
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageMembers');
-      const { id } = request.params;
-      await deleteRole(ctx, access.org, id, access.grants, causeOf(request, access));
-      return reply.code(204).send();
-    },
+    (access, { id }, request) => deleteRole(ctx, access.org, id, access.grants, causeOf(request, access)),
   );
 }

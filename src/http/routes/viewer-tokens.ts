@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { MintedViewerTokenSchema } from '../../contracts/api.js';
 import {
   mintViewerToken,
+  revokeViewerToken,
   VIEWER_TOKEN_DEFAULT_TTL_S,
   VIEWER_TOKEN_MAX_TTL_S,
 } from '../../operations/viewer-tokens.js';
@@ -47,6 +48,22 @@ export function viewerTokenRoutes(app: TypeBoxApp, ctx: AppContext): void {
         causeOf(request, access),
       );
       return reply.code(201).send(minted);
+    },
+  );
+
+  app.delete(
+    '/v1/viewer-tokens/:id',
+    {
+      schema: {
+        tags: ['viewer tokens'],
+        summary: 'Revoke a viewer token at once (API key with the admin scope)',
+        params: Type.Object({ id: Text(1, 128) }),
+      },
+    },
+    async (request, reply) => {
+      const access = await authorize(request, ctx, 'mintViewerTokens');
+      await revokeViewerToken(ctx, access.org, request.params.id, causeOf(request, access));
+      return reply.code(204).send();
     },
   );
 }

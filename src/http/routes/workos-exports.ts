@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import {
+  asSentByWorkos,
   EXPORT_RESOURCE,
   exportFilter,
   exportMatches,
@@ -79,14 +80,33 @@ async function exportObject(
   };
 }
 
-/** The store's pages with the events the store could not filter out removed. */
+/**
+ * The store's pages with the events the store could not filter out removed, and WorkOS events
+ * with the actor type their client sent.
+ */
 async function* matching(pages: AsyncIterable<readonly string[]>, request: WorkosExportRequest) {
-  const needsCheck = Boolean(
+  for await (const page of pages) {
+    const out: string[] = [];
+    for (const json of page) {
+      // Only events that came through the WorkOS API, or that a list filter must look at, are parsed.
+      const workos = json.includes('"workos"');
+      if (!workos && !needsCheck(request)) {
+        out.push(json);
+        continue;
+      }
+      const event = JSON.parse(json) as StoredEvent;
+      if (!exportMatches(request, event)) continue;
+      const shown = asSentByWorkos(event);
+      out.push(shown === event ? json : JSON.stringify(shown));
+    }
+    yield out;
+  }
+}
+
+function needsCheck(request: WorkosExportRequest): boolean {
+  return Boolean(
     request.actor_names?.length || request.targets?.length || (request.actor_ids?.length ?? 0) > 1,
   );
-  for await (const page of pages) {
-    yield needsCheck ? page.filter((json) => exportMatches(request, JSON.parse(json) as StoredEvent)) : page;
-  }
 }
 
 export function workosExportRoutes(app: TypeBoxApp, ctx: AppContext): void {

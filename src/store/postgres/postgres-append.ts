@@ -37,10 +37,16 @@ export interface AppendConnection {
 export interface PreparedBatch {
   org: string;
   rows: AppendRow[];
+  /** Each row's time of receipt (ISO 8601): the events' partitions are its months. */
+  receivedAt: string[];
 }
 
 export function prepareBatches(batches: AppendBatch[]): PreparedBatch[] {
-  return batches.map((batch) => ({ org: batch.org, rows: batch.events.map(toAppendRow) }));
+  return batches.map((batch) => ({
+    org: batch.org,
+    rows: batch.events.map(toAppendRow),
+    receivedAt: batch.events.map((e) => e.received_at),
+  }));
 }
 
 /**
@@ -65,7 +71,7 @@ export async function appendBatches(
     const head = moved.get(batch.org) ?? heads.get(batch.org);
     if (!head) return { ok: false, error: orgNotFound(batch.org) };
     try {
-      const plan = planAppend(head, batch.rows, innerMap(stored, head.pk));
+      const plan = planAppend(head, batch, innerMap(stored, head.pk));
       rows.push(...plan.rows);
       moved.set(batch.org, plan.head);
       return { ok: true, events: plan.results };
@@ -156,7 +162,7 @@ function innerMap<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
  */
 function planAppend(
   head: OrgHead,
-  appendRows: AppendRow[],
+  { rows: appendRows, receivedAt }: PreparedBatch,
   stored: Map<string, StoredIdentity>,
 ): { rows: EventRow[]; results: AppendedEvent[]; head: OrgHead } {
   let seq = head.seq;
@@ -203,6 +209,7 @@ function planAppend(
       prev_hash: prevHash,
       hash,
       body: canonical,
+      received_at: receivedAt[index]!,
     });
     // Generated ids too: a client id that one of them took is a conflict, not a failed insert.
     inBatch.set(row.id, { seq, inputHash: row.inputHash, hash });

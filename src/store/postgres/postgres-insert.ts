@@ -4,7 +4,12 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { AppendConnection, HeadMove } from './postgres-append.js';
+import { binaryChunks, type CopyFormat, textChunks } from './postgres-copy.js';
 import type { PgTables } from './postgres-schema.js';
+
+/** How the group commit writes rows: COPY in either format, or INSERT ... unnest only. */
+export type WriteMethod = CopyFormat | 'unnest';
+export const DEFAULT_WRITE: WriteMethod = 'binary';
 
 /** Columns of `events` in the order every insert lists them, with their types. */
 const COLUMNS = [
@@ -26,6 +31,7 @@ const COLUMNS = [
   ['prev_hash', 'text'],
   ['hash', 'text'],
   ['body', 'text'],
+  ['received_at', 'timestamptz'],
 ] as const;
 
 export type EventRow = Record<(typeof COLUMNS)[number][0], string | number | null>;
@@ -76,36 +82,20 @@ async function moveHeads(run: AppendConnection['query'], heads: HeadMove[]): Pro
   await run(MOVE_HEADS, headParameters(heads));
 }
 
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-
-/** A value in COPY's text format: NULL is \N; backslash, tab, newline and CR are escaped. */
-function copyValue(value: string | number | null): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'number') return String(value);
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : value;
-}
-
-function* copyChunks(rows: EventRow[]): Generator<string> {
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    let text = '';
-    for (const row of rows.slice(start, start + CHUNK)) {
-      let line = '';
-      for (let i = 0; i < COLUMNS.length; i++) line += (i ? '\t' : '') + copyValue(row[COLUMNS[i]![0]]);
-      text += `${line}\n`;
-    }
-    yield text;
-  }
-}
-
 /**
  * COPY FROM STDIN: the fastest way in, for the ingest path. Measured on this machine against the
  * unnest INSERT: about half the client CPU (no array literals to build and escape) and about a
- * quarter less server CPU per row.
+ * quarter less server CPU per row. Binary COPY took less client CPU than text, and committed
+ * faster, in every alternated run (docs/benchmarks.md): it is the default.
  */
-async function insertByCopy(client: pg.PoolClient, rows: EventRow[]): Promise<void> {
-  const stream = client.query(copyFrom(`COPY events (${COLUMN_LIST}) FROM STDIN`));
-  await pipeline(Readable.from(copyChunks(rows)), stream);
+async function insertByCopy(client: pg.PoolClient, rows: EventRow[], format: CopyFormat): Promise<void> {
+  if (format === 'binary') {
+    const stream = client.query(copyFrom(`COPY events (${COLUMN_LIST}) FROM STDIN (FORMAT binary)`));
+    await pipeline(Readable.from(binaryChunks(COLUMNS, rows, CHUNK)), stream);
+  } else {
+    const stream = client.query(copyFrom(`COPY events (${COLUMN_LIST}) FROM STDIN`));
+    await pipeline(Readable.from(textChunks(COLUMNS, rows, CHUNK)), stream);
+  }
 }
 
 /** An append inside a Kysely transaction (StoreTx: Trailmark's own events, a few at a time). */
@@ -116,14 +106,17 @@ export function kyselyConnection(trx: Kysely<PgTables>): AppendConnection {
 }
 
 /** An append on a pooled client that holds the transaction (the group commit). */
-export function clientConnection(client: pg.PoolClient): AppendConnection {
+export function clientConnection(
+  client: pg.PoolClient,
+  write: WriteMethod = DEFAULT_WRITE,
+): AppendConnection {
   const query = async <R>(text: string, parameters: unknown[]): Promise<R[]> =>
     (await client.query(text, parameters)).rows as R[];
   return {
     query,
     async write(rows, heads) {
-      if (rows.length < COPY_FROM_ROWS) return writeByUnnest(query, rows, heads);
-      await insertByCopy(client, rows);
+      if (write === 'unnest' || rows.length < COPY_FROM_ROWS) return writeByUnnest(query, rows, heads);
+      await insertByCopy(client, rows, write);
       await moveHeads(query, heads);
     },
   };

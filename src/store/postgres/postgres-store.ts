@@ -4,6 +4,8 @@ import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { type ActionCountTables, countActions } from '../action-count-sql.js';
+import { type AlertTables, alertReads } from '../alert-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
@@ -17,6 +19,7 @@ import type { IntegrityTables } from '../integrity-tables.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { hasNul } from '../nul.js';
 import { streamByPages, streamJsonPages, toPage } from '../paginate.js';
+import type { PartitionStore } from '../partition-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type {
   ActionCount,
@@ -29,14 +32,17 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import { streamsSql } from '../stream-sql.js';
+import type { StreamStore } from '../stream-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import { appendBatches, prepareBatches } from './postgres-append.js';
-import { clientConnection } from './postgres-insert.js';
+import { clientConnection, DEFAULT_WRITE, type WriteMethod } from './postgres-insert.js';
 import {
   POSTGRES_RETENTION,
   postgresIntegrityConnection,
   walkPartsInSnapshots,
 } from './postgres-integrity.js';
+import { postgresPartitions } from './postgres-partitions.js';
 import { createPool } from './postgres-pool.js';
 import type { PgTables } from './postgres-schema.js';
 import { searchTerm } from './postgres-search.js';
@@ -47,6 +53,8 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** How the group commit writes its rows (benchmarks compare them; default DEFAULT_WRITE). */
+  writeMethod?: WriteMethod;
 }
 
 const CHAIN_CHUNK = 2000;
@@ -88,21 +96,29 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   readonly pool: pg.Pool;
   /** Connections for the group commit only (one commit runs at a time per process). */
   private readonly appendPool: pg.Pool;
+  private readonly writeMethod: WriteMethod;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
+  readonly streams: StreamStore;
+  readonly partitions: PartitionStore;
 
   constructor(options: PostgresStoreOptions) {
     super();
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
+    this.writeMethod = options.writeMethod ?? DEFAULT_WRITE;
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
+    this.alerts = alertReads(this.db as unknown as Kysely<AlertTables>);
     const integrityDb = this.db as unknown as Kysely<IntegrityTables>;
     const integrity = postgresIntegrityConnection(integrityDb, this.pool);
     const walkParts = walkPartsInSnapshots(this.pool, integrityDb);
     Object.assign(this, integritySql(integrity, POSTGRES_RETENTION, walkParts));
     this.consumers = consumersSql(integrity);
+    this.streams = streamsSql(integrity);
+    this.partitions = postgresPartitions(this.pool);
   }
 
   async migrate(): Promise<void> {
@@ -138,7 +154,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const outcomes = await appendBatches(clientConnection(client), prepared);
+      const outcomes = await appendBatches(clientConnection(client, this.writeMethod), prepared);
       await client.query('COMMIT');
       return outcomes;
     } catch (error) {

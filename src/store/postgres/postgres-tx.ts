@@ -1,7 +1,9 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { type AlertTables, alertWrites } from '../alert-sql.js';
 import { identityWrites, orgAndKeyWrites } from '../identity-sql.js';
 import type { IdentityTables } from '../identity-tables.js';
 import type { StoreTx } from '../store.js';
+import { streamWrites } from '../stream-sql.js';
 import { appendToOrg } from './postgres-append.js';
 import { POSTGRES_IDENTITY } from './postgres-identity.js';
 import { kyselyConnection } from './postgres-insert.js';
@@ -14,5 +16,7 @@ export function postgresTx(trx: Transaction<PgTables>): StoreTx {
     ...orgAndKeyWrites(shared, POSTGRES_IDENTITY),
     appendEvents: (org, events) => appendToOrg(kyselyConnection(trx), org, events),
     identity: identityWrites(shared, POSTGRES_IDENTITY),
+    streams: streamWrites(trx as unknown as Parameters<typeof streamWrites>[0]),
+    alerts: alertWrites(trx as unknown as Kysely<AlertTables>, { forUpdate: true }),
   };
 }

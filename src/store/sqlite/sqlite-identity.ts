@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { type AlertTables, alertReads } from '../alert-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import { type IdentityDialect, identityReads } from '../identity-sql.js';
 import type { IdentityReads } from '../identity-store.js';
 import type { IdentityTables } from '../identity-tables.js';
@@ -19,4 +21,9 @@ export const SQLITE_IDENTITY: IdentityDialect = {
  */
 export function sqliteIdentityReads(reader: Database): IdentityReads {
   return identityReads(new Kysely<IdentityTables>({ dialect: new SqliteDialect({ database: reader }) }));
+}
+
+/** Alerting's reads, on the reader connection too. */
+export function sqliteAlertReads(reader: Database): AlertReads {
+  return alertReads(new Kysely<AlertTables>({ dialect: new SqliteDialect({ database: reader }) }));
 }

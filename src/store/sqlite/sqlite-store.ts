@@ -6,6 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { type ActionCountTables, countActions } from '../action-count-sql.js';
+import type { AlertReads } from '../alert-store.js';
 import { compiledOnce } from '../compiled-once.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
@@ -17,6 +18,7 @@ import { IntegrityStores } from '../integrity-stores.js';
 import type { IntegrityTables } from '../integrity-tables.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { readJsonPage, streamByPages, toPage } from '../paginate.js';
+import { NO_PARTITIONS, type PartitionStore } from '../partition-store.js';
 import { apiKeyFromRow, eventFromRow, orgFromRow } from '../rows.js';
 import type {
   ActionCount,
@@ -29,13 +31,15 @@ import type {
   Org,
   StoreTx,
 } from '../store.js';
+import { streamsSql } from '../stream-sql.js';
+import type { StreamStore } from '../stream-store.js';
 import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { packBatch } from './row-packing.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { GuardedSqliteDialect, openConnection } from './sqlite-connection.js';
-import { sqliteIdentityReads } from './sqlite-identity.js';
+import { sqliteAlertReads, sqliteIdentityReads } from './sqlite-identity.js';
 import { SQLITE_RETENTION, sqliteIntegrityConnection, walkPartsInThreads } from './sqlite-integrity.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import type { SqliteTables } from './sqlite-schema.js';
@@ -87,7 +91,10 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   private writer: SqliteWriter | undefined;
   private readonly reads: SqliteReads;
   readonly identity: IdentityReads;
+  readonly alerts: AlertReads;
   readonly consumers: ConsumerStore;
+  readonly streams: StreamStore;
+  readonly partitions: PartitionStore = NO_PARTITIONS;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -105,12 +112,14 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     this.builder = statementBuilder();
     this.reads = new SqliteReads(this.reader);
     this.identity = sqliteIdentityReads(this.reader);
+    this.alerts = sqliteAlertReads(this.reader);
     // Integrity reads run on the reader; its writes take the main connection like every other.
     const integrity = sqliteIntegrityConnection(this.reads, (fn) =>
       this.write((trx) => fn(trx as unknown as Kysely<IntegrityTables>)),
     );
     Object.assign(this, integritySql(integrity, SQLITE_RETENTION, walkPartsInThreads(options.path)));
     this.consumers = consumersSql(integrity);
+    this.streams = streamsSql(integrity);
   }
 
   async migrate(): Promise<void> {

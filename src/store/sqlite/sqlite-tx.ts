@@ -1,7 +1,9 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { type AlertTables, alertWrites } from '../alert-sql.js';
 import { identityWrites, orgAndKeyWrites } from '../identity-sql.js';
 import type { IdentityTables } from '../identity-tables.js';
 import type { StoreTx } from '../store.js';
+import { streamWrites } from '../stream-sql.js';
 import type { SqliteAppender } from './sqlite-append.js';
 import { SQLITE_IDENTITY } from './sqlite-identity.js';
 import type { SqliteTables } from './sqlite-schema.js';
@@ -14,5 +16,7 @@ export function sqliteTx(trx: Transaction<SqliteTables>, appender: SqliteAppende
     // The appender's statements run on the same connection, inside this transaction.
     appendEvents: async (org, events) => appender.append(org, events),
     identity: identityWrites(shared, SQLITE_IDENTITY),
+    streams: streamWrites(trx as unknown as Parameters<typeof streamWrites>[0]),
+    alerts: alertWrites(trx as unknown as Kysely<AlertTables>, { forUpdate: false }),
   };
 }

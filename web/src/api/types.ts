@@ -5,6 +5,14 @@
 import type { Permission } from '../../../src/contracts/permissions.js';
 
 export type {
+  AlertChannelView,
+  AlertList,
+  AlertRuleView,
+  AlertView,
+  DetectorView,
+} from '../../../src/contracts/alerts.js';
+export { ALERT_SEVERITIES, CHANNEL_TYPES } from '../../../src/contracts/alerts.js';
+export type {
   ActionCount,
   ApiKey,
   CreatedApiKey,

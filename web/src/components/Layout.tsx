@@ -16,6 +16,8 @@ const NAV: { title: string; items: NavItem[] }[] = [
     items: [
       { href: '/settings/audit-log', label: 'Audit log', needs: 'viewAuditLog' },
       { href: '/settings/api-requests', label: 'API requests', needs: 'viewAuditLog' },
+      { href: '/settings/alerts', label: 'Alerts', needs: 'manageAlerts' },
+      { href: '/settings/alert-rules', label: 'Rules & channels', needs: 'manageAlerts' },
     ],
   },
   {

@@ -4,15 +4,10 @@ import type { SessionView } from '../api/types.js';
 import { FormError, TextField } from '../components/forms.js';
 import { AuthCard } from '../components/Layout.js';
 import { Notice } from '../components/ui.js';
+import { safeNext } from '../lib/safe-next.js';
 import { useFormAction, useTextFields } from '../lib/use-form-action.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
-
-/** Only same-site paths: `next` comes from the URL and must not send anyone elsewhere. */
-export function safeNext(value: string | null): string {
-  if (!value?.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  return value;
-}
 
 function loginError(error: unknown): string {
   if (error instanceof ApiError) {

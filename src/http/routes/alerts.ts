@@ -1,0 +1,218 @@
+import { Type } from '@sinclair/typebox';
+import {
+  ALERT_SEVERITIES,
+  ALERT_STATUSES,
+  AlertListSchema,
+  AlertSchema,
+  type AlertSeverity,
+  type AlertStatus,
+  DetectorListSchema,
+  type DetectorView,
+} from '../../contracts/alerts.js';
+import { AppError, validationError } from '../../domain/errors.js';
+import { updateDetectors } from '../../operations/alert-rules.js';
+import { acknowledgeAlert, resolveAlert } from '../../operations/alerts.js';
+import type { AlertRecord } from '../../store/alert-store.js';
+import {
+  DETECTOR_IDS,
+  DETECTORS,
+  type DetectorOverrides,
+  DetectorOverridesSchema,
+  detectorOverridesProblems,
+  resolveDetectorSettings,
+} from '../../workers/alerts/index.js';
+import { authorize, causeOf } from '../auth.js';
+import type { AppContext, TypeBoxApp } from '../context.js';
+import { alertView } from './alert-views.js';
+import { Text } from './text.js';
+
+/**
+ * The detectors' settings schema without its defaults: Fastify's validator fills defaults in,
+ * and a PATCH must store only what was sent.
+ */
+function withoutDefaults<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(withoutDefaults) as T;
+  if (!schema || typeof schema !== 'object') return schema;
+  const copy: Record<string | symbol, unknown> = {};
+  for (const key of Reflect.ownKeys(schema)) {
+    if (key === 'default' || key === '$id') continue;
+    copy[key] = withoutDefaults((schema as Record<string | symbol, unknown>)[key]);
+  }
+  return copy as T;
+}
+const DetectorPatchSchema = withoutDefaults(DetectorOverridesSchema);
+
+const AlertIdParams = Type.Object({ id: Text(1, 128) });
+
+const AlertQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ description: 'open, acknowledged, resolved; comma-separated' })),
+    severity: Type.Optional(Type.String({ description: 'low, medium, high, critical; comma-separated' })),
+    source: Type.Optional(Type.String({ description: 'a detector id or a rule id' })),
+    limit: Type.Optional(Type.String({ description: '1 to 200, default 50' })),
+    cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
+    org: Type.Optional(Type.String({ description: 'organization, for sessions and deployment keys' })),
+  },
+  { additionalProperties: false },
+);
+
+function listOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  path: string,
+): T[] | undefined {
+  if (value === undefined || value === '') return undefined;
+  const items = value.split(',').map((s) => s.trim());
+  const bad = items.find((s) => !(allowed as readonly string[]).includes(s));
+  if (bad !== undefined) {
+    throw validationError([{ path, message: `${bad} is not one of ${allowed.join(', ')}` }]);
+  }
+  return items as T[];
+}
+
+async function withDeliveries(ctx: AppContext, org: string, alerts: AlertRecord[]) {
+  const [deliveries, channels] = await Promise.all([
+    ctx.store.alerts.deliveriesOf(
+      org,
+      alerts.map((a) => a.id),
+    ),
+    ctx.store.alerts.listChannels(org),
+  ]);
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  return alerts.map((a) => alertView(a, deliveries, byId));
+}
+
+export function alertRoutes(app: TypeBoxApp, ctx: AppContext): void {
+  app.get(
+    '/v1/alerts',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Alerts, newest first, filtered (manageAlerts)',
+        querystring: AlertQuery,
+        response: { 200: AlertListSchema },
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, ctx, 'manageAlerts');
+      const q = request.query;
+      const limit = q.limit === undefined ? 50 : Number(q.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+        throw validationError([{ path: '/query/limit', message: 'must be an integer from 1 to 200' }]);
+      }
+      if (q.cursor !== undefined && !/^alert_[0-9a-z]{26}$/.test(q.cursor)) {
+        throw validationError([{ path: '/query/cursor', message: 'is not a cursor this list gave' }]);
+      }
+      const status = listOf<AlertStatus>(q.status, ALERT_STATUSES, '/query/status');
+      const severity = listOf<AlertSeverity>(q.severity, ALERT_SEVERITIES, '/query/severity');
+      const source = q.source?.includes('\u0000') ? undefined : q.source;
+      const rows = await ctx.store.alerts.listAlerts(access.org, {
+        ...(status ? { status } : {}),
+        ...(severity ? { severity } : {}),
+        ...(source ? { source_id: source } : {}),
+        ...(q.cursor ? { before: q.cursor } : {}),
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      return {
+        data: await withDeliveries(ctx, access.org, page),
+        next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/alerts/:id',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'One alert with its deliveries (manageAlerts)',
+        params: AlertIdParams,
+        response: { 200: AlertSchema },
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, ctx, 'manageAlerts');
+      const alert = await ctx.store.alerts.getAlert(access.org, request.params.id);
+      if (!alert) throw new AppError('not_found', `alert ${request.params.id} not found`);
+      return (await withDeliveries(ctx, access.org, [alert]))[0]!;
+    },
+  );
+
+  for (const [verb, change] of [
+    ['acknowledge', acknowledgeAlert],
+    ['resolve', resolveAlert],
+  ] as const) {
+    app.post(
+      `/v1/alerts/:id/${verb}`,
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: `${verb === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert, recorded as alert.${verb}d (manageAlerts)`,
+          params: AlertIdParams,
+          response: { 200: AlertSchema },
+        },
+      },
+      async (request) => {
+        const access = await authorize(request, ctx, 'manageAlerts');
+        const alert = await change(ctx, access.org, request.params.id, causeOf(request, access));
+        return (await withDeliveries(ctx, access.org, [alert]))[0]!;
+      },
+    );
+  }
+
+  const detectorList = async (org: string): Promise<{ data: DetectorView[] }> => {
+    const overrides = (await ctx.store.alerts.settings(org)).detectors as DetectorOverrides;
+    const settings = resolveDetectorSettings(overrides);
+    return {
+      data: DETECTOR_IDS.map((id) => ({
+        id,
+        name: DETECTORS[id].name,
+        description: DETECTORS[id].description,
+        settings: settings[id] as Record<string, unknown>,
+        defaults: DETECTORS[id].defaults as Record<string, unknown>,
+        overrides: (overrides[id] ?? {}) as Record<string, unknown>,
+      })),
+    };
+  };
+
+  app.get(
+    '/v1/alert-detectors',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: "The built-in detectors with the organization's settings (manageAlerts)",
+        response: { 200: DetectorListSchema },
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, ctx, 'manageAlerts');
+      return detectorList(access.org);
+    },
+  );
+
+  app.patch(
+    '/v1/alert-detectors',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary:
+          'Change detector settings: per detector, the settings given (manageAlerts; detector.updated)',
+        body: DetectorPatchSchema,
+        response: { 200: DetectorListSchema },
+      },
+    },
+    async (request) => {
+      const access = await authorize(request, ctx, 'manageAlerts');
+      const problems = detectorOverridesProblems(request.body);
+      if (problems.length) throw validationError(problems);
+      await updateDetectors(
+        ctx,
+        access.org,
+        request.body as Record<string, Record<string, unknown>>,
+        causeOf(request, access),
+      );
+      return detectorList(access.org);
+    },
+  );
+}

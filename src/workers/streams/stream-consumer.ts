@@ -1,0 +1,142 @@
+import { outboundRecord } from '../../delivery/record.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  retryDelayMs,
+  shouldGiveUp,
+} from '../../delivery/retry-policy.js';
+import type { SendResult, Transport } from '../../delivery/send-result.js';
+import type { StoredEvent } from '../../domain/event.js';
+import { eventKind } from '../../domain/event.js';
+import { type StreamFormat, streamFormat } from '../../export/formats/stream-format.js';
+import type { AuditStore } from '../../store/store.js';
+import { type StreamRecord, streamConsumerName } from '../../store/stream-store.js';
+import type { LogConsumer } from '../consumers/log-consumer.js';
+
+export interface StreamConsumerDeps {
+  store: AuditStore;
+  transport: Transport;
+  productVersion: string;
+  policy?: RetryPolicy;
+  /** The stream has failed for `giveUpAfterMs`: pause it with the reason. */
+  giveUp(stream: StreamRecord, reason: string): Promise<void>;
+}
+
+/**
+ * Delivers one stream: each org event after its cursor that passes its filter, written in its
+ * format and sent through its destination's transport in batches (count, bytes, time), in seq
+ * order. A batch not yet full waits `max_wait_ms` for more. A failed batch is retried from the
+ * first record not acknowledged, after an exponential, jittered delay that respects Retry-After;
+ * failing for 24 h without a success pauses the stream with the reason. Events are resent only
+ * across a retry boundary, with the same id.
+ */
+export class StreamConsumer implements LogConsumer {
+  readonly name: string;
+  readonly orgs: { orgId: string };
+  private readonly format: StreamFormat;
+  private readonly matches: (event: StoredEvent) => boolean;
+  private attempt = 0;
+  private retryAt = 0;
+  private failingSince: number | undefined;
+
+  constructor(
+    readonly stream: StreamRecord,
+    private readonly deps: StreamConsumerDeps,
+  ) {
+    this.name = streamConsumerName(stream.id);
+    this.orgs = { orgId: stream.org };
+    this.format = streamFormat(stream.format, { productVersion: deps.productVersion });
+    this.matches = streamFilter(stream.filter);
+    this.failingSince = stream.failing_since ? Date.parse(stream.failing_since) : undefined;
+  }
+
+  async consume(_org: string, events: readonly StoredEvent[]): Promise<number | undefined> {
+    const nothing = events[0]!.seq - 1;
+    const now = Date.now();
+    if (now < this.retryAt) return nothing;
+    const { batch } = this.stream;
+    const wanted = events.filter(this.matches);
+    if (wanted.length === 0) return undefined;
+    const records = wanted.map((event) => outboundRecord(event, this.format.format(event), this.format.json));
+    // Batch by count and bytes; a short batch waits for more until its oldest event is max_wait_ms old.
+    const chunks: (typeof records)[] = [];
+    let chunk: typeof records = [];
+    let bytes = 0;
+    for (const record of records) {
+      const size = Buffer.byteLength(record.text) + 1;
+      if (chunk.length > 0 && (chunk.length >= batch.max_events || bytes + size > batch.max_bytes)) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(record);
+      bytes += size;
+    }
+    const full = chunk.length >= batch.max_events || bytes >= batch.max_bytes;
+    if (full || now - chunk[0]!.receivedAt >= batch.max_wait_ms) chunks.push(chunk);
+    if (chunks.length === 0) return nothing;
+
+    for (const [i, part] of chunks.entries()) {
+      const result = await this.deps.transport.send(part);
+      if (result.outcome === 'delivered') continue;
+      // Commit what went through: up to the first record not acknowledged.
+      const firstUnsent = part[result.delivered]?.seq ?? part[part.length - 1]!.seq + 1;
+      if (i > 0 || result.delivered > 0) await this.noteSuccess();
+      await this.noteFailure(result);
+      return firstUnsent - 1;
+    }
+    await this.noteSuccess();
+    const sent = chunks.reduce((n, part) => n + part.length, 0);
+    // Everything sent: every event given is handled (filtered ones too). Else the short batch
+    // left waits: commit up to its first record, which comes again at the next poll.
+    return sent === records.length ? undefined : records[sent]!.seq - 1;
+  }
+
+  private async noteSuccess(): Promise<void> {
+    this.attempt = 0;
+    this.retryAt = 0;
+    this.failingSince = undefined;
+    await this.deps.store.streams.delivered(this.stream.org, this.stream.id, new Date().toISOString());
+  }
+
+  private async noteFailure(result: Exclude<SendResult, { outcome: 'delivered' }>): Promise<void> {
+    const now = Date.now();
+    const policy = this.deps.policy ?? DEFAULT_RETRY_POLICY;
+    this.failingSince ??= now;
+    const retryAfter = result.outcome === 'retryable' ? result.retryAfterMs : undefined;
+    this.retryAt = now + retryDelayMs(this.attempt, retryAfter, policy);
+    this.attempt++;
+    const reason = `${result.outcome === 'permanent' ? 'refused' : 'failed'}: ${result.reason}`;
+    await this.deps.store.streams.failed(
+      this.stream.org,
+      this.stream.id,
+      reason,
+      new Date(now).toISOString(),
+    );
+    if (shouldGiveUp(this.failingSince, now, policy)) {
+      await this.deps.giveUp(
+        this.stream,
+        `delivery failing since ${new Date(this.failingSince).toISOString()}: ${reason}`,
+      );
+    }
+  }
+}
+
+/** A stream's filter as a predicate: action exact, `prefix*`, `*.suffix`; kinds. None: everything. */
+export function streamFilter(filter: StreamRecord['filter']): (event: StoredEvent) => boolean {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const suffixes: string[] = [];
+  for (const item of filter.actions) {
+    if (item.startsWith('*')) suffixes.push(item.slice(1).replace(/\*$/, ''));
+    else if (item.endsWith('*')) prefixes.push(item.slice(0, -1));
+    else exact.add(item);
+  }
+  const kinds = new Set<string>(filter.kinds);
+  const anyAction = filter.actions.length === 0;
+  return (event) => {
+    if (kinds.size > 0 && !kinds.has(eventKind(event))) return false;
+    if (anyAction || exact.has(event.action)) return true;
+    return prefixes.some((p) => event.action.startsWith(p)) || suffixes.some((s) => event.action.endsWith(s));
+  };
+}

@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyWebhook } from '../../../src/delivery/standard-webhooks.js';
+import { BACKENDS, type TestDatabase } from '../../helpers/backends.js';
+import { HttpReceiver } from '../../helpers/receivers/http-receiver.js';
+import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { ingest, type TestOrg, unique } from '../../http/support.js';
+import { ingestMany, isoAgo, json, listAlerts, settle } from './support.js';
+
+/**
+ * Issue 15 acceptance: two Trailmark processes on one PostgreSQL database, both taking events
+ * and both running the alerts consumer and the notifier: each alert is stored, recorded and
+ * sent once.
+ */
+
+const postgres = BACKENDS.find((b) => b.name === 'postgres');
+if (!postgres) console.warn('two-process alert tests skipped: TRAILMARK_TEST_PG_URL is unset');
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+describe.skipIf(!postgres)('alerts with two processes on one PostgreSQL', () => {
+  let db: TestDatabase;
+  const servers: TestServer[] = [];
+  const receiver = new HttpReceiver({
+    check: (request) =>
+      verifyWebhook(SECRET, request.headers, request.body)
+        ? { status: 401, body: 'bad signature' }
+        : undefined,
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await receiver.close();
+    await db?.drop();
+  });
+
+  it('fires and sends each alert once', async () => {
+    db = await postgres!.databaseUrl();
+    await receiver.start();
+    servers.push(await startTestServer({ databaseUrl: db.url }));
+    servers.push(await startTestServer({ databaseUrl: db.url }));
+    const [a, b] = servers as [TestServer, TestServer];
+    const org: TestOrg = await a.createOrg('Twice');
+    await json(
+      await a.request('/v1/alert-channels', {
+        key: org.adminKey,
+        method: 'POST',
+        json: { name: 'Hook', type: 'webhook', url: receiver.url, secret: SECRET },
+      }),
+      201,
+    );
+    const actors = Array.from({ length: 4 }, () => ({ type: 'user', id: unique('actor') }));
+    // Both processes take a share of every burst, interleaved.
+    for (let round = 0; round < 10; round++) {
+      for (const [i, actor] of actors.entries()) {
+        const server = (round + i) % 2 === 0 ? a : b;
+        await ingest(server, org.writeKey, [
+          { action: 'user.login_failed', actor, occurred_at: isoAgo((20 - round) * 5000) },
+          { action: 'api_key.created', actor, resource: { type: 'api_key', id: `k_${round}` } },
+        ]);
+      }
+    }
+    await ingestMany(b, org.writeKey, 50, (i) => ({
+      action: 'row.deleted',
+      actor: actors[0],
+      occurred_at: isoAgo(60_000 - i * 100),
+    }));
+    await settle(a, org.writeKey, org.adminKey);
+    await settle(b, org.writeKey, org.adminKey);
+
+    const alerts = await listAlerts(a, org.adminKey);
+    const keys = alerts.map((x) => `${x.source.id} ${x.group_key} ${x.window_start}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const spikes = alerts.filter((x) => x.source.id === 'failed_login_spike');
+    expect(spikes.map((x) => x.group_key).sort()).toEqual(actors.map((x) => `actor:${x.id}`).sort());
+    expect(
+      alerts.filter(
+        (x) => x.source.id === 'api_key_created' && actors.some((y) => x.group_key === `actor:${y.id}`),
+      ),
+    ).toHaveLength(40);
+    expect(alerts.filter((x) => x.source.id === 'bulk_deletion')).toHaveLength(1);
+
+    const recorded = await a.request('/v1/events?action=alert.triggered&limit=1000', { key: org.readKey });
+    expect(((await recorded.json()) as { data: unknown[] }).data).toHaveLength(alerts.length);
+
+    // Every alert reaches the webhook, once.
+    await receiver.waitFor(() => receiver.accepted.length >= alerts.length, 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = receiver.accepted.map(
+      (r) => (JSON.parse(r.body.toString()) as { alert: { id: string } }).alert.id,
+    );
+    expect(sent.sort()).toEqual(alerts.map((x) => x.id).sort());
+  });
+});

@@ -1,0 +1,125 @@
+import { useState } from 'react';
+import type { AlertChannelView } from '../api/types.js';
+import { DataTable, LoadedList, RowButton } from '../components/tables.js';
+import { Badge, CopyButton, EmptyState, ErrorNotice, Notice } from '../components/ui.js';
+import { useAsync } from '../lib/use-async.js';
+import { useFormAction } from '../lib/use-form-action.js';
+import { useSession } from '../session.js';
+import { ChannelDialog } from './ChannelDialog.js';
+
+/** The org's notification channels: add, enable or disable, send a test, delete. */
+export function ChannelsCard() {
+  const session = useSession();
+  const channels = useAsync(
+    (signal) =>
+      session.api.get<{ data: AlertChannelView[] }>('/v1/alert-channels', { signal }).then((r) => r.data),
+    [session.api],
+  );
+  const [adding, setAdding] = useState(false);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
+  const change = useFormAction();
+  const path = (c: AlertChannelView) => `/v1/alert-channels/${encodeURIComponent(c.id)}`;
+
+  const test = (c: AlertChannelView) =>
+    change.run(async () => {
+      const result = await session.api.post<{ ok: boolean; detail: string }>(`${path(c)}/test`);
+      setNotice(
+        result.ok
+          ? { tone: 'success', text: `A test message reached “${c.name}”.` }
+          : { tone: 'error', text: `The test message to “${c.name}” failed: ${result.detail}` },
+      );
+    });
+  const toggle = (c: AlertChannelView) =>
+    change.run(async () => {
+      await session.api.patch(path(c), { enabled: !c.enabled });
+      channels.reload();
+    });
+  const remove = (c: AlertChannelView) =>
+    change.run(async () => {
+      await session.api.delete(path(c));
+      setNotice({ tone: 'success', text: `“${c.name}” deleted.` });
+      channels.reload();
+    });
+
+  return (
+    <section className="card" aria-label="Channels">
+      <div className="card-pad stack">
+        <div className="row-between">
+          <h2>Channels</h2>
+          <button type="button" className="button button-primary" onClick={() => setAdding(true)}>
+            Add channel
+          </button>
+        </div>
+        <p className="muted">Where alerts are sent. Secrets are stored and never shown again.</p>
+        {notice && (
+          <Notice tone={notice.tone === 'success' ? 'success' : 'error'} onDismiss={() => setNotice(null)}>
+            {notice.text}
+          </Notice>
+        )}
+        {secret && (
+          <Notice tone="success" onDismiss={() => setSecret(null)}>
+            The webhook's signing secret, shown only now: <span className="mono">{secret}</span>{' '}
+            <CopyButton value={secret} />
+          </Notice>
+        )}
+        {change.error !== null && (
+          <ErrorNotice error={change.error} title="The channel could not be changed" />
+        )}
+      </div>
+      <LoadedList
+        state={channels}
+        errorTitle="The channels could not be loaded"
+        loadingLabel="Loading channels"
+        empty={<EmptyState title="No channels yet">Alerts are listed here but sent nowhere.</EmptyState>}
+      >
+        {(data) => (
+          <DataTable
+            caption="Notification channels"
+            columns={['Name', 'Kind', 'Sends to', 'From severity', 'Status']}
+            actions
+          >
+            {data.map((c) => (
+              <tr key={c.id}>
+                <td>{c.name}</td>
+                <td>{c.type}</td>
+                <td className="mono">{c.type === 'email' ? c.to?.join(', ') : (c.url ?? '(secret URL)')}</td>
+                <td>{c.min_severity}</td>
+                <td>
+                  <Badge variant={c.enabled ? 'success' : 'muted'}>
+                    {c.enabled ? 'enabled' : 'disabled'}
+                  </Badge>
+                </td>
+                <td className="row-actions">
+                  <RowButton label={`Send a test to ${c.name}`} onClick={() => void test(c)}>
+                    Test
+                  </RowButton>
+                  <RowButton
+                    label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
+                    onClick={() => void toggle(c)}
+                  >
+                    {c.enabled ? 'Disable' : 'Enable'}
+                  </RowButton>
+                  <RowButton danger label={`Delete ${c.name}`} onClick={() => void remove(c)}>
+                    Delete
+                  </RowButton>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </LoadedList>
+      {adding && (
+        <ChannelDialog
+          onClose={() => setAdding(false)}
+          onCreated={(created) => {
+            setAdding(false);
+            if (created.secret) setSecret(created.secret);
+            setNotice({ tone: 'success', text: `“${created.name}” added.` });
+            channels.reload();
+          }}
+        />
+      )}
+    </section>
+  );
+}
