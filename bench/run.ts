@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { runAlertsBenchmark } from './alerts.js';
 import { bareSqliteRate } from './bare-sqlite.js';
 import {
   api,
@@ -20,7 +21,7 @@ import { seededDatabase } from './seed-cache.js';
 import { runSignInBenchmark } from './sign-in.js';
 
 /**
- * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in]
+ * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in,alerts]
  *   [--events=1000000] [--rounds=20] [--reseed] [--drop-seed] [--sdk-concurrency=32] [--nodes=3]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
  * `query` and `export` run on one org of `--events` events and nine of a tenth of that, seeded
@@ -28,6 +29,8 @@ import { runSignInBenchmark } from './sign-in.js';
  * removes it afterwards).
  * `sdk` (not run by default) measures one SDK process against the server's own batch rate;
  * `sign-in` (not run by default) how long a wrong password and an unknown email take to refuse.
+ * `alerts` (not run by default) ingest with every detector and 20 rules against detectors off,
+ * and the alerts consumer's lag (bench/alerts.ts).
  * `--nodes=N` (PostgreSQL) also measures ingest into one org through N server processes on the
  * same database, the 50 connections shared among them.
  */
@@ -147,4 +150,5 @@ for (const backend of backends) {
   if (only.has('query') || only.has('export')) await queries(backend);
   if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, batchRate);
   if (only.has('sign-in')) await runSignInBenchmark(backend);
+  if (only.has('alerts')) await runAlertsBenchmark(backend, seconds);
 }
