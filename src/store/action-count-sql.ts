@@ -28,6 +28,18 @@ export async function countActions(
   time: (ms: number) => unknown,
   events: () => SelectQueryBuilder<ActionCountTables, 'events', object> = () => db.selectFrom('events'),
 ): Promise<ActionCount[]> {
+  // Nothing is counted before the org's oldest event: a month's partition dropped whole
+  // (PostgreSQL) takes its events without a DELETE, so its counts may outlive it.
+  const [oldest] = await run(
+    db
+      .selectFrom('events')
+      .select('events.occurred_at')
+      .where('events.org_pk', '=', orgPk)
+      .orderBy('events.occurred_at')
+      .limit(1),
+  );
+  if (!oldest) return [];
+  from = Math.max(from, new Date(oldest.occurred_at).getTime());
   if (to < from) return [];
   const firstHour = Math.floor(from / ACTION_COUNT_BUCKET_MS);
   const lastHour = Math.floor(to / ACTION_COUNT_BUCKET_MS);
