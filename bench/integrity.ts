@@ -22,9 +22,10 @@ import {
   waitForCheckpoints,
 } from './lib.js';
 import { seed } from './seed.js';
+import { verifyColumnsBenchmark } from './verify-columns.js';
 
 /**
- * `npm run bench:integrity [-- --backend=postgres] [--only=verify,checkpointing,purge]
+ * `npm run bench:integrity [-- --backend=postgres] [--only=verify,checkpointing,purge,columns]
  *   [--events=1000000] [--seconds=10] [--rate=1000] [--rounds=5]`
  *
  * - verify: one org of `--events` events; the server signs its checkpoints, then
@@ -33,6 +34,9 @@ import { seed } from './seed.js';
  * - checkpointing: 100-event batch ingest with the checkpointer off and on, alternated
  *   `--rounds` times on fresh databases; the medians and their ratio, and the median of each
  *   round's ratio (on this machine's drifting speed, the runs of one round are the closest).
+ * - columns (not run by default): the verifier's walk in-process with and without checking
+ *   each event's stored columns against its body, on min(`--events`, 200,000) events
+ *   (verify-columns.ts).
  * - purge: `--events` events received and checkpointed 100 days ago, a server with the default
  *   90-day retention; single-event ingest paced at `--rate` events/s runs before and during
  *   the purge, and the latency percentiles of each phase are printed.
@@ -259,3 +263,4 @@ execFileSync(
 if (only.has('verify')) await verifyBenchmark();
 if (only.has('checkpointing')) await checkpointingBenchmark();
 if (only.has('purge')) await purgeBenchmark();
+if (only.has('columns')) verifyColumnsBenchmark(Math.min(events, 200_000), rounds);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { EventInput } from '../src/domain/event.js';
 import { NO_ENRICHMENT, prepareEvent } from '../src/domain/prepare-event.js';
+import { migrateToLatest } from '../src/store/migrations/migrate.js';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations/index.js';
 import type { WriteMethod } from '../src/store/postgres/postgres-insert.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { argValue, freshDatabase, report, sampleEvent } from './lib.js';
@@ -15,7 +17,7 @@ import { argValue, freshDatabase, report, sampleEvent } from './lib.js';
  * on a shared machine only such paired figures compare. Client and server CPU per 1,000 events
  * are steadier than rates there.
  *   npx tsx bench/pg-append.ts --events=20000 --batch=100 --batches-per-commit=10 \
- *     --methods=text,binary,unnest --rounds=4 [--without=events_search]
+ *     --methods=text,binary,unnest --rounds=4 [--without=events_search] [--plain]
  */
 /** CPU milliseconds used so far by each of the given server processes (Linux /proc, 10 ms ticks). */
 function serverCpuMs(pids: number[]): Map<number, number> {
@@ -52,6 +54,8 @@ const methods = argValue('methods', 'text').split(',') as WriteMethod[];
 const rounds = Number(argValue('rounds', '1'));
 /** Indexes dropped before the run: what each costs the server (e.g. --without=events_search). */
 const without = argValue('without', '').split(',').filter(Boolean);
+/** --plain: events not partitioned (every migration but 009, plus its column), to compare. */
+const plain = process.argv.includes('--plain');
 
 let next = 0;
 function batches(): ReturnType<typeof prepareEvent>[][] {
@@ -105,7 +109,13 @@ async function run(): Promise<void> {
   const totals = new Map(methods.map((m) => [m, { events: 0, seconds: 0, clientMs: 0, serverMs: 0 }]));
   try {
     const first = stores.get(methods[0]!)!;
-    await first.migrate();
+    if (plain) {
+      const { '009_partitions': _partitions, ...others } = POSTGRES_MIGRATIONS;
+      await migrateToLatest(first.db, others);
+      await first.pool.query('ALTER TABLE events ADD COLUMN received_at timestamptz');
+    } else {
+      await first.migrate();
+    }
     for (const index of without) await first.pool.query(`DROP INDEX ${index}`);
     await first.transaction((tx) => tx.createOrg({ id: 'org_bench', name: 'Bench' }));
     for (let round = 0; round < rounds; round++) {

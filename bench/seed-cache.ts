@@ -23,6 +23,9 @@ export interface SeededDatabase {
 
 interface Note {
   url: string;
+  /** What was seeded, to find databases of the same plan left by an older generator or schema. */
+  backend: string;
+  orgs: Record<string, number>;
   events: number;
   seedRate: number;
   seededAt: string;
@@ -56,16 +59,33 @@ export async function seededDatabase(
     }
   }
   await drop(); // a stale, unfinished or unwanted one
+  await dropSuperseded(backend, plan);
   await place.create();
   const seeded = await seed(place.url, plan);
   const note: Note = {
     url: place.url,
+    backend,
+    orgs: plan.orgs,
     events: seeded.events,
     seedRate: Math.round(seeded.events / seeded.seconds),
     seededAt: new Date().toISOString(),
   };
   writeFileSync(notePath, `${JSON.stringify(note, null, 2)}\n`);
   return { url: place.url, reused: false, events: note.events, seedRate: note.seedRate, drop };
+}
+
+/**
+ * Removes kept databases of the same backend and plan seeded by another generator or schema:
+ * at 10,000,000 events each holds tens of gigabytes, and nothing uses them again.
+ */
+async function dropSuperseded(backend: string, plan: SeedPlan): Promise<void> {
+  for (const file of readdirSync(CACHE_DIR).filter((f) => f.endsWith('.json'))) {
+    const note = JSON.parse(readFileSync(join(CACHE_DIR, file), 'utf8')) as Partial<Note>;
+    if (note.backend !== backend || JSON.stringify(note.orgs) !== JSON.stringify(plan.orgs)) continue;
+    process.stderr.write(`removing the superseded seeded database ${note.url}\n`);
+    await (await databasePlace(backend, file.slice(0, -'.json'.length))).remove();
+    rmSync(join(CACHE_DIR, file), { force: true });
+  }
 }
 
 /** What the database's content depends on: backend, plan, generator and the schema's migrations. */

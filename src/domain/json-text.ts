@@ -38,7 +38,12 @@ function decimalOf(text: string): Decimal | undefined {
 /** Why the number written as `token` would not be stored as written, or undefined. */
 export function numberTokenProblem(token: string): string | undefined {
   const value = Number(token);
-  if (!/[.eE]/.test(token)) return Number.isSafeInteger(value) ? undefined : SAFE_INTEGER_MESSAGE;
+  // An integer beyond 2^53 is refused however it is spelled when its canonical form (the stored
+  // text) is an integer too: 1e16 would be stored as 10000000000000000, which is refused.
+  const integerText = !/[.eE]/.test(token);
+  const storedAsInteger = Number.isInteger(value) && !String(value).includes('e');
+  if ((integerText || storedAsInteger) && !Number.isSafeInteger(value)) return SAFE_INTEGER_MESSAGE;
+  if (integerText) return undefined;
   if (!Number.isFinite(value)) return 'must be a finite number';
   const sent = decimalOf(token);
   const kept = decimalOf(String(value));

@@ -79,6 +79,7 @@ for (const backend of SERVER_BACKENDS) {
       ['12345678901234567890', /integer/],
       ['9007199254740993', /integer/],
       ['-9007199254740992', /integer/],
+      ['1e16', /integer/],
       ['1e-400', /would become 0/],
       ['1.00000000000000001', /would become 1\b/],
       ['1e999', /finite/],
@@ -97,13 +98,13 @@ for (const backend of SERVER_BACKENDS) {
       const marker = unique('num');
       const body = enc(
         `{"action":"doc.viewed","actor":{"type":"user","id":"${marker}"},"metadata":` +
-          '{"a":9007199254740991,"b":1e20,"c":0.1,"d":-2.5E-3,"e":1.5e300,"f":100.0}}',
+          '{"a":9007199254740991,"b":1e21,"c":0.1,"d":-2.5E-3,"e":1.5e300,"f":100.0}}',
       );
       expect((await raw('/v1/events', body, org.writeKey)).status).toBe(201);
       const page = await listPage(t, org.readKey, { actor: marker });
       expect(page.data[0]?.metadata).toEqual({
         a: 9007199254740991,
-        b: 1e20,
+        b: 1e21,
         c: 0.1,
         d: -0.0025,
         e: 1.5e300,

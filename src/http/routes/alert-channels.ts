@@ -17,6 +17,7 @@ import { sendAlert, testAlert } from '../../workers/alerts/notify.js';
 import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { channelView } from './alert-views.js';
+import { deleteRoute } from './delete-route.js';
 import { Email, Text } from './text.js';
 
 const ChannelIdParams = Type.Object({ id: Text(1, 128) });
@@ -120,20 +121,17 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.delete(
-    '/v1/alert-channels/:id',
+  deleteRoute(
+    app,
+    ctx,
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Delete a channel no rule names (manageAlerts; alert_channel.deleted)',
-        params: ChannelIdParams,
-      },
+      url: '/v1/alert-channels/:id',
+      tag: 'alerts',
+      summary: 'Delete a channel no rule names (manageAlerts; alert_channel.deleted)',
+      params: ChannelIdParams,
+      need: 'manageAlerts',
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      await deleteAlertChannel(ctx, access.org, request.params.id, causeOf(request, access));
-      return reply.code(204).send();
-    },
+    (access, { id }, request) => deleteAlertChannel(ctx, access.org, id, causeOf(request, access)),
   );
 
   app.post(

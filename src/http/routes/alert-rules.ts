@@ -11,6 +11,7 @@ import { AlertRuleInputSchema, parseAlertRule } from '../../workers/alerts/index
 import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { ruleView } from './alert-views.js';
+import { deleteRoute } from './delete-route.js';
 import { Text } from './text.js';
 
 const RuleIdParams = Type.Object({ id: Text(1, 128) });
@@ -122,19 +123,16 @@ export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.delete(
-    '/v1/alert-rules/:id',
+  deleteRoute(
+    app,
+    ctx,
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Delete a custom alert rule; its alerts stay (manageAlerts; alert_rule.deleted)',
-        params: RuleIdParams,
-      },
+      url: '/v1/alert-rules/:id',
+      tag: 'alerts',
+      summary: 'Delete a custom alert rule; its alerts stay (manageAlerts; alert_rule.deleted)',
+      params: RuleIdParams,
+      need: 'manageAlerts',
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      await deleteAlertRule(ctx, access.org, request.params.id, causeOf(request, access));
-      return reply.code(204).send();
-    },
+    (access, { id }, request) => deleteAlertRule(ctx, access.org, id, causeOf(request, access)),
   );
 }
