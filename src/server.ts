@@ -88,6 +88,8 @@ export interface ServerOptions {
   firstOwner?: (text: string) => void;
   /** false: the checkpointer and the retention job run only when called (tests). */
   backgroundJobs?: boolean;
+  /** false: alert rules and detectors do not run in this process (tests that count events). */
+  alerts?: boolean;
 }
 
 export async function startServer(config: Config, overrides: ServerOptions = {}): Promise<RunningServer> {
@@ -149,6 +151,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     log: logger,
     holder: newId('proc'),
     notify: { mailer, publicUrl: config.publicUrl },
+    detect: overrides.alerts !== false,
   });
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
   const ctx: AppContext = {

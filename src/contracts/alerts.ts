@@ -1,4 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { ALERT_SEVERITIES, ALERT_STATUSES, CHANNEL_TYPES, DELIVERY_STATUSES } from './alert-kinds.js';
+
+export * from './alert-kinds.js';
 
 /**
  * Alerts, alert rules, detectors and notification channels as the /v1 API sends them and the
@@ -11,18 +14,6 @@ function StringEnum<T extends string>(values: readonly T[], description?: string
 }
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
-
-export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
-
-export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
-
-export const CHANNEL_TYPES = ['webhook', 'email', 'slack'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
-
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** How one alert went to one channel. */
 export const AlertDeliverySchema = Type.Object({

@@ -26,7 +26,7 @@ describeInChromium('Alerts and Rules & channels pages in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    server = await startDashboardServer();
+    server = await startDashboardServer({ alerts: true });
     org = await server.createOrg('Acme');
     owner = await addPerson(server, org.id, 'owner', { email: 'olivia@acme.example', name: 'Olivia Owner' });
     browser = await launchChromium();

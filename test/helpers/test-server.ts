@@ -29,6 +29,12 @@ export async function startTestServer(
     hooks?: ServerOptions['hooks'];
     /** false: checkpointer and retention run only when a test calls them. */
     backgroundJobs?: boolean;
+    /**
+     * true: alert rules and detectors run over the log. Off unless a test asks, because the
+     * detectors append `alert.triggered` events of their own (a key created, a role changed)
+     * on their own schedule, which would move every count and chain head a test reads.
+     */
+    alerts?: boolean;
   } = {},
 ): Promise<TestServer> {
   let owned: TestDatabase | undefined;
@@ -50,6 +56,7 @@ export async function startTestServer(
     ...(options.now ? { now: options.now } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.backgroundJobs === false ? { backgroundJobs: false } : {}),
+    alerts: options.alerts === true,
   });
   const url = server.url;
   const request: TestServer['request'] = (path, init = {}) => {

@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 export interface ServerBackend {
   name: string;
   /** A real server over a fresh database of this backend; close() drops the database. */
-  start(options?: { now?: () => Date }): Promise<TestServer>;
+  start(options?: { now?: () => Date; alerts?: boolean }): Promise<TestServer>;
 }
 
 /** SQLite always; PostgreSQL too when TRAILMARK_TEST_PG_URL is set (see backends.ts). */

@@ -22,8 +22,6 @@ describe.each(BACKENDS)("Trailmark's own events on $name", (backend) => {
       backend,
       now: () => new Date(clock),
       config: { trustProxy: true },
-      // No alerts consumer: its alert.triggered events would move the chain head these checks read.
-      backgroundJobs: false,
       hooks: {
         beforeCommit: (actions) => {
           if (failOn && actions.includes(failOn)) {

@@ -25,6 +25,12 @@ export function createAlertServices(options: {
   holder: string;
   notify: NotifyDeps;
   notifier?: Partial<Pick<NotifierOptions, 'policy' | 'maxAttempts' | 'pollMs'>>;
+  /**
+   * false: rules and detectors do not read the log in this process (its alerts can still be
+   * listed and acknowledged). Detectors append `alert.triggered` to an org's own log on their
+   * own schedule, which a test counting events or reading the chain head must not see.
+   */
+  detect?: boolean;
 }): AlertServices {
   const notifier = new AlertNotifier({
     store: options.deps.store,
@@ -35,7 +41,7 @@ export function createAlertServices(options: {
     ...options.notifier,
   });
   const consumer = new AlertsConsumer({ deps: options.deps, onAlerts: () => notifier.wake() });
-  options.consumers.register(consumer);
+  if (options.detect !== false) options.consumers.register(consumer);
   return {
     consumer,
     notifier,

@@ -15,7 +15,7 @@ for (const backend of SERVER_BACKENDS) {
     let t: TestServer;
     let org: TestOrg;
     beforeAll(async () => {
-      t = await backend.start();
+      t = await backend.start({ alerts: true });
       org = await t.createOrg('Detectors');
     });
     afterAll(async () => {

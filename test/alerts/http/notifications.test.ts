@@ -75,6 +75,7 @@ for (const backend of BACKENDS) {
       await Promise.all([webhook.start(), slack.start(), flaky.start()]);
       t = await startTestServer({
         backend,
+        alerts: true,
         config: { smtpUrl: smtp.url, publicUrl: 'https://audit.example.test' },
       });
     });

@@ -21,7 +21,7 @@ for (const backend of BACKENDS) {
 
     it('fires once for a burst split by a restart, and not again for a replay', async () => {
       db = await backend.databaseUrl();
-      t = await startTestServer({ databaseUrl: db.url });
+      t = await startTestServer({ databaseUrl: db.url, alerts: true });
       const org: TestOrg = await t.createOrg('Restart');
       const actor = { type: 'user', id: unique('victim') };
       const failed = (i: number) => ({
@@ -33,7 +33,7 @@ for (const backend of BACKENDS) {
       await settle(t, org.writeKey, org.adminKey);
       await t.close();
 
-      t = await startTestServer({ databaseUrl: db.url });
+      t = await startTestServer({ databaseUrl: db.url, alerts: true });
       await ingestMany(t, org.writeKey, 4, (i) => failed(i + 6));
       await waitForAlerts(t, org.adminKey, (list) => fromSource(list, 'failed_login_spike').length > 0);
       await settle(t, org.writeKey, org.adminKey);

@@ -35,8 +35,8 @@ describe.skipIf(!postgres)('alerts with two processes on one PostgreSQL', () => 
   it('fires and sends each alert once', async () => {
     db = await postgres!.databaseUrl();
     await receiver.start();
-    servers.push(await startTestServer({ databaseUrl: db.url }));
-    servers.push(await startTestServer({ databaseUrl: db.url }));
+    servers.push(await startTestServer({ databaseUrl: db.url, alerts: true }));
+    servers.push(await startTestServer({ databaseUrl: db.url, alerts: true }));
     const [a, b] = servers as [TestServer, TestServer];
     const org: TestOrg = await a.createOrg('Twice');
     await json(

@@ -14,7 +14,9 @@ export interface Person {
 export const PASSWORD = 'correct horse battery staple';
 
 /** A real server over a fresh SQLite file, serving the built dashboard. */
-export async function startDashboardServer(options: { now?: () => Date } = {}): Promise<TestServer> {
+export async function startDashboardServer(
+  options: { now?: () => Date; alerts?: boolean } = {},
+): Promise<TestServer> {
   ensureDashboardBuilt();
   return startTestServer(options);
 }

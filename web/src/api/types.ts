@@ -4,6 +4,7 @@
  */
 import type { Permission } from '../../../src/contracts/permissions.js';
 
+export { ALERT_SEVERITIES, CHANNEL_TYPES } from '../../../src/contracts/alert-kinds.js';
 export type {
   AlertChannelView,
   AlertList,
@@ -11,7 +12,6 @@ export type {
   AlertView,
   DetectorView,
 } from '../../../src/contracts/alerts.js';
-export { ALERT_SEVERITIES, CHANNEL_TYPES } from '../../../src/contracts/alerts.js';
 export type {
   ActionCount,
   ApiKey,
