@@ -19,9 +19,10 @@ import { runScaleBenchmarks } from './scale.js';
 import { runSdkBenchmark } from './sdk.js';
 import { seededDatabase } from './seed-cache.js';
 import { runSignInBenchmark } from './sign-in.js';
+import { runStreamsBenchmark } from './streams.js';
 
 /**
- * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in,alerts]
+ * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in,alerts,streams]
  *   [--events=1000000] [--rounds=20] [--reseed] [--drop-seed] [--sdk-concurrency=32] [--nodes=3]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
  * `query` and `export` run on one org of `--events` events and nine of a tenth of that, seeded
@@ -31,6 +32,8 @@ import { runSignInBenchmark } from './sign-in.js';
  * `sign-in` (not run by default) how long a wrong password and an unknown email take to refuse.
  * `alerts` (not run by default) ingest with every detector and 20 rules against detectors off,
  * and the alerts consumer's lag (bench/alerts.ts).
+ * `streams` (not run by default) one webhook stream per format beside full-rate ingest: its lag,
+ * and each format's delivered events/s (bench/streams.ts).
  * `--nodes=N` (PostgreSQL) also measures ingest into one org through N server processes on the
  * same database, the 50 connections shared among them.
  */
@@ -151,4 +154,5 @@ for (const backend of backends) {
   if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, batchRate);
   if (only.has('sign-in')) await runSignInBenchmark(backend);
   if (only.has('alerts')) await runAlertsBenchmark(backend, seconds);
+  if (only.has('streams')) await runStreamsBenchmark(backend, seconds);
 }

@@ -1,41 +1,18 @@
 import { type Static, Type } from '@sinclair/typebox';
+import {
+  DATADOG_SITE_NAMES,
+  STREAM_DESTINATION_TYPES,
+  STREAM_FORMAT_NAMES,
+  STREAM_KINDS,
+} from './stream-kinds.js';
+
+export * from './stream-kinds.js';
 
 /**
  * Streams (SPEC §8, docs/streams.md): an org's destinations that receive every new event in
  * order. What the API takes and answers, shared with the dashboard. Secrets (signing secret,
  * tokens, API keys) are write-only: stored, never answered; `secrets_set` names those stored.
  */
-
-export const STREAM_DESTINATION_TYPES = ['webhook', 'splunk_hec', 'datadog', 'syslog', 's3'] as const;
-export type StreamDestinationType = (typeof STREAM_DESTINATION_TYPES)[number];
-export const STREAM_FORMAT_NAMES = ['native', 'ocsf', 'cef'] as const;
-export type StreamFormatId = (typeof STREAM_FORMAT_NAMES)[number];
-export const STREAM_KINDS = ['audit', 'request'] as const;
-export const DATADOG_SITE_NAMES = [
-  'datadoghq.com',
-  'us3.datadoghq.com',
-  'us5.datadoghq.com',
-  'datadoghq.eu',
-  'ap1.datadoghq.com',
-  'ddog-gov.com',
-] as const;
-
-/** The write-only members of each destination type. */
-export const STREAM_SECRET_FIELDS: Record<StreamDestinationType, readonly string[]> = {
-  webhook: ['secret', 'bearer_token'],
-  splunk_hec: ['token'],
-  datadog: ['api_key'],
-  syslog: [],
-  s3: ['secret_access_key'],
-};
-/** Secrets a destination cannot work without (the webhook's signing secret is generated when absent). */
-export const STREAM_REQUIRED_SECRETS: Record<StreamDestinationType, readonly string[]> = {
-  webhook: [],
-  splunk_hec: ['token'],
-  datadog: ['api_key'],
-  syslog: [],
-  s3: ['secret_access_key'],
-};
 
 function Enum<T extends string>(values: readonly T[], description?: string) {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });

@@ -1,6 +1,7 @@
 import {
   DEFAULT_STREAM_BATCH,
   STREAM_REQUIRED_SECRETS,
+  STREAM_REQUIRED_SETTINGS,
   STREAM_SECRET_FIELDS,
   type Stream,
   type StreamBatch,
@@ -36,18 +37,9 @@ export interface StreamInput {
 
 export type StreamUpdate = Partial<Omit<StreamInput, 'start_from'>>;
 
-/** The settings each destination type cannot do without. */
-const REQUIRED: Record<StreamDestinationType, readonly string[]> = {
-  webhook: ['url'],
-  splunk_hec: ['url'],
-  datadog: [],
-  syslog: ['host', 'port'],
-  s3: ['bucket', 'region', 'access_key_id'],
-};
-
 function checkDestination(destination: Record<string, unknown>, path: string): void {
   const type = destination.type as StreamDestinationType;
-  const missing = [...REQUIRED[type], ...STREAM_REQUIRED_SECRETS[type]].filter(
+  const missing = [...STREAM_REQUIRED_SETTINGS[type], ...STREAM_REQUIRED_SECRETS[type]].filter(
     (key) => destination[key] === undefined,
   );
   if (missing.length > 0) {

@@ -12,6 +12,7 @@ import { LogPage } from './pages/LogPage.js';
 import { MembersPage } from './pages/MembersPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { SettingsPage } from './pages/SettingsPage.js';
+import { StreamsPage } from './pages/StreamsPage.js';
 import { useLocation } from './router.js';
 import { type Session, SessionProvider, useSession } from './session.js';
 
@@ -27,6 +28,7 @@ export const ROUTES = {
   apiKeys: '/settings/api-keys',
   alerts: '/settings/alerts',
   alertRules: '/settings/alert-rules',
+  streams: '/settings/streams',
   settings: '/settings/organization',
 } as const;
 
@@ -90,6 +92,12 @@ function SignedInRoutes({ session }: { session: Session }) {
       return (
         <Layout>
           <AlertRulesPage />
+        </Layout>
+      );
+    case ROUTES.streams:
+      return (
+        <Layout>
+          <StreamsPage />
         </Layout>
       );
     case ROUTES.settings:

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { AlertChannelView } from '../api/types.js';
-import { DataTable, LoadedList, RowButton } from '../components/tables.js';
-import { Badge, CopyButton, EmptyState, ErrorNotice, Notice } from '../components/ui.js';
+import { DataTable, DeleteRowButton, LoadedList, RowButton, ToggleRowButton } from '../components/tables.js';
+import { ChangeNotices, EmptyState, OnOffBadge, type Outcome, SecretNotice } from '../components/ui.js';
 import { useAsync } from '../lib/use-async.js';
 import { useFormAction } from '../lib/use-form-action.js';
 import { useSession } from '../session.js';
@@ -17,7 +17,7 @@ export function ChannelsCard() {
   );
   const [adding, setAdding] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [notice, setNotice] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
+  const [notice, setNotice] = useState<Outcome | null>(null);
   const change = useFormAction();
   const path = (c: AlertChannelView) => `/v1/alert-channels/${encodeURIComponent(c.id)}`;
 
@@ -52,20 +52,13 @@ export function ChannelsCard() {
           </button>
         </div>
         <p className="muted">Where alerts are sent. Secrets are stored and never shown again.</p>
-        {notice && (
-          <Notice tone={notice.tone === 'success' ? 'success' : 'error'} onDismiss={() => setNotice(null)}>
-            {notice.text}
-          </Notice>
-        )}
-        {secret && (
-          <Notice tone="success" onDismiss={() => setSecret(null)}>
-            The webhook's signing secret, shown only now: <span className="mono">{secret}</span>{' '}
-            <CopyButton value={secret} />
-          </Notice>
-        )}
-        {change.error !== null && (
-          <ErrorNotice error={change.error} title="The channel could not be changed" />
-        )}
+        <ChangeNotices
+          outcome={notice}
+          onDismiss={() => setNotice(null)}
+          error={change.error}
+          errorTitle="The channel could not be changed"
+        />
+        <SecretNotice secret={secret} onDismiss={() => setSecret(null)} />
       </div>
       <LoadedList
         state={channels}
@@ -86,23 +79,14 @@ export function ChannelsCard() {
                 <td className="mono">{c.type === 'email' ? c.to?.join(', ') : (c.url ?? '(secret URL)')}</td>
                 <td>{c.min_severity}</td>
                 <td>
-                  <Badge variant={c.enabled ? 'success' : 'muted'}>
-                    {c.enabled ? 'enabled' : 'disabled'}
-                  </Badge>
+                  <OnOffBadge on={c.enabled} />
                 </td>
                 <td className="row-actions">
                   <RowButton label={`Send a test to ${c.name}`} onClick={() => void test(c)}>
                     Test
                   </RowButton>
-                  <RowButton
-                    label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}
-                    onClick={() => void toggle(c)}
-                  >
-                    {c.enabled ? 'Disable' : 'Enable'}
-                  </RowButton>
-                  <RowButton danger label={`Delete ${c.name}`} onClick={() => void remove(c)}>
-                    Delete
-                  </RowButton>
+                  <ToggleRowButton on={c.enabled} name={c.name} onClick={() => void toggle(c)} />
+                  <DeleteRowButton name={c.name} onClick={() => void remove(c)} />
                 </td>
               </tr>
             ))}

@@ -31,6 +31,15 @@ export type { ChainStatus, Verification, VerifyFailure } from '../../../src/cont
 export type { StoredEvent as AuditEvent } from '../../../src/contracts/event.js';
 export { MIN_PASSWORD_LENGTH } from '../../../src/contracts/passwords.js';
 export { API_KEY_SCOPES, PERMISSIONS, type Permission } from '../../../src/contracts/permissions.js';
+export {
+  DATADOG_SITE_NAMES,
+  STREAM_DESTINATION_TYPES,
+  STREAM_FORMAT_NAMES,
+  STREAM_KINDS,
+  type StreamDestinationType,
+  type StreamFormatId,
+} from '../../../src/contracts/stream-kinds.js';
+export type { CreatedStream, Stream, StreamList, StreamTestResult } from '../../../src/contracts/streams.js';
 
 export const PERMISSION_LABELS: Record<Permission, string> = {
   viewAuditLog: 'View audit log',

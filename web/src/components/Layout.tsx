@@ -18,6 +18,7 @@ const NAV: { title: string; items: NavItem[] }[] = [
       { href: '/settings/api-requests', label: 'API requests', needs: 'viewAuditLog' },
       { href: '/settings/alerts', label: 'Alerts', needs: 'manageAlerts' },
       { href: '/settings/alert-rules', label: 'Rules & channels', needs: 'manageAlerts' },
+      { href: '/settings/streams', label: 'Streams', needs: 'manageStreams' },
     ],
   },
   {

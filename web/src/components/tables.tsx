@@ -94,3 +94,35 @@ export function RowButton({
     </button>
   );
 }
+
+/**
+ * A row's switch: says what pressing it does to the row named ("Disable Security team" while on,
+ * "Enable Security team" while off); `verbs` are [while on, while off].
+ */
+export function ToggleRowButton({
+  on,
+  name,
+  verbs = ['Disable', 'Enable'],
+  onClick,
+}: {
+  on: boolean;
+  name: string;
+  verbs?: [string, string];
+  onClick(): void;
+}) {
+  const verb = on ? verbs[0] : verbs[1];
+  return (
+    <RowButton label={`${verb} ${name}`} onClick={onClick}>
+      {verb}
+    </RowButton>
+  );
+}
+
+/** A row's Delete button ("Delete Security team" to a screen reader). */
+export function DeleteRowButton({ name, onClick }: { name: string; onClick(): void }) {
+  return (
+    <RowButton danger label={`Delete ${name}`} onClick={onClick}>
+      Delete
+    </RowButton>
+  );
+}

@@ -106,6 +106,61 @@ export function Notice({
   );
 }
 
+/** What a page's last change did: a dismissable success (or failure) message. */
+export interface Outcome {
+  tone: 'success' | 'error';
+  text: string;
+}
+
+/**
+ * The notices above a page's list after a change: its outcome, dismissable, and why it failed
+ * when it threw (`error` from the page's useFormAction).
+ */
+export function ChangeNotices({
+  outcome,
+  onDismiss,
+  error,
+  errorTitle,
+}: {
+  outcome: Outcome | null;
+  onDismiss(): void;
+  error: unknown;
+  errorTitle: string;
+}) {
+  return (
+    <>
+      {outcome && (
+        <Notice tone={outcome.tone} onDismiss={onDismiss}>
+          {outcome.text}
+        </Notice>
+      )}
+      {error !== null && <ErrorNotice error={error} title={errorTitle} />}
+    </>
+  );
+}
+
+/** A webhook signing secret Trailmark generated: shown once, with a copy button. */
+export function SecretNotice({ secret, onDismiss }: { secret: string | null; onDismiss(): void }) {
+  if (!secret) return null;
+  return (
+    <Notice tone="success" onDismiss={onDismiss}>
+      The webhook's signing secret, shown only now: <span className="mono">{secret}</span>{' '}
+      <CopyButton value={secret} />
+    </Notice>
+  );
+}
+
+/** "enabled" in green or "disabled" in grey (or the words given). */
+export function OnOffBadge({
+  on,
+  words = ['enabled', 'disabled'],
+}: {
+  on: boolean;
+  words?: [string, string];
+}) {
+  return <Badge variant={on ? 'success' : 'muted'}>{on ? words[0] : words[1]}</Badge>;
+}
+
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="empty-state">

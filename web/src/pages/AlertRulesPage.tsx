@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { ChannelsCard } from '../alerts/ChannelsCard.js';
 import { RuleDialog } from '../alerts/RuleDialog.js';
 import type { AlertRuleView, DetectorView } from '../api/types.js';
-import { DataTable, LoadedList, RowButton } from '../components/tables.js';
-import { Badge, EmptyState, ErrorNotice, PageHeader } from '../components/ui.js';
+import { DataTable, DeleteRowButton, LoadedList, RowButton, ToggleRowButton } from '../components/tables.js';
+import { EmptyState, ErrorNotice, OnOffBadge, PageHeader } from '../components/ui.js';
 import { useAsync } from '../lib/use-async.js';
 import { useFormAction } from '../lib/use-form-action.js';
 import { useSession } from '../session.js';
@@ -74,17 +74,15 @@ export function AlertRulesPage() {
                   <td>{d.name}</td>
                   <td className="muted cell-wrap">{d.description}</td>
                   <td>
-                    <Badge variant={d.settings.enabled ? 'success' : 'muted'}>
-                      {d.settings.enabled ? 'on' : 'off'}
-                    </Badge>
+                    <OnOffBadge on={d.settings.enabled === true} words={['on', 'off']} />
                   </td>
                   <td className="row-actions">
-                    <RowButton
-                      label={`${d.settings.enabled ? 'Turn off' : 'Turn on'} ${d.name}`}
+                    <ToggleRowButton
+                      on={d.settings.enabled === true}
+                      name={d.name}
+                      verbs={['Turn off', 'Turn on']}
                       onClick={() => void toggleDetector(d)}
-                    >
-                      {d.settings.enabled ? 'Turn off' : 'Turn on'}
-                    </RowButton>
+                    />
                   </td>
                 </tr>
               ))}
@@ -112,23 +110,18 @@ export function AlertRulesPage() {
                   <td>{ruleSummary(rule)}</td>
                   <td>{rule.severity}</td>
                   <td>
-                    <Badge variant={rule.enabled ? 'success' : 'muted'}>
-                      {rule.enabled ? 'enabled' : 'disabled'}
-                    </Badge>
+                    <OnOffBadge on={rule.enabled} />
                   </td>
                   <td className="row-actions">
                     <RowButton label={`Edit ${rule.name}`} onClick={() => setEditing(rule)}>
                       Edit
                     </RowButton>
-                    <RowButton
-                      label={`${rule.enabled ? 'Disable' : 'Enable'} ${rule.name}`}
+                    <ToggleRowButton
+                      on={rule.enabled}
+                      name={rule.name}
                       onClick={() => void toggleRule(rule)}
-                    >
-                      {rule.enabled ? 'Disable' : 'Enable'}
-                    </RowButton>
-                    <RowButton danger label={`Delete ${rule.name}`} onClick={() => void deleteRule(rule)}>
-                      Delete
-                    </RowButton>
+                    />
+                    <DeleteRowButton name={rule.name} onClick={() => void deleteRule(rule)} />
                   </td>
                 </tr>
               ))}

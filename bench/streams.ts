@@ -1,0 +1,140 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { api, createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, startServer } from './lib.js';
+
+/**
+ * `npm run bench -- --only=streams [--seconds=15]`: one webhook stream per format (native, OCSF,
+ * CEF) to a receiver on 127.0.0.1, each on a fresh database:
+ * - under load: ingest at the batch benchmark's rate (100-event batches, 50 connections) while
+ *   the stream delivers; the stream's largest lag (GET /v1/streams/{id}, sampled every 250 ms;
+ *   target < 5 s), how long it took to catch up after the load, and the ingest rate beside it;
+ * - draining: a second stream created from the beginning of that log delivers all of it; its
+ *   delivered events/s is the format's throughput.
+ * The detectors are off so that only the stream reads the log beside ingest.
+ */
+
+const FORMATS = ['native', 'ocsf', 'cef'] as const;
+const DETECTORS = [
+  'failed_login_spike',
+  'new_country_sign_in',
+  'api_key_created',
+  'role_changed',
+  'member_removed',
+  'bulk_deletion',
+  'api_usage_spike',
+];
+
+/** A webhook receiver counting the lines each stream delivered (by the stream's path). */
+class CountingReceiver {
+  readonly lines = new Map<string, number>();
+  private server: Server = createServer((request, response) => {
+    let count = 0;
+    request.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 10) count++;
+    });
+    request.on('end', () => {
+      const path = request.url ?? '/';
+      this.lines.set(path, (this.lines.get(path) ?? 0) + count);
+      response.writeHead(204).end();
+    });
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+interface Delivery {
+  lag_events: number;
+  lag_seconds: number;
+}
+
+async function delivery(url: string, id: string): Promise<Delivery> {
+  return (await api(url, `/v1/streams/${id}?org=bench_streams`)).delivery as Delivery;
+}
+
+async function createStream(url: string, receiver: string, format: string, path: string, startFrom: string) {
+  const stream = await api(url, '/v1/streams?org=bench_streams', {
+    method: 'POST',
+    json: {
+      name: `${format} ${path}`,
+      format,
+      destination: { type: 'webhook', url: `${receiver}${path}` },
+      start_from: startFrom,
+    },
+  });
+  return stream.id as string;
+}
+
+/** Waits until the stream has delivered everything; the seconds it took. */
+async function caughtUp(url: string, id: string, limitMs = 300_000): Promise<number> {
+  const started = performance.now();
+  while ((await delivery(url, id)).lag_events > 0) {
+    if (performance.now() - started > limitMs) throw new Error(`stream ${id} did not catch up`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return (performance.now() - started) / 1000;
+}
+
+async function runFormat(backend: string, format: string, seconds: number, port: number): Promise<void> {
+  const db = await freshDatabase(backend);
+  const server = await startServer(db.url, port);
+  const receiver = new CountingReceiver();
+  const receiverUrl = await receiver.start();
+  try {
+    const key = await createOrgWithKey(server.url, 'bench_streams');
+    await api(server.url, '/v1/alert-detectors?org=bench_streams', {
+      method: 'PATCH',
+      json: Object.fromEntries(DETECTORS.map((d) => [d, { enabled: false }])),
+    });
+    const live = await createStream(server.url, receiverUrl, format, '/live', 'now');
+    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
+    let maxLag = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        maxLag = Math.max(maxLag, (await delivery(server.url, live)).lag_seconds);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    const load = await ingestLoad(server.url, key, body, seconds);
+    sampling = false;
+    await sampler;
+    if (load.non2xx > 0 || load.errors > 0) {
+      process.stderr.write(`streams bench: ${load.non2xx} non-2xx responses, ${load.errors} errors\n`);
+    }
+    const catchUp = await caughtUp(server.url, live);
+    report(
+      `streams_ingest_with_stream_${format}_${backend}`,
+      Math.round((load['2xx'] * 100) / load.duration),
+      'events/s',
+    );
+    report(`streams_max_lag_${format}_${backend}`, Number(maxLag.toFixed(2)), 's');
+    report(`streams_catch_up_${format}_${backend}`, Number(catchUp.toFixed(2)), 's');
+
+    const logged = receiver.lines.get('/live') ?? 0;
+    const started = performance.now();
+    const drain = await createStream(server.url, receiverUrl, format, '/drain', 'beginning');
+    await caughtUp(server.url, drain);
+    const drained = receiver.lines.get('/drain') ?? 0;
+    const rate = drained / ((performance.now() - started) / 1000);
+    if (drained < logged)
+      throw new Error(`the drain stream delivered ${drained} of at least ${logged} events`);
+    report(`streams_delivered_${format}_${backend}`, Math.round(rate), 'events/s');
+  } finally {
+    await receiver.close();
+    await server.stop();
+    await db.drop();
+  }
+}
+
+export async function runStreamsBenchmark(backend: string, seconds: number): Promise<void> {
+  let port = 3921;
+  for (const format of FORMATS) await runFormat(backend, format, seconds, port++);
+}
