@@ -154,5 +154,7 @@ for (const backend of backends) {
   if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, batchRate);
   if (only.has('sign-in')) await runSignInBenchmark(backend);
   if (only.has('alerts')) await runAlertsBenchmark(backend, seconds);
-  if (only.has('streams')) await runStreamsBenchmark(backend, seconds);
+  if (only.has('streams')) {
+    await runStreamsBenchmark(backend, seconds, argValue('formats', 'native,ocsf,cef').split(','));
+  }
 }

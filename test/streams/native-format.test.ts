@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../src/domain/event.js';
 import { canonicalJson } from '../../src/domain/jcs.js';
 import { nativeJson } from '../../src/export/formats/native.js';
 import { eventJsonFromRow } from '../../src/store/event-row.js';
+import { eventFromRow } from '../../src/store/rows.js';
 import { chainOf, HOSTILE_STRINGS, SAMPLE_EVENTS } from './sample-events.js';
 
 describe('native JSON stream format', () => {
@@ -11,6 +12,14 @@ describe('native JSON stream format', () => {
     for (const event of SAMPLE_EVENTS) {
       const { hash, prev_hash, ...body } = event;
       expect(nativeJson(event)).toBe(eventJsonFromRow({ body: canonicalJson(body), prev_hash, hash }));
+    }
+  });
+
+  it('reuses the body text an event was read from, unchanged', () => {
+    for (const event of SAMPLE_EVENTS) {
+      const { hash, prev_hash, ...body } = event;
+      const read = eventFromRow({ body: canonicalJson(body), prev_hash, hash });
+      expect(nativeJson(read)).toBe(nativeJson(event));
     }
   });
 

@@ -1,3 +1,4 @@
+import { bodyTextOf } from '../../domain/body-text.js';
 import { hashedBody } from '../../domain/chain.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { canonicalJson } from '../../domain/jcs.js';
@@ -9,6 +10,6 @@ import { canonicalJson } from '../../domain/jcs.js';
  * is left, and sha256(prev_hash + "\n" + that) is `hash`; consecutive lines link by `prev_hash`.
  */
 export function nativeJson(event: StoredEvent): string {
-  const body = canonicalJson(hashedBody(event));
+  const body = bodyTextOf(event) ?? canonicalJson(hashedBody(event));
   return `${body.slice(0, -1)},"prev_hash":"${event.prev_hash}","hash":"${event.hash}"}`;
 }

@@ -18,6 +18,12 @@ export interface LogConsumersOptions {
   retryMaxMs?: number;
   /** Most (consumer, org) pairs worked on at once. */
   concurrency?: number;
+  /**
+   * After a commit wakes the runner, how long it waits for more before reading (default 100 ms).
+   * Each read ends in a cursor commit: under a stream of small ingest commits, reading after
+   * every one would add a write (and on SQLite an fsync) per ingest commit.
+   */
+  settleMs?: number;
   metrics?: ConsumerMetrics;
 }
 
@@ -58,14 +64,18 @@ export class LogConsumers {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly concurrency: number;
+  private readonly settleMs: number;
+  /** When the pending timer fires (ms), if one is pending. */
+  private timerDueAt: number | undefined;
 
   constructor(private readonly options: LogConsumersOptions) {
     this.pollMs = options.pollMs ?? 1000;
-    this.batchEvents = options.batchEvents ?? 500;
+    this.batchEvents = options.batchEvents ?? 2000;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
     this.concurrency = options.concurrency ?? 8;
+    this.settleMs = options.settleMs ?? 100;
   }
 
   /** Adds a consumer, or replaces the one of the same name (its cursor is kept). */
@@ -91,11 +101,13 @@ export class LogConsumers {
     this.schedule(0);
   }
 
-  /** Something was appended: look at once rather than at the next poll. */
+  /** Something was appended: look soon (after `settleMs`) rather than at the next poll. */
   notify(): void {
     if (!this.started || this.stopped) return;
     if (this.ticking) this.again = true;
-    else this.schedule(0);
+    else if (this.timerDueAt === undefined || this.timerDueAt > Date.now() + this.settleMs) {
+      this.schedule(this.settleMs);
+    }
   }
 
   /** Runs one poll now and waits for the work it started (tests drive the runner with it). */
@@ -132,15 +144,17 @@ export class LogConsumers {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerDueAt = Date.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.timerDueAt = undefined;
       this.ticking = this.tick()
         .catch((error: unknown) => this.options.log.warn({ err: error }, 'log consumers: poll failed'))
         .finally(() => {
           this.ticking = undefined;
           const soon = this.again;
           this.again = false;
-          this.schedule(soon ? 20 : this.pollMs);
+          this.schedule(soon ? this.settleMs : this.pollMs);
         });
     }, delayMs);
     this.timer.unref();
@@ -210,6 +224,11 @@ export class LogConsumers {
         if (committed < last) {
           // The consumer keeps the rest for later (a batch not yet full): not before the next poll.
           pair.notBefore = Date.now() + this.pollMs;
+          return;
+        }
+        // Caught up with the head as it was read: the next commit's notify() brings us back.
+        if (events.length < this.batchEvents) {
+          pair.oldestPendingMs = undefined;
           return;
         }
       }
