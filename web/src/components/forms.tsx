@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode } from 'react';
+import type { ChangeEventHandler, InputHTMLAttributes, ReactNode } from 'react';
 import { errorMessage } from '../api/client.js';
 import { type FormAction, useFormAction } from '../lib/use-form-action.js';
 import { Dialog, Notice } from './ui.js';
@@ -31,24 +31,38 @@ export function TextField({
   issue,
   hint,
   className = 'field',
+  multiline = false,
   ...input
 }: InputHTMLAttributes<HTMLInputElement> & {
   id: string;
   label: ReactNode;
   issue?: string | undefined;
   hint?: ReactNode;
+  /** A text area, for text whose line breaks matter (PEM certificates). */
+  multiline?: boolean;
 }) {
   const hintId = hint ? `${id}-hint` : undefined;
   const issueId = issue ? `${id}-error` : undefined;
+  const described = {
+    id,
+    'aria-invalid': issue ? true : undefined,
+    'aria-describedby': [hintId, issueId].filter(Boolean).join(' ') || undefined,
+  };
   return (
     <div className={className}>
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        aria-invalid={issue ? true : undefined}
-        aria-describedby={[hintId, issueId].filter(Boolean).join(' ') || undefined}
-        {...input}
-      />
+      {multiline ? (
+        <textarea
+          {...described}
+          name={input.name}
+          value={input.value}
+          required={input.required}
+          rows={4}
+          onChange={input.onChange as unknown as ChangeEventHandler<HTMLTextAreaElement>}
+        />
+      ) : (
+        <input {...described} {...input} />
+      )}
       {hint && (
         <span id={hintId} className="field-hint">
           {hint}

@@ -61,7 +61,7 @@ export function useTextFields<T extends Record<string, string>>(
     id: `${idPrefix}-${name}`,
     name,
     value: values[name],
-    onChange: (event: ChangeEvent<HTMLInputElement>) => {
+    onChange: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
       const value = event.target.value;
       setValues((current) => ({ ...current, [name]: value }));
     },

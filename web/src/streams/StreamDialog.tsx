@@ -159,6 +159,7 @@ export function StreamDialog({
             required={field.required}
             autoComplete={field.secret ? 'off' : undefined}
             type={field.name === 'port' ? 'number' : 'text'}
+            multiline={field.name === 'ca'}
           />
         ))}
         {type === 'datadog' && (
