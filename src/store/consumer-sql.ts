@@ -1,3 +1,4 @@
+import { rememberBodyText } from '../domain/body-text.js';
 import type { ConsumerStore } from './consumer-store.js';
 import { type IntegrityConnection, orgPk } from './integrity-connection.js';
 import { hasNul } from './nul.js';
@@ -85,7 +86,12 @@ export function consumersSql(c: IntegrityConnection): ConsumerStore {
           .orderBy('seq')
           .limit(limit),
       );
-      return rows.map(eventFromRow);
+      // Consumers that write the event out whole (native streams) reuse the text read.
+      return rows.map((row) => {
+        const event = eventFromRow(row);
+        rememberBodyText(event, row.body);
+        return event;
+      });
     },
 
     async forget(consumer) {

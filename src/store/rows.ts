@@ -1,5 +1,4 @@
 import type { Selectable } from 'kysely';
-import { rememberBodyText } from '../domain/body-text.js';
 import type { StoredEvent } from '../domain/event.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import { type IdentityTables, isoTime, jsonList } from './identity-tables.js';
@@ -45,6 +44,5 @@ export function eventFromRow(row: { body: string; prev_hash: string; hash: strin
   const event = JSON.parse(row.body) as StoredEvent;
   event.prev_hash = row.prev_hash;
   event.hash = row.hash;
-  rememberBodyText(event, row.body);
   return event;
 }

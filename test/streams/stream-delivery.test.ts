@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookSecret } from '../../src/delivery/standard-webhooks.js';
+import { eventHash } from '../../src/domain/chain.js';
+import type { StoredEvent } from '../../src/domain/event.js';
 import { HecReceiver } from '../helpers/receivers/hec-receiver.js';
 import { SyslogReceiver } from '../helpers/receivers/syslog-receiver.js';
 import { selfSignedCert } from '../helpers/receivers/tls-cert.js';
@@ -40,6 +42,12 @@ for (const backend of SERVER_BACKENDS) {
         const head = await headSeq(t, org.readKey);
         await until(() => parsed(receiver.lines).some((e) => e.seq === head));
         await expectEveryEventInOrder(t, org, parsed(receiver.lines), from);
+        // Native lines are the stored events whole: each re-hashes to its hash and links to the last.
+        const events = receiver.lines.map((line) => JSON.parse(line) as StoredEvent);
+        for (const [i, event] of events.entries()) {
+          expect(eventHash(event)).toBe(event.hash);
+          if (i > 0) expect(event.prev_hash).toBe(events[i - 1]!.hash);
+        }
         await until(async () => (await getStream(t, org, stream.id)).delivery.lag_events === 0);
         const status = await getStream(t, org, stream.id);
         expect(status.delivery).toMatchObject({ lag_events: 0, cursor: head, head, last_error: null });
