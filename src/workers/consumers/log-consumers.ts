@@ -24,6 +24,13 @@ export interface LogConsumersOptions {
    * every one would add a write (and on SQLite an fsync) per ingest commit.
    */
   settleMs?: number;
+  /**
+   * While a consumer works through full batches, how often its cursor is written (default
+   * 1000 ms); it is always written when the consumer catches up or stops. A cursor write is a
+   * write transaction beside ingest's; a process that dies between two resends at most this
+   * long's events, with their ids, as at-least-once delivery allows.
+   */
+  cursorEveryMs?: number;
   metrics?: ConsumerMetrics;
 }
 
@@ -35,6 +42,10 @@ interface Pair {
   notBefore: number;
   /** received_at (ms) of the oldest event not yet committed, when known. */
   oldestPendingMs: number | undefined;
+  /** The last seq the consumer took in this process, which the stored cursor may not yet say. */
+  taken: number;
+  /** ms: when the cursor was last written. */
+  writtenAt: number;
 }
 
 /**
@@ -65,6 +76,7 @@ export class LogConsumers {
   private readonly retryMaxMs: number;
   private readonly concurrency: number;
   private readonly settleMs: number;
+  private readonly cursorEveryMs: number;
   /** When the pending timer fires (ms), if one is pending. */
   private timerDueAt: number | undefined;
 
@@ -76,6 +88,7 @@ export class LogConsumers {
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
     this.concurrency = options.concurrency ?? 8;
     this.settleMs = options.settleMs ?? 100;
+    this.cursorEveryMs = options.cursorEveryMs ?? 1000;
   }
 
   /** Adds a consumer, or replaces the one of the same name (its cursor is kept). */
@@ -87,7 +100,7 @@ export class LogConsumers {
   /** Stops running the consumer; a batch under way finishes. Its cursor stays (store.consumers.forget drops it). */
   unregister(name: string): void {
     this.consumers.delete(name);
-    for (const key of [...this.pairs.keys()]) if (key.startsWith(`${name}\u0000`)) this.pairs.delete(key);
+    for (const key of [...this.pairs.keys()]) if (key.startsWith(pairKey(name, ''))) this.pairs.delete(key);
     this.options.metrics?.remove(name);
   }
 
@@ -170,7 +183,8 @@ export class LogConsumers {
       this.reportLag(consumer.name, rows);
       const now = Date.now();
       for (const row of shuffled(rows)) {
-        if (row.seq >= row.head) continue;
+        if (Math.max(row.seq, this.pairs.get(pairKey(consumer.name, row.org))?.taken ?? 0) >= row.head)
+          continue;
         const pair = this.pair(consumer.name, row.org);
         if (pair.running || pair.notBefore > now || this.tasks.size >= this.concurrency) continue;
         const lease = leaseName(consumer.name, row.org);
@@ -192,13 +206,15 @@ export class LogConsumers {
   private async work(consumer: LogConsumer, org: string, pair: Pair): Promise<void> {
     const { store, log } = this.options;
     const lease = leaseName(consumer.name, org);
+    let stored = 0;
     try {
       for (;;) {
         if (this.stopped || this.consumers.get(consumer.name) !== consumer) return;
         if (!(await this.ownLease(lease))) return;
         // Read after taking the lease: the previous owner's last commit is visible.
-        const cursor = await store.consumers.cursor(consumer.name, org);
-        const events = await store.consumers.read(org, cursor.seq + 1, this.batchEvents);
+        stored = (await store.consumers.cursor(consumer.name, org)).seq;
+        const from = Math.max(stored, pair.taken);
+        const events = await store.consumers.read(org, from + 1, this.batchEvents);
         if (events.length === 0) {
           pair.oldestPendingMs = undefined;
           return;
@@ -214,13 +230,13 @@ export class LogConsumers {
           const delay = backoff(this.retryBaseMs, this.retryMaxMs, pair.failures);
           pair.notBefore = Date.now() + delay;
           log.warn(
-            { err: error, consumer: consumer.name, org, seq: cursor.seq + 1, retryInMs: Math.round(delay) },
+            { err: error, consumer: consumer.name, org, seq: from + 1, retryInMs: Math.round(delay) },
             'log consumer failed; retrying from its cursor',
           );
           return;
         }
         pair.failures = 0;
-        if (committed > cursor.seq) await store.consumers.advance(consumer.name, org, committed);
+        pair.taken = Math.max(pair.taken, committed);
         if (committed < last) {
           // The consumer keeps the rest for later (a batch not yet full): not before the next poll.
           pair.notBefore = Date.now() + this.pollMs;
@@ -231,12 +247,27 @@ export class LogConsumers {
           pair.oldestPendingMs = undefined;
           return;
         }
+        if (Date.now() - pair.writtenAt >= this.cursorEveryMs)
+          stored = await this.writeCursor(consumer, org, pair, stored);
       }
     } catch (error) {
       // The store failed (an outage): try again at the next poll.
       pair.notBefore = Date.now() + this.pollMs;
       log.warn({ err: error, consumer: consumer.name, org }, 'log consumer could not read or commit');
+    } finally {
+      // Whichever way the run ends, what the consumer took is written down.
+      await this.writeCursor(consumer, org, pair, stored).catch((error: unknown) =>
+        log.warn({ err: error, consumer: consumer.name, org }, 'log consumer could not commit its cursor'),
+      );
     }
+  }
+
+  /** Writes the cursor up to what the consumer took, if the stored one (`stored`) is behind it. */
+  private async writeCursor(consumer: LogConsumer, org: string, pair: Pair, stored: number): Promise<number> {
+    if (pair.taken <= stored) return stored;
+    await this.options.store.consumers.advance(consumer.name, org, pair.taken);
+    pair.writtenAt = Date.now();
+    return pair.taken;
   }
 
   /** Takes or renews the pair's lease (PostgreSQL); SQLite's one process needs none. */
@@ -250,10 +281,17 @@ export class LogConsumers {
   }
 
   private pair(consumer: string, org: string): Pair {
-    const key = `${consumer}\u0000${org}`;
+    const key = pairKey(consumer, org);
     let pair = this.pairs.get(key);
     if (!pair) {
-      pair = { running: false, failures: 0, notBefore: 0, oldestPendingMs: undefined };
+      pair = {
+        running: false,
+        failures: 0,
+        notBefore: 0,
+        oldestPendingMs: undefined,
+        taken: 0,
+        writtenAt: 0,
+      };
       this.pairs.set(key, pair);
     }
     return pair;
@@ -266,15 +304,19 @@ export class LogConsumers {
     let seconds = 0;
     const now = Date.now();
     for (const row of rows) {
-      const behind = Math.max(0, row.head - row.seq);
+      const pair = this.pairs.get(pairKey(consumer, row.org));
+      const behind = Math.max(0, row.head - Math.max(row.seq, pair?.taken ?? 0));
       events += behind;
-      const pair = this.pairs.get(`${consumer}\u0000${row.org}`);
       if (behind > 0 && pair?.oldestPendingMs !== undefined) {
         seconds = Math.max(seconds, (now - pair.oldestPendingMs) / 1000);
       }
     }
     metrics.lag(consumer, events, seconds);
   }
+}
+
+function pairKey(consumer: string, org: string): string {
+  return `${consumer}\u0000${org}`;
 }
 
 export function leaseName(consumer: string, org: string): string {

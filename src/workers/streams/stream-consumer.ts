@@ -22,6 +22,8 @@ export interface StreamConsumerDeps {
   giveUp(stream: StreamRecord, reason: string): Promise<void>;
 }
 
+const SUCCESS_WRITE_EVERY_MS = 1000;
+
 /**
  * Delivers one stream: each org event after its cursor that passes its filter, written in its
  * format and sent through its destination's transport in batches (count, bytes, time), in seq
@@ -38,6 +40,8 @@ export class StreamConsumer implements LogConsumer {
   private attempt = 0;
   private retryAt = 0;
   private failingSince: number | undefined;
+  /** ms: when a success was last written to the stream's status. */
+  private successWrittenAt = 0;
 
   constructor(
     readonly stream: StreamRecord,
@@ -93,10 +97,15 @@ export class StreamConsumer implements LogConsumer {
   }
 
   private async noteSuccess(): Promise<void> {
+    const recovered = this.failingSince !== undefined;
     this.attempt = 0;
     this.retryAt = 0;
     this.failingSince = undefined;
-    await this.deps.store.streams.delivered(this.stream.org, this.stream.id, new Date().toISOString());
+    // A status write is a write beside ingest's: while all is well, at most one a second.
+    const now = Date.now();
+    if (!recovered && now - this.successWrittenAt < SUCCESS_WRITE_EVERY_MS) return;
+    this.successWrittenAt = now;
+    await this.deps.store.streams.delivered(this.stream.org, this.stream.id, new Date(now).toISOString());
   }
 
   private async noteFailure(result: Exclude<SendResult, { outcome: 'delivered' }>): Promise<void> {
