@@ -14,13 +14,12 @@ import {
   updateAlertChannel,
 } from '../../operations/alert-channels.js';
 import { sendAlert, testAlert } from '../../workers/alerts/notify.js';
-import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { channelView } from './alert-views.js';
-import { deleteRoute } from './delete-route.js';
+import { orgScopedRoutes } from './org-scoped.js';
+import { IdParams } from './schemas.js';
 import { Email, Text } from './text.js';
 
-const ChannelIdParams = Type.Object({ id: Text(1, 128) });
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const Fields = {
@@ -58,96 +57,58 @@ const UpdateBody = Type.Object(
 );
 
 export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
-  app.get(
+  const routes = orgScopedRoutes(app, ctx, { tag: 'alerts', need: 'manageAlerts' });
+
+  routes.get(
     '/v1/alert-channels',
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Notification channels; secrets are never shown (manageAlerts)',
-        response: { 200: AlertChannelListSchema },
-      },
+      summary: 'Notification channels; secrets are never shown (manageAlerts)',
+      response: { 200: AlertChannelListSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      return { data: (await ctx.store.alerts.listChannels(access.org)).map(channelView) };
+    async ({ access }) => ({ data: (await ctx.store.alerts.listChannels(access.org)).map(channelView) }),
+  );
+
+  routes.post(
+    '/v1/alert-channels',
+    {
+      summary: 'Create a channel: signed webhook, email or Slack (manageAlerts; alert_channel.created)',
+      body: CreateBody,
+      response: { 201: CreatedAlertChannelSchema },
+    },
+    async ({ access, body, cause }) => {
+      const { channel, generatedSecret } = await createAlertChannel(ctx, access.org, body, cause);
+      return { ...channelView(channel), ...(generatedSecret ? { secret: generatedSecret } : {}) };
     },
   );
 
-  app.post(
-    '/v1/alert-channels',
-    {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Create a channel: signed webhook, email or Slack (manageAlerts; alert_channel.created)',
-        body: CreateBody,
-        response: { 201: CreatedAlertChannelSchema },
-      },
-    },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const { channel, generatedSecret } = await createAlertChannel(
-        ctx,
-        access.org,
-        request.body,
-        causeOf(request, access),
-      );
-      return reply
-        .code(201)
-        .send({ ...channelView(channel), ...(generatedSecret ? { secret: generatedSecret } : {}) });
-    },
-  );
-
-  app.patch(
+  routes.patch(
     '/v1/alert-channels/:id',
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Change a channel (manageAlerts; alert_channel.updated)',
-        params: ChannelIdParams,
-        body: UpdateBody,
-        response: { 200: AlertChannelSchema },
-      },
+      summary: 'Change a channel (manageAlerts; alert_channel.updated)',
+      params: IdParams,
+      body: UpdateBody,
+      response: { 200: AlertChannelSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const channel = await updateAlertChannel(
-        ctx,
-        access.org,
-        request.params.id,
-        request.body,
-        causeOf(request, access),
-      );
-      return channelView(channel);
-    },
+    async ({ access, params, body, cause }) =>
+      channelView(await updateAlertChannel(ctx, access.org, params.id, body, cause)),
   );
 
-  deleteRoute(
-    app,
-    ctx,
-    {
-      url: '/v1/alert-channels/:id',
-      tag: 'alerts',
-      summary: 'Delete a channel no rule names (manageAlerts; alert_channel.deleted)',
-      params: ChannelIdParams,
-      need: 'manageAlerts',
-    },
-    (access, { id }, request) => deleteAlertChannel(ctx, access.org, id, causeOf(request, access)),
+  routes.delete(
+    '/v1/alert-channels/:id',
+    { summary: 'Delete a channel no rule names (manageAlerts; alert_channel.deleted)', params: IdParams },
+    ({ access, params, cause }) => deleteAlertChannel(ctx, access.org, params.id, cause),
   );
 
-  app.post(
+  routes.post(
     '/v1/alert-channels/:id/test',
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Send a test message to a channel now, once, and say how it went (manageAlerts)',
-        params: ChannelIdParams,
-        response: { 200: ChannelTestResultSchema },
-      },
+      summary: 'Send a test message to a channel now, once, and say how it went (manageAlerts)',
+      params: IdParams,
+      response: { 200: ChannelTestResultSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const channel = await ctx.store.alerts.getChannel(access.org, request.params.id);
-      if (!channel) throw new AppError('not_found', `alert channel ${request.params.id} not found`);
+    async ({ access, params }) => {
+      const channel = await ctx.store.alerts.getChannel(access.org, params.id);
+      if (!channel) throw new AppError('not_found', `alert channel ${params.id} not found`);
       const result = await sendAlert(channel, testAlert(access.org, ctx.now()), ctx.alerting.notify, {
         test: true,
       });

@@ -8,13 +8,11 @@ import {
   updateAlertRule,
 } from '../../operations/alert-rules.js';
 import { AlertRuleInputSchema, parseAlertRule } from '../../workers/alerts/index.js';
-import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { ruleView } from './alert-views.js';
-import { deleteRoute } from './delete-route.js';
+import { orgScopedRoutes } from './org-scoped.js';
+import { IdParams } from './schemas.js';
 import { Text } from './text.js';
-
-const RuleIdParams = Type.Object({ id: Text(1, 128) });
 
 /** The engine's rule, plus the channels its alerts go to. */
 const RuleBody = Type.Object(
@@ -43,96 +41,54 @@ function definitionOf(body: Record<string, unknown>): RuleDefinition {
 }
 
 export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
-  app.get(
+  const routes = orgScopedRoutes(app, ctx, { tag: 'alerts', need: 'manageAlerts' });
+
+  routes.get(
     '/v1/alert-rules',
-    {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Custom alert rules (manageAlerts)',
-        response: { 200: AlertRuleListSchema },
-      },
-    },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      return { data: (await ctx.store.alerts.listRules(access.org)).map(ruleView) };
-    },
+    { summary: 'Custom alert rules (manageAlerts)', response: { 200: AlertRuleListSchema } },
+    async ({ access }) => ({ data: (await ctx.store.alerts.listRules(access.org)).map(ruleView) }),
   );
 
-  app.post(
+  routes.post(
     '/v1/alert-rules',
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Create a custom alert rule (manageAlerts; alert_rule.created)',
-        body: RuleBody,
-        response: { 201: AlertRuleSchema },
-      },
+      summary: 'Create a custom alert rule (manageAlerts; alert_rule.created)',
+      body: RuleBody,
+      response: { 201: AlertRuleSchema },
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const rule = await createAlertRule(
-        ctx,
-        access.org,
-        definitionOf(request.body),
-        causeOf(request, access),
-      );
-      return reply.code(201).send(ruleView(rule));
-    },
+    async ({ access, body, cause }) =>
+      ruleView(await createAlertRule(ctx, access.org, definitionOf(body), cause)),
   );
 
-  app.get(
+  routes.get(
     '/v1/alert-rules/:id',
-    {
-      schema: {
-        tags: ['alerts'],
-        summary: 'One custom alert rule (manageAlerts)',
-        params: RuleIdParams,
-        response: { 200: AlertRuleSchema },
-      },
-    },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const rule = await ctx.store.alerts.getRule(access.org, request.params.id);
-      if (!rule) throw new AppError('not_found', `alert rule ${request.params.id} not found`);
+    { summary: 'One custom alert rule (manageAlerts)', params: IdParams, response: { 200: AlertRuleSchema } },
+    async ({ access, params }) => {
+      const rule = await ctx.store.alerts.getRule(access.org, params.id);
+      if (!rule) throw new AppError('not_found', `alert rule ${params.id} not found`);
       return ruleView(rule);
     },
   );
 
-  app.put(
+  routes.put(
     '/v1/alert-rules/:id',
     {
-      schema: {
-        tags: ['alerts'],
-        summary:
-          'Replace a custom alert rule; what is left out takes its default (manageAlerts; alert_rule.updated)',
-        params: RuleIdParams,
-        body: RuleBody,
-        response: { 200: AlertRuleSchema },
-      },
+      summary:
+        'Replace a custom alert rule; what is left out takes its default (manageAlerts; alert_rule.updated)',
+      params: IdParams,
+      body: RuleBody,
+      response: { 200: AlertRuleSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const rule = await updateAlertRule(
-        ctx,
-        access.org,
-        request.params.id,
-        definitionOf(request.body),
-        causeOf(request, access),
-      );
-      return ruleView(rule);
-    },
+    async ({ access, params, body, cause }) =>
+      ruleView(await updateAlertRule(ctx, access.org, params.id, definitionOf(body), cause)),
   );
 
-  deleteRoute(
-    app,
-    ctx,
+  routes.delete(
+    '/v1/alert-rules/:id',
     {
-      url: '/v1/alert-rules/:id',
-      tag: 'alerts',
       summary: 'Delete a custom alert rule; its alerts stay (manageAlerts; alert_rule.deleted)',
-      params: RuleIdParams,
-      need: 'manageAlerts',
+      params: IdParams,
     },
-    (access, { id }, request) => deleteAlertRule(ctx, access.org, id, causeOf(request, access)),
+    ({ access, params, cause }) => deleteAlertRule(ctx, access.org, params.id, cause),
   );
 }

@@ -5,6 +5,7 @@ import type {
   AlertRuleRecord,
   DeliveryRecord,
 } from '../../store/alert-store.js';
+import { alertFacts } from '../../workers/alerts/notify.js';
 
 /** Records as the API answers them: no org column, no secrets. */
 
@@ -51,18 +52,7 @@ export function alertView(
   channels: ReadonlyMap<string, AlertChannelRecord>,
 ): AlertView {
   return {
-    id: alert.id,
-    source: { kind: alert.source_kind, id: alert.source_id, name: alert.source_name },
-    severity: alert.severity,
-    title: alert.title,
-    description: alert.description,
-    group_key: alert.group_key,
-    window_start: alert.window_start,
-    window_end: alert.window_end,
-    matched_count: alert.matched_count,
-    sample_event_ids: alert.sample_event_ids,
-    event_filter: alert.event_filter,
-    details: alert.details,
+    ...alertFacts(alert),
     status: alert.status,
     created_at: alert.created_at,
     acknowledged_at: alert.acknowledged_at,

@@ -21,10 +21,10 @@ import {
   detectorOverridesProblems,
   resolveDetectorSettings,
 } from '../../workers/alerts/index.js';
-import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { alertView } from './alert-views.js';
-import { Text } from './text.js';
+import { orgScopedRoutes } from './org-scoped.js';
+import { IdParams } from './schemas.js';
 
 /**
  * The detectors' settings schema without its defaults: Fastify's validator fills defaults in,
@@ -41,8 +41,6 @@ function withoutDefaults<T>(schema: T): T {
   return copy as T;
 }
 const DetectorPatchSchema = withoutDefaults(DetectorOverridesSchema);
-
-const AlertIdParams = Type.Object({ id: Text(1, 128) });
 
 const AlertQuery = Type.Object(
   {
@@ -83,19 +81,16 @@ async function withDeliveries(ctx: AppContext, org: string, alerts: AlertRecord[
 }
 
 export function alertRoutes(app: TypeBoxApp, ctx: AppContext): void {
-  app.get(
+  const routes = orgScopedRoutes(app, ctx, { tag: 'alerts', need: 'manageAlerts' });
+
+  routes.get(
     '/v1/alerts',
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Alerts, newest first, filtered (manageAlerts)',
-        querystring: AlertQuery,
-        response: { 200: AlertListSchema },
-      },
+      summary: 'Alerts, newest first, filtered (manageAlerts)',
+      querystring: AlertQuery,
+      response: { 200: AlertListSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const q = request.query;
+    async ({ access, query: q }) => {
       const limit = q.limit === undefined ? 50 : Number(q.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
         throw validationError([{ path: '/query/limit', message: 'must be an integer from 1 to 200' }]);
@@ -121,20 +116,16 @@ export function alertRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.get(
+  routes.get(
     '/v1/alerts/:id',
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'One alert with its deliveries (manageAlerts)',
-        params: AlertIdParams,
-        response: { 200: AlertSchema },
-      },
+      summary: 'One alert with its deliveries (manageAlerts)',
+      params: IdParams,
+      response: { 200: AlertSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const alert = await ctx.store.alerts.getAlert(access.org, request.params.id);
-      if (!alert) throw new AppError('not_found', `alert ${request.params.id} not found`);
+    async ({ access, params }) => {
+      const alert = await ctx.store.alerts.getAlert(access.org, params.id);
+      if (!alert) throw new AppError('not_found', `alert ${params.id} not found`);
       return (await withDeliveries(ctx, access.org, [alert]))[0]!;
     },
   );
@@ -143,19 +134,15 @@ export function alertRoutes(app: TypeBoxApp, ctx: AppContext): void {
     ['acknowledge', acknowledgeAlert],
     ['resolve', resolveAlert],
   ] as const) {
-    app.post(
+    routes.post(
       `/v1/alerts/:id/${verb}`,
       {
-        schema: {
-          tags: ['alerts'],
-          summary: `${verb === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert, recorded as alert.${verb}d (manageAlerts)`,
-          params: AlertIdParams,
-          response: { 200: AlertSchema },
-        },
+        summary: `${verb === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert, recorded as alert.${verb}d (manageAlerts)`,
+        params: IdParams,
+        response: { 200: AlertSchema },
       },
-      async (request) => {
-        const access = await authorize(request, ctx, 'manageAlerts');
-        const alert = await change(ctx, access.org, request.params.id, causeOf(request, access));
+      async ({ access, params, cause }) => {
+        const alert = await change(ctx, access.org, params.id, cause);
         return (await withDeliveries(ctx, access.org, [alert]))[0]!;
       },
     );
@@ -176,42 +163,26 @@ export function alertRoutes(app: TypeBoxApp, ctx: AppContext): void {
     };
   };
 
-  app.get(
+  routes.get(
     '/v1/alert-detectors',
     {
-      schema: {
-        tags: ['alerts'],
-        summary: "The built-in detectors with the organization's settings (manageAlerts)",
-        response: { 200: DetectorListSchema },
-      },
+      summary: "The built-in detectors with the organization's settings (manageAlerts)",
+      response: { 200: DetectorListSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      return detectorList(access.org);
-    },
+    ({ access }) => detectorList(access.org),
   );
 
-  app.patch(
+  routes.patch(
     '/v1/alert-detectors',
     {
-      schema: {
-        tags: ['alerts'],
-        summary:
-          'Change detector settings: per detector, the settings given (manageAlerts; detector.updated)',
-        body: DetectorPatchSchema,
-        response: { 200: DetectorListSchema },
-      },
+      summary: 'Change detector settings: per detector, the settings given (manageAlerts; detector.updated)',
+      body: DetectorPatchSchema,
+      response: { 200: DetectorListSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageAlerts');
-      const problems = detectorOverridesProblems(request.body);
+    async ({ access, body, cause }) => {
+      const problems = detectorOverridesProblems(body);
       if (problems.length) throw validationError(problems);
-      await updateDetectors(
-        ctx,
-        access.org,
-        request.body as Record<string, Record<string, unknown>>,
-        causeOf(request, access),
-      );
+      await updateDetectors(ctx, access.org, body as Record<string, Record<string, unknown>>, cause);
       return detectorList(access.org);
     },
   );

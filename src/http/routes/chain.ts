@@ -3,8 +3,9 @@ import { ChainStatusSchema, CheckpointSchema, VerificationSchema } from '../../c
 import { AppError } from '../../domain/errors.js';
 import { verifyAndRecord } from '../../workers/chain-verification.js';
 import { VerificationGate } from '../../workers/verification-gate.js';
-import { type Access, authorize } from '../auth.js';
+import type { Access } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { orgScopedRoutes } from './org-scoped.js';
 
 const JwkSchema = Type.Object({
   kty: Type.Literal('OKP'),
@@ -36,86 +37,70 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;
   const verifications = new VerificationGate();
 
-  app.get(
+  const routes = orgScopedRoutes(app, ctx, { tag: 'integrity', need: 'viewAuditLog' });
+
+  routes.get(
     '/v1/chain',
     {
-      schema: {
-        tags: ['integrity'],
-        summary: "The org's chain head, newest signed checkpoint, retention anchor and last verification",
-        response: { 200: ChainStatusSchema },
-      },
+      summary: "The org's chain head, newest signed checkpoint, retention anchor and last verification",
+      response: { 200: ChainStatusSchema },
     },
-    async (request) => {
-      const access = wholeOrg(await authorize(request, ctx, 'viewAuditLog'));
+    async ({ access }) => {
+      const { org } = wholeOrg(access);
       const [head, checkpoint, anchor, last] = await Promise.all([
-        store.chainHead(access.org),
-        store.checkpoints.latest(access.org),
-        store.chain.start(access.org),
-        store.verifications.last(access.org),
+        store.chainHead(org),
+        store.checkpoints.latest(org),
+        store.chain.start(org),
+        store.verifications.last(org),
       ]);
-      return {
-        org: access.org,
-        head,
-        checkpoint: checkpoint ?? null,
-        anchor,
-        last_verification: last ?? null,
-      };
+      return { org, head, checkpoint: checkpoint ?? null, anchor, last_verification: last ?? null };
     },
   );
 
-  app.get(
+  routes.get(
     '/v1/chain/checkpoints',
     {
-      schema: {
-        tags: ['integrity'],
-        summary: "The org's signed checkpoints in seq order, from `from_seq`",
-        querystring: Type.Object({
-          from_seq: Type.Optional(
-            Type.String({ pattern: '^[0-9]{1,15}$', description: 'first seq (default 1)' }),
-          ),
-          limit: Type.Optional(
-            Type.String({ pattern: '^[0-9]{1,4}$', description: '1 to 1000, default 100' }),
-          ),
-          org: Type.Optional(Type.String()),
+      summary: "The org's signed checkpoints in seq order, from `from_seq`",
+      querystring: Type.Object({
+        from_seq: Type.Optional(
+          Type.String({ pattern: '^[0-9]{1,15}$', description: 'first seq (default 1)' }),
+        ),
+        limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: '1 to 1000, default 100' })),
+        org: Type.Optional(Type.String()),
+      }),
+      response: {
+        200: Type.Object({
+          data: Type.Array(CheckpointSchema),
+          next_from_seq: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
         }),
-        response: {
-          200: Type.Object({
-            data: Type.Array(CheckpointSchema),
-            next_from_seq: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-          }),
-        },
       },
     },
-    async (request) => {
-      const access = wholeOrg(await authorize(request, ctx, 'viewAuditLog'));
-      const { query } = request;
+    async ({ access, query }) => {
+      const { org } = wholeOrg(access);
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (limit < 1 || limit > 1000) {
         throw new AppError('validation', '/query/limit: must be 1 to 1000', {
           errors: [{ path: '/query/limit', message: 'must be 1 to 1000' }],
         });
       }
-      const data = await store.checkpoints.list(access.org, Number(query.from_seq ?? 1), limit + 1);
+      const data = await store.checkpoints.list(org, Number(query.from_seq ?? 1), limit + 1);
       const more = data.length > limit;
       const page = more ? data.slice(0, limit) : data;
       return { data: page, next_from_seq: more ? page[page.length - 1]!.seq + 1 : null };
     },
   );
 
-  app.post(
+  routes.post(
     '/v1/chain/verify',
     {
-      schema: {
-        tags: ['integrity'],
-        summary: "Verify the org's whole retained chain against its signed checkpoints",
-        response: { 200: VerificationSchema },
-      },
+      summary: "Verify the org's whole retained chain against its signed checkpoints",
+      response: { 200: VerificationSchema },
     },
-    async (request) => {
-      const access = wholeOrg(await authorize(request, ctx, 'viewAuditLog'));
+    async ({ access }) => {
+      const { org } = wholeOrg(access);
       const keys = await ctx.background.keys.keyRing();
-      return verifications.run(access.org, ctx.now().getTime(), () =>
-        verifyAndRecord(store, access.org, keys, ctx.now, ctx.verify),
+      return verifications.run(org, ctx.now().getTime(), () =>
+        verifyAndRecord(store, org, keys, ctx.now, ctx.verify),
       );
     },
   );

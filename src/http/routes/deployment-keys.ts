@@ -1,11 +1,10 @@
-import { Type } from '@sinclair/typebox';
 import { CreatedApiKeySchema } from '../../contracts/api.js';
 import { AppError } from '../../domain/errors.js';
 import { DEPLOYMENT_KEY_SCOPES } from '../../domain/principal.js';
 import { createApiKey } from '../../operations/api-keys.js';
 import { authenticate, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
-import { Text } from './text.js';
+import { createdKeyView, newKeyBody, newKeyInput } from './new-api-key.js';
 
 /**
  * Deployment-wide keys, made by the deployment admin key: an ingest key for a product that
@@ -19,18 +18,7 @@ export function deploymentKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
       schema: {
         tags: ['api keys'],
         summary: 'Create a deployment-wide key (the deployment admin key); the secret is returned once',
-        body: Type.Object(
-          {
-            name: Text(1, 200),
-            scopes: Type.Array(Type.Union(DEPLOYMENT_KEY_SCOPES.map((s) => Type.Literal(s))), {
-              minItems: 1,
-              uniqueItems: true,
-            }),
-            expires_at: Type.Optional(Type.String({ format: 'date-time' })),
-            rate_limit_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: newKeyBody(DEPLOYMENT_KEY_SCOPES),
         response: { 201: CreatedApiKeySchema },
       },
     },
@@ -39,33 +27,13 @@ export function deploymentKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
       if (principal.type !== 'api_key' || principal.org !== null || !principal.scopes.includes('admin')) {
         throw new AppError('forbidden', 'deployment-wide keys are created with the deployment admin key');
       }
-      const { body } = request;
-      const { record, secret } = await createApiKey(
+      const created = await createApiKey(
         ctx,
         null,
-        {
-          name: body.name,
-          scopes: body.scopes,
-          expiresAt:
-            body.expires_at === undefined ? null : new Date(Date.parse(body.expires_at)).toISOString(),
-          rateLimitPerMinute: body.rate_limit_per_minute ?? null,
-        },
+        newKeyInput(request.body),
         causeOf(request, { principal }),
       );
-      return reply.code(201).send({
-        id: record.id,
-        name: record.name,
-        key: secret,
-        prefix: record.prefix,
-        last4: record.last4,
-        scopes: record.scopes,
-        // A key is born active.
-        status: 'active' as const,
-        created_at: record.created_at,
-        created_by: record.created_by,
-        expires_at: record.expires_at,
-        rate_limit_per_minute: record.rate_limit_per_minute,
-      });
+      return reply.code(201).send(createdKeyView(created));
     },
   );
 }

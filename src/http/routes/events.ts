@@ -9,8 +9,9 @@ import { encodeCursor } from '../../domain/query.js';
 import { parseIngestBody } from '../../domain/validate.js';
 import { mayHoldSomewhere } from '../../identity/access.js';
 import type { AppendedEvent } from '../../store/store.js';
-import { authenticate, authorize, originOf, requestedOrg, scopedQuery } from '../auth.js';
+import { authenticate, authorize, requestedOrg, scopedQuery } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { orgScopedRoutes } from './org-scoped.js';
 import { FilterQuerySchema } from './schemas.js';
 
 /** Every event of one request must go to one org: the key's, or the one the request names. */
@@ -108,57 +109,39 @@ export function eventRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.get(
+  const routes = orgScopedRoutes(app, ctx, { tag: 'events', need: 'viewAuditLog' });
+
+  routes.get(
     '/v1/events',
-    {
-      schema: {
-        tags: ['events'],
-        summary: 'List events, newest first, filtered',
-        querystring: FilterQuerySchema,
-      },
-    },
-    async (request) => {
-      const access = await authorize(request, ctx, 'viewAuditLog');
-      const query = scopedQuery(request.query, access, ctx.now());
-      await ctx.views.viewed(access.org, access.principal, originOf(request), query);
+    { summary: 'List events, newest first, filtered', querystring: FilterQuerySchema },
+    async ({ access, query: params, cause }) => {
+      const query = scopedQuery(params, access, ctx.now());
+      await ctx.views.viewed(access.org, access.principal, cause.origin, query);
       const page = await store.listEvents(access.org, query);
       return { data: page.events, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
     },
   );
 
-  app.get(
+  routes.get(
     '/v1/events/:id',
-    {
-      schema: {
-        tags: ['events'],
-        summary: 'One event, whole',
-        params: Type.Object({ id: Type.String({ maxLength: 256 }) }),
-      },
-    },
-    async (request) => {
-      const access = await authorize(request, ctx, 'viewAuditLog');
-      const { id } = request.params;
-      await ctx.views.viewed(access.org, access.principal, originOf(request));
+    { summary: 'One event, whole', params: Type.Object({ id: Type.String({ maxLength: 256 }) }) },
+    async ({ access, params: { id }, cause }) => {
+      await ctx.views.viewed(access.org, access.principal, cause.origin);
       const event = await store.getEvent(access.org, id, access.scope);
       if (!event) throw new AppError('not_found', `event ${id} not found`);
       return event;
     },
   );
 
-  app.get(
+  routes.get(
     '/v1/actions',
     {
-      schema: {
-        tags: ['events'],
-        summary: 'Distinct actions with counts in the time range',
-        querystring: FilterQuerySchema,
-        response: { 200: Type.Object({ data: Type.Array(ActionCountSchema) }) },
-      },
+      summary: 'Distinct actions with counts in the time range',
+      querystring: FilterQuerySchema,
+      response: { 200: Type.Object({ data: Type.Array(ActionCountSchema) }) },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'viewAuditLog');
-      const query = scopedQuery(request.query, access, ctx.now());
-      return { data: await store.listActions(access.org, query) };
-    },
+    async ({ access, query }) => ({
+      data: await store.listActions(access.org, scopedQuery(query, access, ctx.now())),
+    }),
   );
 }

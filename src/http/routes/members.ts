@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import {
   InvitationSchema,
   type Member,
@@ -10,9 +9,9 @@ import {
 import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
 import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
-import { type Access, authorize, causeOf, originOf, setSessionCookie } from '../auth.js';
+import { type Access, originOf, setSessionCookie } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
-import { deleteRoute } from './delete-route.js';
+import { orgScopedRoutes, type RequestCause } from './org-scoped.js';
 import { Email, Text } from './text.js';
 
 const UserIdParams = Type.Object({ user_id: Text(0, 128) });
@@ -30,24 +29,22 @@ function member(m: MemberRecord): Member {
   };
 }
 
-function actorOf(access: Access, request: FastifyRequest): Actor {
-  return { ...causeOf(request, access), member: access.member, grants: access.grants };
+/** The cause of a change to membership, with what the one causing it holds in the org. */
+function actorOf(access: Access, cause: RequestCause): Actor {
+  return { ...cause, member: access.member, grants: access.grants };
 }
 
 export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const onError = (error: unknown) => app.log.error({ err: error }, 'could not send an invitation');
+  const routes = orgScopedRoutes(app, ctx, { tag: 'members', need: 'manageMembers' });
 
-  app.get(
+  routes.get(
     '/v1/members',
     {
-      schema: {
-        tags: ['members'],
-        summary: "The org's members and pending invitations (manageMembers)",
-        response: { 200: MemberListSchema },
-      },
+      summary: "The org's members and pending invitations (manageMembers)",
+      response: { 200: MemberListSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageMembers');
+    async ({ access }) => {
       const [members, invitations] = await Promise.all([
         ctx.store.identity.listMembers(access.org),
         ctx.store.identity.listPendingInvitations(access.org, ctx.now().toISOString()),
@@ -65,32 +62,20 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.post(
+  routes.post(
     '/v1/members/invitations',
     {
-      schema: {
-        tags: ['members'],
-        summary: 'Invite a person by email; the single-use link is emailed (SMTP) or logged (manageMembers)',
-        body: Type.Object(
-          {
-            email: Email,
-            role: Role,
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: InvitationSchema },
-      },
+      summary: 'Invite a person by email; the single-use link is emailed (SMTP) or logged (manageMembers)',
+      body: Type.Object({ email: Email, role: Role }, { additionalProperties: false }),
+      response: { 201: InvitationSchema },
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageMembers');
-      const invitation = await inviteMember(
+    async ({ access, body, cause }) =>
+      inviteMember(
         { ...ctx, settings: ctx.auth.settings, onError },
         access.org,
-        request.body,
-        actorOf(access, request),
-      );
-      return reply.code(201).send(invitation);
-    },
+        body,
+        actorOf(access, cause),
+      ),
   );
 
   app.post(
@@ -122,35 +107,21 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.patch(
+  routes.patch(
     '/v1/members/:user_id',
     {
-      schema: {
-        tags: ['members'],
-        summary: "Change a member's role; the last owner cannot be demoted (manageMembers)",
-        params: UserIdParams,
-        body: Type.Object({ role: Role }, { additionalProperties: false }),
-        response: { 200: MemberSchema },
-      },
+      summary: "Change a member's role; the last owner cannot be demoted (manageMembers)",
+      params: UserIdParams,
+      body: Type.Object({ role: Role }, { additionalProperties: false }),
+      response: { 200: MemberSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageMembers');
-      const { user_id } = request.params;
-      const { role } = request.body;
-      return member(await changeMemberRole(ctx, access.org, user_id, role, actorOf(access, request)));
-    },
+    async ({ access, params, body, cause }) =>
+      member(await changeMemberRole(ctx, access.org, params.user_id, body.role, actorOf(access, cause))),
   );
 
-  deleteRoute(
-    app,
-    ctx,
-    {
-      url: '/v1/members/:user_id',
-      tag: 'members',
-      summary: 'Remove a member; the last owner cannot be removed (manageMembers)',
-      params: UserIdParams,
-      need: 'manageMembers',
-    },
-    (access, { user_id }, request) => removeMember(ctx, access.org, user_id, actorOf(access, request)),
+  routes.delete(
+    '/v1/members/:user_id',
+    { summary: 'Remove a member; the last owner cannot be removed (manageMembers)', params: UserIdParams },
+    ({ access, params, cause }) => removeMember(ctx, access.org, params.user_id, actorOf(access, cause)),
   );
 }

@@ -2,9 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { CreatedApiKeySchema, OrgSchema } from '../../contracts/api.js';
 import { AppError } from '../../domain/errors.js';
 import { createOrg, updateOrg } from '../../operations/orgs.js';
-import { authenticate, authorize, causeOf } from '../auth.js';
+import { authenticate, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
-import { createKeyAndRespond, NewApiKeyBody } from './api-keys.js';
+import { createOrgKey, NewApiKeyBody } from './api-keys.js';
+import { orgScopedRoutes } from './org-scoped.js';
 import { Text } from './text.js';
 
 const OrgIdParams = Type.Object({ org: Text(0, 64) });
@@ -87,66 +88,49 @@ export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.get(
+  // Routes about one org name it in their path, so a session or deployment key need not name it
+  // again; an org key may name only its own.
+  const inOrg = { org: (params: { org: string }) => params.org, params: OrgIdParams };
+  const routes = orgScopedRoutes(app, ctx, { tag: 'organizations', need: 'memberOfOrg' });
+
+  routes.get(
     '/v1/orgs/:org',
-    {
-      schema: {
-        tags: ['organizations'],
-        summary: 'One organization',
-        params: OrgIdParams,
-        response: { 200: OrgSchema },
-      },
-    },
-    async (request) => {
-      const { org: id } = request.params;
-      await authorize(request, ctx, 'memberOfOrg', id);
+    { summary: 'One organization', ...inOrg, response: { 200: OrgSchema } },
+    async ({ params: { org: id } }) => {
       const org = await store.getOrg(id);
       if (!org) throw new AppError('not_found', `organization ${id} not found`);
       return org;
     },
   );
 
-  app.patch(
+  routes.patch(
     '/v1/orgs/:org',
     {
-      schema: {
-        tags: ['organizations'],
-        summary: 'Rename an organization or change its retention and legal hold (manageSettings)',
-        params: OrgIdParams,
-        body: Type.Object(
-          {
-            name: Type.Optional(Text(1, 200)),
-            retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-            request_retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-            legal_hold: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
-        response: { 200: OrgSchema },
-      },
+      summary: 'Rename an organization or change its retention and legal hold (manageSettings)',
+      need: 'manageSettings',
+      ...inOrg,
+      body: Type.Object(
+        {
+          name: Type.Optional(Text(1, 200)),
+          retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+          request_retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+          legal_hold: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false, minProperties: 1 },
+      ),
+      response: { 200: OrgSchema },
     },
-    async (request) => {
-      const { org } = request.params;
-      const access = await authorize(request, ctx, 'manageSettings', org);
-      return updateOrg(ctx, org, request.body, causeOf(request, access));
-    },
+    ({ params, body, cause }) => updateOrg(ctx, params.org, body, cause),
   );
 
-  app.post(
+  orgScopedRoutes(app, ctx, { tag: 'api keys', need: 'manageApiKeys' }).post(
     '/v1/orgs/:org/api-keys',
     {
-      schema: {
-        tags: ['api keys'],
-        summary: 'Create an API key for an organization; the secret is returned once',
-        params: OrgIdParams,
-        body: NewApiKeyBody,
-        response: { 201: CreatedApiKeySchema },
-      },
+      summary: 'Create an API key for an organization; the secret is returned once',
+      ...inOrg,
+      body: NewApiKeyBody,
+      response: { 201: CreatedApiKeySchema },
     },
-    async (request, reply) => {
-      const { org } = request.params;
-      const access = await authorize(request, ctx, 'manageApiKeys', org);
-      return createKeyAndRespond(ctx, request, reply, access, request.body);
-    },
+    ({ access, body, cause }) => createOrgKey(ctx, access, body, cause),
   );
 }

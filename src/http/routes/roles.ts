@@ -3,9 +3,8 @@ import { RoleListSchema, RoleSchema } from '../../contracts/api.js';
 import { PERMISSIONS } from '../../domain/permissions.js';
 import { listRoles, roleView } from '../../identity/roles.js';
 import { createRole, deleteRole, updateRole } from '../../operations/roles.js';
-import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
-import { deleteRoute } from './delete-route.js';
+import { orgScopedRoutes } from './org-scoped.js';
 import { Text } from './text.js';
 
 const Permissions = Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p))), { maxItems: 32 });
@@ -13,78 +12,47 @@ const Name = Text(1, 64);
 const RoleIdParams = Type.Object({ id: Text(0, 128) });
 
 export function roleRoutes(app: TypeBoxApp, ctx: AppContext): void {
-  app.get(
+  const routes = orgScopedRoutes(app, ctx, { tag: 'roles', need: 'manageMembers' });
+
+  routes.get(
     '/v1/roles',
     {
-      schema: {
-        tags: ['roles'],
-        summary: 'Built-in and custom roles with their permissions (manageMembers)',
-        response: { 200: RoleListSchema },
-      },
+      summary: 'Built-in and custom roles with their permissions (manageMembers)',
+      response: { 200: RoleListSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageMembers');
-      return { data: await listRoles(ctx.store, access.org), permissions: [...PERMISSIONS] };
-    },
+    async ({ access }) => ({ data: await listRoles(ctx.store, access.org), permissions: [...PERMISSIONS] }),
   );
 
-  app.post(
+  // A custom role never holds more than whoever makes it: the operations check against `grants`.
+  routes.post(
     '/v1/roles',
     {
-      schema: {
-        tags: ['roles'],
-        summary: 'Create a custom role (manageMembers; only permissions you hold)',
-        body: Type.Object({ name: Name, permissions: Permissions }, { additionalProperties: false }),
-        response: { 201: RoleSchema },
-      },
+      summary: 'Create a custom role (manageMembers; only permissions you hold)',
+      body: Type.Object({ name: Name, permissions: Permissions }, { additionalProperties: false }),
+      response: { 201: RoleSchema },
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageMembers');
-      const { body } = request;
-      const created = await createRole(ctx, access.org, body, access.grants, causeOf(request, access));
-      return reply.code(201).send(roleView(created));
-    },
+    async ({ access, body, cause }) =>
+      roleView(await createRole(ctx, access.org, body, access.grants, cause)),
   );
 
-  app.patch(
+  routes.patch(
     '/v1/roles/:id',
     {
-      schema: {
-        tags: ['roles'],
-        summary: 'Rename a custom role or change its permissions (manageMembers)',
-        params: RoleIdParams,
-        body: Type.Object(
-          { name: Type.Optional(Name), permissions: Type.Optional(Permissions) },
-          { additionalProperties: false, minProperties: 1 },
-        ),
-        response: { 200: RoleSchema },
-      },
+      summary: 'Rename a custom role or change its permissions (manageMembers)',
+      params: RoleIdParams,
+      body: Type.Object(
+        { name: Type.Optional(Name), permissions: Type.Optional(Permissions) },
+        { additionalProperties: false, minProperties: 1 },
+      ),
+      response: { 200: RoleSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageMembers');
-      const { params, body } = request;
-      const updated = await updateRole(
-        ctx,
-        access.org,
-        params.id,
-        body,
-        access.grants,
-        causeOf(request, access),
-      );
-      return roleView(updated);
-    },
+    async ({ access, params, body, cause }) =>
+      roleView(await updateRole(ctx, access.org, params.id, body, access.grants, cause)),
   );
 
-  deleteRoute(
-    app,
-    ctx,
-    {
-      url: '/v1/roles/:id',
-      tag: 'roles',
-      summary: 'Delete a custom role nobody holds (manageMembers)',
-      params: RoleIdParams,
-      need: 'manageMembers',
-    },
-    (access, { id }, request) => deleteRole(ctx, access.org, id, access.grants, causeOf(request, access)),
+  routes.delete(
+    '/v1/roles/:id',
+    { summary: 'Delete a custom role nobody holds (manageMembers)', params: RoleIdParams },
+    ({ access, params, cause }) => deleteRole(ctx, access.org, params.id, access.grants, cause),
   );
 }

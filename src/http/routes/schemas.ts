@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { EVENT_FILTERS } from '../../contracts/filters.js';
+import { Text } from './text.js';
 
 /** List and export filters (SPEC §4); parsed and checked by the domain, documented here. */
 export const FilterQuerySchema = Type.Object(
@@ -13,3 +14,6 @@ export const FilterQuerySchema = Type.Object(
   },
   { additionalProperties: true },
 );
+
+/** The path of one resource named by its id, as most resources' routes take it. */
+export const IdParams = Type.Object({ id: Text(1, 128) });

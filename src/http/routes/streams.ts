@@ -19,8 +19,8 @@ import {
 } from '../../operations/streams.js';
 import type { StreamRecord } from '../../store/stream-store.js';
 import { streamConsumerName } from '../../store/stream-store.js';
-import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { orgScopedRoutes } from './org-scoped.js';
 import { Text } from './text.js';
 
 const StreamIdParams = Type.Object({ id: Text(1, 64) });
@@ -45,109 +45,76 @@ export function streamRoutes(app: TypeBoxApp, ctx: AppContext): void {
     if (!stream) throw new AppError('not_found', `stream ${id} not found`);
     return stream;
   };
-  const tags = ['streams'];
+  /** A change to a stream takes effect at once: the running streams are brought up to date. */
+  const synced = async (stream: StreamRecord) => {
+    await ctx.background.streams.sync();
+    return view(stream);
+  };
+  const routes = orgScopedRoutes(app, ctx, { tag: 'streams', need: 'manageStreams' });
 
-  app.get(
+  routes.get(
     '/v1/streams',
-    {
-      schema: {
-        tags,
-        summary: "The org's streams with their delivery status",
-        response: { 200: StreamListSchema },
-      },
-    },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageStreams');
+    { summary: "The org's streams with their delivery status", response: { 200: StreamListSchema } },
+    async ({ access }) => {
       const streams = await ctx.store.streams.list(access.org);
       return { data: await Promise.all(streams.map(view)) };
     },
   );
 
-  app.post(
+  routes.post(
     '/v1/streams',
     {
-      schema: {
-        tags,
-        summary: 'Create a stream: every new event, in order, to a destination',
-        body: Type.Object(
-          {
-            ...Fields,
-            start_from: Type.Optional(
-              Type.Unsafe<'now' | 'beginning'>({
-                type: 'string',
-                enum: ['now', 'beginning'],
-                description: 'now (default): events from this one on; beginning: the whole log',
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: CreatedStreamSchema },
-      },
+      summary: 'Create a stream: every new event, in order, to a destination',
+      body: Type.Object(
+        {
+          ...Fields,
+          start_from: Type.Optional(
+            Type.Unsafe<'now' | 'beginning'>({
+              type: 'string',
+              enum: ['now', 'beginning'],
+              description: 'now (default): events from this one on; beginning: the whole log',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 201: CreatedStreamSchema },
     },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageStreams');
-      const { stream, generatedSecret } = await createStream(
-        ctx,
-        access.org,
-        request.body,
-        causeOf(request, access),
-      );
-      await ctx.background.streams.sync();
-      const body = await view(stream);
-      return reply.code(201).send(generatedSecret ? { ...body, generated_secret: generatedSecret } : body);
+    async ({ access, body, cause }) => {
+      const { stream, generatedSecret } = await createStream(ctx, access.org, body, cause);
+      const created = await synced(stream);
+      return generatedSecret ? { ...created, generated_secret: generatedSecret } : created;
     },
   );
 
-  app.get(
+  routes.get(
     '/v1/streams/:id',
     {
-      schema: {
-        tags,
-        summary: 'A stream: settings (no secrets), status, lag, last success and last error',
-        params: StreamIdParams,
-        response: { 200: StreamSchema },
-      },
+      summary: 'A stream: settings (no secrets), status, lag, last success and last error',
+      params: StreamIdParams,
+      response: { 200: StreamSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageStreams');
-      return view(await load(access.org, request.params.id));
-    },
+    async ({ access, params }) => view(await load(access.org, params.id)),
   );
 
-  app.patch(
+  routes.patch(
     '/v1/streams/:id',
     {
-      schema: {
-        tags,
-        summary: 'Change a stream; secrets left out of the destination are kept',
-        params: StreamIdParams,
-        body: Type.Partial(Type.Object(Fields, { additionalProperties: false })),
-        response: { 200: StreamSchema },
-      },
+      summary: 'Change a stream; secrets left out of the destination are kept',
+      params: StreamIdParams,
+      body: Type.Partial(Type.Object(Fields, { additionalProperties: false })),
+      response: { 200: StreamSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageStreams');
-      const stream = await updateStream(
-        ctx,
-        access.org,
-        request.params.id,
-        request.body,
-        causeOf(request, access),
-      );
-      await ctx.background.streams.sync();
-      return view(stream);
-    },
+    async ({ access, params, body, cause }) =>
+      synced(await updateStream(ctx, access.org, params.id, body, cause)),
   );
 
-  app.delete(
+  routes.delete(
     '/v1/streams/:id',
-    { schema: { tags, summary: 'Delete a stream and its cursor', params: StreamIdParams } },
-    async (request, reply) => {
-      const access = await authorize(request, ctx, 'manageStreams');
-      await deleteStream(ctx, access.org, request.params.id, causeOf(request, access));
+    { summary: 'Delete a stream and its cursor', params: StreamIdParams },
+    async ({ access, params, cause }) => {
+      await deleteStream(ctx, access.org, params.id, cause);
       await ctx.background.streams.sync();
-      return reply.code(204).send();
     },
   );
 
@@ -155,49 +122,30 @@ export function streamRoutes(app: TypeBoxApp, ctx: AppContext): void {
     ['pause', 'paused'],
     ['resume', 'active'],
   ] as const) {
-    app.post(
+    routes.post(
       `/v1/streams/:id/${verb}`,
       {
-        schema: {
-          tags,
-          summary:
-            verb === 'pause'
-              ? 'Pause a stream: nothing is sent; its cursor waits'
-              : 'Resume a stream from its cursor',
-          params: StreamIdParams,
-          response: { 200: StreamSchema },
-        },
+        summary:
+          verb === 'pause'
+            ? 'Pause a stream: nothing is sent; its cursor waits'
+            : 'Resume a stream from its cursor',
+        params: StreamIdParams,
+        response: { 200: StreamSchema },
       },
-      async (request) => {
-        const access = await authorize(request, ctx, 'manageStreams');
+      async ({ access, params, cause }) => {
         const reason = status === 'paused' ? 'paused by a person' : null;
-        const stream = await setStreamStatus(
-          ctx,
-          access.org,
-          request.params.id,
-          status,
-          reason,
-          causeOf(request, access),
-        );
-        await ctx.background.streams.sync();
-        return view(stream);
+        return synced(await setStreamStatus(ctx, access.org, params.id, status, reason, cause));
       },
     );
   }
 
-  app.post(
+  routes.post(
     '/v1/streams/:id/test',
     {
-      schema: {
-        tags,
-        summary: 'Send one test event (action trailmark.stream_test) to the destination and say how it went',
-        params: StreamIdParams,
-        response: { 200: StreamTestResultSchema },
-      },
+      summary: 'Send one test event (action trailmark.stream_test) to the destination and say how it went',
+      params: StreamIdParams,
+      response: { 200: StreamTestResultSchema },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'manageStreams');
-      return ctx.background.streams.sendTest(await load(access.org, request.params.id));
-    },
+    async ({ access, params }) => ctx.background.streams.sendTest(await load(access.org, params.id)),
   );
 }

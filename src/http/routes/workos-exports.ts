@@ -12,7 +12,6 @@ import {
   validSignature,
   type WorkosExportRequest,
 } from '../../compat/workos/export.js';
-import { MAX_FUTURE_MS } from '../../contracts/event-schema.js';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { CONTENT_TYPES, exportStream } from '../../export/export-stream.js';
@@ -20,6 +19,8 @@ import { createAuditLogExport } from '../../operations/audit-log-exports.js';
 import { audited } from '../../operations/audited.js';
 import { authorize, causeOf, originOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { orgScopedRoutes } from './org-scoped.js';
+import { recordingEvents } from './workos-records.js';
 
 /**
  * WorkOS-compatible exports (COMPAT-WIRE.md 1.3): an export is ready as soon as it is created;
@@ -46,15 +47,12 @@ async function urlSecrets(ctx: AppContext): Promise<string[]> {
 }
 
 async function exportEvent(ctx: AppContext, org: string, id: string): Promise<StoredEvent> {
-  const page = await ctx.store.listEvents(org, {
-    from: 0,
-    to: ctx.now().getTime() + MAX_FUTURE_MS,
-    actions: ['audit_log_export.created'],
+  const [event] = await recordingEvents(ctx, org, {
+    action: 'audit_log_export.created',
     resourceType: EXPORT_RESOURCE,
     resourceId: id,
     limit: 1,
   });
-  const [event] = page.events;
   if (!event) throw new AppError('not_found', `Audit log export not found: '${id}'.`);
   return event;
 }
@@ -135,20 +133,16 @@ export function workosExportRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.get(
+  orgScopedRoutes(app, ctx, { tag: 'workos', need: 'exportAuditLog' }).get(
     '/audit_logs/exports/:id',
     {
-      schema: {
-        tags: ['workos'],
-        summary: 'WorkOS-compatible: an export, with a freshly signed download URL',
-        params: ExportParams,
-        response: { 200: ExportObject },
-      },
+      summary: 'WorkOS-compatible: an export, with a freshly signed download URL',
+      params: ExportParams,
+      response: { 200: ExportObject },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'exportAuditLog');
-      const event = await exportEvent(ctx, access.org, request.params.id);
-      return exportObject(ctx, request, access.org, request.params.id, event.occurred_at);
+    async ({ access, params: { id }, request }) => {
+      const event = await exportEvent(ctx, access.org, id);
+      return exportObject(ctx, request, access.org, id, event.occurred_at);
     },
   );
 

@@ -1,13 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { retentionDays } from '../../compat/workos/retention.js';
 import { parseWorkosSchema, SCHEMA_RESOURCE, schemaFromEvent } from '../../compat/workos/schema.js';
-import { MAX_FUTURE_MS } from '../../contracts/event-schema.js';
 import { AppError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { createAuditLogSchema } from '../../operations/audit-log-schemas.js';
 import { updateOrg } from '../../operations/orgs.js';
 import { authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
+import { orgScopedRoutes } from './org-scoped.js';
+import { recordingEvents } from './workos-records.js';
 
 /** WorkOS-compatible schemas of actions and the org's retention (COMPAT-WIRE.md 1.3). */
 
@@ -18,19 +19,20 @@ const Retention = Type.Object({ retention_period_in_days: Type.Union([Type.Integ
 const MAX_VERSIONS = 1000;
 
 /** Every recorded version of an action's schema, newest first. */
-async function schemaEvents(ctx: AppContext, org: string, action: string): Promise<StoredEvent[]> {
-  const page = await ctx.store.listEvents(org, {
-    from: 0,
-    to: ctx.now().getTime() + MAX_FUTURE_MS,
-    actions: ['audit_log_schema.created'],
+function schemaEvents(ctx: AppContext, org: string, action: string): Promise<StoredEvent[]> {
+  return recordingEvents(ctx, org, {
+    action: 'audit_log_schema.created',
     resourceType: SCHEMA_RESOURCE,
     resourceId: action,
     limit: MAX_VERSIONS,
   });
-  return page.events;
 }
 
 export function workosSchemaRoutes(app: TypeBoxApp, ctx: AppContext): void {
+  // The two changes check their body before the caller is authorized, where the group would
+  // authorize first, so they declare their routes themselves.
+  const routes = orgScopedRoutes(app, ctx, { tag: 'workos', need: 'viewAuditLog' });
+
   app.post(
     '/audit_logs/actions/:action/schemas',
     {
@@ -59,42 +61,36 @@ export function workosSchemaRoutes(app: TypeBoxApp, ctx: AppContext): void {
     },
   );
 
-  app.get(
+  routes.get(
     '/audit_logs/actions/:action/schemas',
     {
-      schema: {
-        tags: ['workos'],
-        summary: "WorkOS-compatible: the versions of an action's schema",
-        params: ActionParams,
-        querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-          order: Type.Optional(Type.String({ enum: ['asc', 'desc'] })),
-          before: Type.Optional(Type.String({ maxLength: 256 })),
-          after: Type.Optional(Type.String({ maxLength: 256 })),
-        }),
-      },
+      summary: "WorkOS-compatible: the versions of an action's schema",
+      params: ActionParams,
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        order: Type.Optional(Type.String({ enum: ['asc', 'desc'] })),
+        before: Type.Optional(Type.String({ maxLength: 256 })),
+        after: Type.Optional(Type.String({ maxLength: 256 })),
+      }),
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'viewAuditLog');
-      const { limit = 10, order = 'desc' } = request.query;
-      const schemas = (await schemaEvents(ctx, access.org, request.params.action)).map(schemaFromEvent);
+    async ({ access, params, query }) => {
+      const { limit = 10, order = 'desc' } = query;
+      const schemas = (await schemaEvents(ctx, access.org, params.action)).map(schemaFromEvent);
       schemas.sort((a, b) => (order === 'asc' ? a.version - b.version : b.version - a.version));
       return { object: 'list', data: schemas.slice(0, limit), list_metadata: { before: null, after: null } };
     },
   );
 
-  app.get(
+  routes.get(
     '/organizations/:id/audit_logs_retention',
     {
-      schema: {
-        tags: ['workos'],
-        summary: "WorkOS-compatible: the org's retention in days",
-        params: OrgParams,
-        response: { 200: Retention },
-      },
+      summary: "WorkOS-compatible: the org's retention in days",
+      need: 'memberOfOrg',
+      org: (params) => params.id,
+      params: OrgParams,
+      response: { 200: Retention },
     },
-    async (request) => {
-      const access = await authorize(request, ctx, 'memberOfOrg', request.params.id);
+    async ({ access }) => {
       const org = await ctx.store.getOrg(access.org);
       if (!org) throw new AppError('not_found', `Organization not found: '${access.org}'.`);
       return { retention_period_in_days: org.retention_days };

@@ -23,26 +23,33 @@ export function eventsLink(publicUrl: string, alert: Pick<AlertRecord, 'org' | '
   return `${publicUrl}/settings/audit-log?${params}`;
 }
 
+/**
+ * What an alert says about what it found, as the API and the webhooks show it alike: no org,
+ * and none of what people do with it afterwards (acknowledging, resolving).
+ */
+export function alertFacts(alert: AlertRecord) {
+  return {
+    id: alert.id,
+    source: { kind: alert.source_kind, id: alert.source_id, name: alert.source_name },
+    severity: alert.severity,
+    title: alert.title,
+    description: alert.description,
+    group_key: alert.group_key,
+    window_start: alert.window_start,
+    window_end: alert.window_end,
+    matched_count: alert.matched_count,
+    sample_event_ids: alert.sample_event_ids,
+    event_filter: alert.event_filter,
+    details: alert.details,
+  };
+}
+
 /** The webhook body: the alert as the API shows it, plus the link. */
 export function webhookBody(alert: AlertRecord, publicUrl: string, test = false): string {
   return JSON.stringify({
     type: test ? 'alert.test' : 'alert.triggered',
     org: alert.org,
-    alert: {
-      id: alert.id,
-      source: { kind: alert.source_kind, id: alert.source_id, name: alert.source_name },
-      severity: alert.severity,
-      title: alert.title,
-      description: alert.description,
-      group_key: alert.group_key,
-      window_start: alert.window_start,
-      window_end: alert.window_end,
-      matched_count: alert.matched_count,
-      sample_event_ids: alert.sample_event_ids,
-      event_filter: alert.event_filter,
-      details: alert.details,
-      created_at: alert.created_at,
-    },
+    alert: { ...alertFacts(alert), created_at: alert.created_at },
     events_url: eventsLink(publicUrl, alert),
   });
 }
