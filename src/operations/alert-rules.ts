@@ -1,9 +1,9 @@
-import { AppError } from '../domain/errors.js';
+import { AppError, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { principalId } from '../domain/principal.js';
 import type { AlertRuleRecord } from '../store/alert-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './audited.js';
+import { audited, type Cause, type ChangeDeps, changedFields, changeMetadata } from './audited.js';
 
 /**
  * Custom alert rules and detector settings (SPEC §7), recorded as `alert_rule.created|updated|
@@ -36,9 +36,7 @@ export async function assertChannels(tx: StoreTx, org: string, ids: readonly str
       path: `/channel_ids/${i}`,
       message: `no alert channel ${id} in this organization`,
     }));
-  if (issues.length) {
-    throw new AppError('validation', `${issues[0]!.path}: ${issues[0]!.message}`, { errors: issues });
-  }
+  if (issues.length) throw validationError(issues);
 }
 
 function ruleMetadata(rule: RuleDefinition): Record<string, unknown> {
@@ -103,11 +101,7 @@ export async function updateAlertRule(
     record(org, 'alert_rule.updated', {
       resource: { type: 'alert_rule', id, name: after.name },
       description: `Alert rule ${after.name} updated`,
-      metadata: {
-        changed_fields: changed,
-        before: Object.fromEntries(changed.map((k) => [k, beforeFlat[k as keyof typeof beforeFlat] ?? null])),
-        after: Object.fromEntries(changed.map((k) => [k, afterFlat[k as keyof typeof afterFlat] ?? null])),
-      },
+      metadata: changeMetadata(changed, beforeFlat, afterFlat),
     });
     return after;
   });

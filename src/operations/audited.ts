@@ -98,3 +98,19 @@ export function changedFields<T extends object>(before: T, after: Partial<T>): (
     (k) => after[k] !== undefined && JSON.stringify(after[k]) !== JSON.stringify(before[k]),
   );
 }
+
+/**
+ * The `metadata` of an update: the fields that changed, with their values before and after (null
+ * where a side has none). `shown` narrows the values to what may be recorded (never a secret),
+ * while `changed_fields` still names every field that changed.
+ */
+export function changeMetadata<T extends object>(
+  changed: readonly string[],
+  before: T,
+  after: T,
+  shown: readonly string[] = changed,
+): { changed_fields: string[]; before: Record<string, unknown>; after: Record<string, unknown> } {
+  const valuesOf = (side: T) =>
+    Object.fromEntries(shown.map((k) => [k, (side as Record<string, unknown>)[k] ?? null]));
+  return { changed_fields: [...changed], before: valuesOf(before), after: valuesOf(after) };
+}

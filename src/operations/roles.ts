@@ -5,7 +5,7 @@ import { principalId } from '../domain/principal.js';
 import { assertHolds } from '../identity/roles.js';
 import type { RoleRecord } from '../store/identity-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './audited.js';
+import { audited, type Cause, type ChangeDeps, changedFields, changeMetadata } from './audited.js';
 
 async function existingRole(tx: StoreTx, org: string, id: string): Promise<RoleRecord> {
   const role = await tx.identity.getRole(org, id);
@@ -78,11 +78,7 @@ export async function updateRole(
     record(org, 'role.updated', {
       resource: { type: 'role', id, name: after.name },
       description: `Role ${after.name} updated: ${changed.join(', ')}`,
-      metadata: {
-        changed_fields: changed,
-        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-        after: Object.fromEntries(changed.map((k) => [k, after[k]])),
-      },
+      metadata: changeMetadata(changed, before, after),
     });
     return after;
   });
