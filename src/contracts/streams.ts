@@ -1,24 +1,20 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { NullableString, StringEnum } from './schema-helpers.js';
+import {
+  DATADOG_SITES,
+  STREAM_DESTINATION_TYPES,
+  STREAM_FORMAT_NAMES,
+  STREAM_KINDS,
+  type StreamDestinationType,
+} from './stream-kinds.js';
+
+export * from './stream-kinds.js';
 
 /**
  * Streams (SPEC §8, docs/streams.md): an org's destinations that receive every new event in
  * order. What the API takes and answers, shared with the dashboard. Secrets (signing secret,
  * tokens, API keys) are write-only: stored, never answered; `secrets_set` names those stored.
  */
-
-export const STREAM_DESTINATION_TYPES = ['webhook', 'splunk_hec', 'datadog', 'syslog', 's3'] as const;
-export type StreamDestinationType = (typeof STREAM_DESTINATION_TYPES)[number];
-export const STREAM_FORMAT_NAMES = ['native', 'ocsf', 'cef'] as const;
-export type StreamFormatId = (typeof STREAM_FORMAT_NAMES)[number];
-export const STREAM_KINDS = ['audit', 'request'] as const;
-export const DATADOG_SITE_NAMES = [
-  'datadoghq.com',
-  'us3.datadoghq.com',
-  'us5.datadoghq.com',
-  'datadoghq.eu',
-  'ap1.datadoghq.com',
-  'ddog-gov.com',
-] as const;
 
 /** The write-only members of each destination type. */
 export const STREAM_SECRET_FIELDS: Record<StreamDestinationType, readonly string[]> = {
@@ -37,9 +33,6 @@ export const STREAM_REQUIRED_SECRETS: Record<StreamDestinationType, readonly str
   s3: ['secret_access_key'],
 };
 
-function Enum<T extends string>(values: readonly T[], description?: string) {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
-}
 const Str = (max: number, description?: string) =>
   Type.String({
     minLength: 1,
@@ -52,7 +45,7 @@ const Url = Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://[^\
 /** A destination as written: every member of its type; secrets may be left out on update (kept). */
 export const StreamDestinationInputSchema = Type.Object(
   {
-    type: Enum(STREAM_DESTINATION_TYPES),
+    type: StringEnum(STREAM_DESTINATION_TYPES),
     url: Type.Optional(Url),
     secret: Type.Optional(Str(256, 'webhook: whsec_… signing secret; generated when absent')),
     bearer_token: Type.Optional(Str(4096, 'webhook: sent as Authorization: Bearer')),
@@ -62,7 +55,7 @@ export const StreamDestinationInputSchema = Type.Object(
     sourcetype: Type.Optional(Str(255)),
     index: Type.Optional(Str(255)),
     api_key: Type.Optional(Str(256, 'datadog: DD-API-KEY')),
-    site: Type.Optional(Enum(DATADOG_SITE_NAMES)),
+    site: Type.Optional(StringEnum(DATADOG_SITES)),
     base_url: Type.Optional(Url),
     service: Type.Optional(Str(255)),
     ddsource: Type.Optional(Str(255)),
@@ -105,7 +98,7 @@ export const StreamFilterSchema = Type.Object(
       }),
       { maxItems: 50, description: 'none: every action' },
     ),
-    kinds: Type.Array(Enum(STREAM_KINDS), { maxItems: 2, description: 'none: both kinds' }),
+    kinds: Type.Array(StringEnum(STREAM_KINDS), { maxItems: 2, description: 'none: both kinds' }),
   },
   { additionalProperties: false },
 );
@@ -130,8 +123,6 @@ export const DEFAULT_STREAM_BATCH: StreamBatch = {
   max_wait_ms: 1000,
 };
 
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-
 export const StreamDeliverySchema = Type.Object({
   lag_events: Type.Integer(),
   lag_seconds: Type.Number(),
@@ -149,12 +140,12 @@ export type StreamDelivery = Static<typeof StreamDeliverySchema>;
 export const StreamSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  format: Enum(STREAM_FORMAT_NAMES),
+  format: StringEnum(STREAM_FORMAT_NAMES),
   destination: StreamDestinationViewSchema,
   secrets_set: Type.Array(Type.String()),
   filter: StreamFilterSchema,
   batch: StreamBatchSchema,
-  status: Enum(['active', 'paused'] as const),
+  status: StringEnum(['active', 'paused'] as const),
   paused_reason: NullableString,
   created_at: Type.String(),
   updated_at: Type.String(),
@@ -173,7 +164,7 @@ export const CreatedStreamSchema = Type.Object({
 export type CreatedStream = Static<typeof CreatedStreamSchema>;
 
 export const StreamTestResultSchema = Type.Object({
-  outcome: Enum(['delivered', 'retryable', 'permanent'] as const),
+  outcome: StringEnum(['delivered', 'retryable', 'permanent'] as const),
   reason: Type.Optional(Type.String()),
   status: Type.Optional(Type.Integer()),
 });
