@@ -1,6 +1,6 @@
 import type { AlertSeverity, ChannelType } from '../contracts/alerts.js';
 import { generateWebhookSecret, webhookKey } from '../delivery/standard-webhooks.js';
-import { AppError, type FieldIssue, validationError } from '../domain/errors.js';
+import { AppError, type FieldIssue, found, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AlertChannelRecord } from '../store/alert-store.js';
 import type { StoreTx } from '../store/store.js';
@@ -73,9 +73,7 @@ function publicFields(channel: AlertChannelRecord): Record<string, unknown> {
 }
 
 async function existingChannel(tx: StoreTx, org: string, id: string): Promise<AlertChannelRecord> {
-  const channel = await tx.alerts.getChannel(org, id);
-  if (!channel) throw new AppError('not_found', `alert channel ${id} not found`);
-  return channel;
+  return found(await tx.alerts.getChannel(org, id), `alert channel ${id}`);
 }
 
 export async function createAlertChannel(

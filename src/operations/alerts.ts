@@ -1,6 +1,5 @@
 import { ALERT_SEVERITIES, type AlertSeverity } from '../contracts/alerts.js';
-import { AppError } from '../domain/errors.js';
-import { principalId } from '../domain/principal.js';
+import { AppError, found } from '../domain/errors.js';
 import type {
   AlertChannelRecord,
   AlertRecord,
@@ -8,7 +7,7 @@ import type {
   EngineStateRecord,
   NewAlert,
 } from '../store/alert-store.js';
-import { audited, auditedWithEvents, type Cause, type ChangeDeps } from './audited.js';
+import { audited, auditedWithEvents, type Cause, type ChangeDeps, causedBy } from './audited.js';
 
 /**
  * Alerts (SPEC §7): each firing stored and recorded as `alert.triggered` by the system actor,
@@ -97,9 +96,7 @@ export async function recordAlerts(deps: ChangeDeps, org: string, step: EngineSt
 }
 
 async function existingAlert(alerts: AlertWrites, org: string, id: string): Promise<AlertRecord> {
-  const alert = await alerts.getAlert(org, id);
-  if (!alert) throw new AppError('not_found', `alert ${id} not found`);
-  return alert;
+  return found(await alerts.getAlert(org, id), `alert ${id}`);
 }
 
 /** Someone is looking at it. Acknowledging a resolved alert is refused; an acknowledged one is left as is. */
@@ -139,7 +136,7 @@ async function moveAlert(
     const before = await existingAlert(tx.alerts, org, id);
     if (before.status === status) return before;
     if (before.status === 'resolved') throw new AppError('conflict', `alert ${id} is resolved already`);
-    const by = cause.principal ? principalId(cause.principal) : null;
+    const by = causedBy(cause);
     await tx.alerts.setAlertStatus(org, id, status, at, by);
     record(org, `alert.${status}`, {
       resource: { type: 'alert', id, name: before.title },

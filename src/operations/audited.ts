@@ -1,7 +1,7 @@
 import type { SelfAction } from '../contracts/self-actions.js';
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
-import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
+import { type Principal, principalId, type RequestOrigin, type UserPrincipal } from '../domain/principal.js';
 import type { MemberRecord } from '../store/identity-store.js';
 import type { AppendedEvent, AuditStore, StoreTx } from '../store/store.js';
 import { selfEvent } from './self-event.js';
@@ -29,6 +29,11 @@ export interface ChangeDeps {
 export interface Cause {
   principal: Principal | null;
   origin: RequestOrigin;
+}
+
+/** Who caused a change as the `created_by` and `*_by` columns name them; null for the system. */
+export function causedBy(cause: Cause): string | null {
+  return cause.principal ? principalId(cause.principal) : null;
 }
 
 export type EventFields = Pick<EventInput, 'resource' | 'description' | 'metadata' | 'status'>;
