@@ -4,6 +4,11 @@ import { httpSend } from './http-send.js';
 import type { OutboundRecord } from './record.js';
 import type { Transport } from './send-result.js';
 
+// The sites are listed with the streams' API (the `site` a Datadog destination takes), and
+// exported here too, with the transport that sends to them.
+export { DATADOG_SITES, type DatadogSite } from '../contracts/stream-kinds.js';
+
+/** The logs intake of a Datadog site. */
 export function datadogIntakeUrl(site: DatadogSite): string {
   return `https://http-intake.logs.${site}/api/v2/logs`;
 }
