@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ALERT_SEVERITIES, ALERT_STATUSES, CHANNEL_TYPES, DELIVERY_STATUSES } from './alert-kinds.js';
+import { NullableString, StringEnum } from './schema-helpers.js';
 
 export * from './alert-kinds.js';
 
@@ -8,12 +9,6 @@ export * from './alert-kinds.js';
  * dashboard reads them (SPEC §7). The engine's own input schemas (rules, detector settings) live
  * with the engine in src/workers/alerts; these are the answers.
  */
-
-function StringEnum<T extends string>(values: readonly T[], description?: string) {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
-}
-
-const NullableString = Type.Union([Type.String(), Type.Null()]);
 
 /** How one alert went to one channel. */
 export const AlertDeliverySchema = Type.Object({

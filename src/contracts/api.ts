@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { DEPLOYMENT_KEY_SCOPES, PERMISSIONS } from './permissions.js';
+import { NullableString, StringEnum } from './schema-helpers.js';
 
 /**
  * The /v1 API's resources as the server sends them and the dashboard reads them, defined once as
@@ -8,15 +9,6 @@ import { DEPLOYMENT_KEY_SCOPES, PERMISSIONS } from './permissions.js';
  * Events are in event.ts, the integrity API in chain.ts.
  */
 
-/**
- * A string from a closed list: an `enum` in the OpenAPI document, the list's union in TypeScript.
- * Not a union of literals, whose serializer would refuse (500) a value the list has since lost.
- */
-function StringEnum<T extends string>(values: readonly T[], description?: string) {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
-}
-
-const NullableString = Type.Union([Type.String(), Type.Null()]);
 const RoleId = Type.String({ description: 'owner, admin, member or a custom role id' });
 
 /** The body of login, `me` and invitation acceptance (the dashboard's view of who it is). */

@@ -1,6 +1,7 @@
 /**
  * The closed sets streams are described with. Plain values, apart from the TypeBox schemas in
- * streams.ts, so the dashboard can offer them in its forms without bundling the schema library.
+ * streams.ts, so that the Datadog transport (src/delivery) and the dashboard's forms can use
+ * them without the schema library.
  */
 
 export const STREAM_DESTINATION_TYPES = ['webhook', 'splunk_hec', 'datadog', 'syslog', 's3'] as const;
@@ -8,7 +9,9 @@ export type StreamDestinationType = (typeof STREAM_DESTINATION_TYPES)[number];
 export const STREAM_FORMAT_NAMES = ['native', 'ocsf', 'cef'] as const;
 export type StreamFormatId = (typeof STREAM_FORMAT_NAMES)[number];
 export const STREAM_KINDS = ['audit', 'request'] as const;
-export const DATADOG_SITE_NAMES = [
+
+/** Datadog sites (their `site` parameter), each with a logs intake host of its own. */
+export const DATADOG_SITES = [
   'datadoghq.com',
   'us3.datadoghq.com',
   'us5.datadoghq.com',
@@ -16,6 +19,7 @@ export const DATADOG_SITE_NAMES = [
   'ap1.datadoghq.com',
   'ddog-gov.com',
 ] as const;
+export type DatadogSite = (typeof DATADOG_SITES)[number];
 
 /** The write-only members of each destination type. */
 export const STREAM_SECRET_FIELDS: Record<StreamDestinationType, readonly string[]> = {

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { NullableString, StringEnum } from './schema-helpers.js';
 import {
-  DATADOG_SITE_NAMES,
+  DATADOG_SITES,
   STREAM_DESTINATION_TYPES,
   STREAM_FORMAT_NAMES,
   STREAM_KINDS,
@@ -14,9 +15,6 @@ export * from './stream-kinds.js';
  * tokens, API keys) are write-only: stored, never answered; `secrets_set` names those stored.
  */
 
-function Enum<T extends string>(values: readonly T[], description?: string) {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
-}
 const Str = (max: number, description?: string) =>
   Type.String({
     minLength: 1,
@@ -29,7 +27,7 @@ const Url = Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://[^\
 /** A destination as written: every member of its type; secrets may be left out on update (kept). */
 export const StreamDestinationInputSchema = Type.Object(
   {
-    type: Enum(STREAM_DESTINATION_TYPES),
+    type: StringEnum(STREAM_DESTINATION_TYPES),
     url: Type.Optional(Url),
     secret: Type.Optional(Str(256, 'webhook: whsec_… signing secret; generated when absent')),
     bearer_token: Type.Optional(Str(4096, 'webhook: sent as Authorization: Bearer')),
@@ -39,7 +37,7 @@ export const StreamDestinationInputSchema = Type.Object(
     sourcetype: Type.Optional(Str(255)),
     index: Type.Optional(Str(255)),
     api_key: Type.Optional(Str(256, 'datadog: DD-API-KEY')),
-    site: Type.Optional(Enum(DATADOG_SITE_NAMES)),
+    site: Type.Optional(StringEnum(DATADOG_SITES)),
     base_url: Type.Optional(Url),
     service: Type.Optional(Str(255)),
     ddsource: Type.Optional(Str(255)),
@@ -82,7 +80,7 @@ export const StreamFilterSchema = Type.Object(
       }),
       { maxItems: 50, description: 'none: every action' },
     ),
-    kinds: Type.Array(Enum(STREAM_KINDS), { maxItems: 2, description: 'none: both kinds' }),
+    kinds: Type.Array(StringEnum(STREAM_KINDS), { maxItems: 2, description: 'none: both kinds' }),
   },
   { additionalProperties: false },
 );
@@ -107,8 +105,6 @@ export const DEFAULT_STREAM_BATCH: StreamBatch = {
   max_wait_ms: 1000,
 };
 
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-
 export const StreamDeliverySchema = Type.Object({
   lag_events: Type.Integer(),
   lag_seconds: Type.Number(),
@@ -126,12 +122,12 @@ export type StreamDelivery = Static<typeof StreamDeliverySchema>;
 export const StreamSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  format: Enum(STREAM_FORMAT_NAMES),
+  format: StringEnum(STREAM_FORMAT_NAMES),
   destination: StreamDestinationViewSchema,
   secrets_set: Type.Array(Type.String()),
   filter: StreamFilterSchema,
   batch: StreamBatchSchema,
-  status: Enum(['active', 'paused'] as const),
+  status: StringEnum(['active', 'paused'] as const),
   paused_reason: NullableString,
   created_at: Type.String(),
   updated_at: Type.String(),
@@ -150,7 +146,7 @@ export const CreatedStreamSchema = Type.Object({
 export type CreatedStream = Static<typeof CreatedStreamSchema>;
 
 export const StreamTestResultSchema = Type.Object({
-  outcome: Enum(['delivered', 'retryable', 'permanent'] as const),
+  outcome: StringEnum(['delivered', 'retryable', 'permanent'] as const),
   reason: Type.Optional(Type.String()),
   status: Type.Optional(Type.Integer()),
 });

@@ -1,19 +1,14 @@
+import type { DatadogSite } from '../contracts/stream-kinds.js';
 import { requestParts, sendInParts } from './batches.js';
 import { httpSend } from './http-send.js';
 import type { OutboundRecord } from './record.js';
 import type { Transport } from './send-result.js';
 
-/** Datadog sites (their `site` parameter) and so the logs intake host of each. */
-export const DATADOG_SITES = [
-  'datadoghq.com',
-  'us3.datadoghq.com',
-  'us5.datadoghq.com',
-  'datadoghq.eu',
-  'ap1.datadoghq.com',
-  'ddog-gov.com',
-] as const;
-export type DatadogSite = (typeof DATADOG_SITES)[number];
+// The sites are listed with the streams' API (the `site` a Datadog destination takes), and
+// exported here too, with the transport that sends to them.
+export { DATADOG_SITES, type DatadogSite } from '../contracts/stream-kinds.js';
 
+/** The logs intake of a Datadog site. */
 export function datadogIntakeUrl(site: DatadogSite): string {
   return `https://http-intake.logs.${site}/api/v2/logs`;
 }

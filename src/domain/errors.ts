@@ -60,6 +60,12 @@ export class AppError extends Error {
   }
 }
 
+/** `value`, unless there is none: then the not_found error saying that `what` was not found. */
+export function found<T>(value: T | undefined, what: string): T {
+  if (!value) throw new AppError('not_found', `${what} not found`);
+  return value;
+}
+
 export function validationError(errors: FieldIssue[], detail?: string): AppError {
   const first = errors[0];
   return new AppError(

@@ -1,10 +1,10 @@
 import type { AlertSeverity, ChannelType } from '../contracts/alerts.js';
 import { generateWebhookSecret, webhookKey } from '../delivery/standard-webhooks.js';
-import { AppError, type FieldIssue } from '../domain/errors.js';
+import { AppError, type FieldIssue, found, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AlertChannelRecord } from '../store/alert-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './audited.js';
+import { audited, type Cause, type ChangeDeps, changedFields, changeMetadata } from './audited.js';
 
 /**
  * An org's notification channels (SPEC §7): a signed webhook, email over SMTP, a Slack-compatible
@@ -24,10 +24,6 @@ export interface ChannelInput {
 }
 
 export type ChannelChanges = Partial<Omit<ChannelInput, 'type'>>;
-
-function invalid(issues: FieldIssue[]): AppError {
-  return new AppError('validation', `${issues[0]!.path}: ${issues[0]!.message}`, { errors: issues });
-}
 
 function checkUrl(url: string | undefined, path: string, issues: FieldIssue[]): void {
   if (url === undefined) return;
@@ -62,7 +58,7 @@ function check(channel: AlertChannelRecord): void {
   } else if (!channel.config.to?.length) {
     issues.push({ path: '/to', message: 'an email channel needs at least one recipient' });
   }
-  if (issues.length) throw invalid(issues);
+  if (issues.length) throw validationError(issues);
 }
 
 /** What may be recorded about a channel: never its secret. */
@@ -77,9 +73,7 @@ function publicFields(channel: AlertChannelRecord): Record<string, unknown> {
 }
 
 async function existingChannel(tx: StoreTx, org: string, id: string): Promise<AlertChannelRecord> {
-  const channel = await tx.alerts.getChannel(org, id);
-  if (!channel) throw new AppError('not_found', `alert channel ${id} not found`);
-  return channel;
+  return found(await tx.alerts.getChannel(org, id), `alert channel ${id}`);
 }
 
 export async function createAlertChannel(
@@ -154,10 +148,10 @@ export async function updateAlertChannel(
       updated_at: at,
     };
     if (before.type !== 'webhook' && changes.secret !== undefined) {
-      throw invalid([{ path: '/secret', message: `a ${before.type} channel has no signing secret` }]);
+      throw validationError([{ path: '/secret', message: `a ${before.type} channel has no signing secret` }]);
     }
     if (before.type !== 'email' && changes.to !== undefined) {
-      throw invalid([{ path: '/to', message: `a ${before.type} channel has no recipients` }]);
+      throw validationError([{ path: '/to', message: `a ${before.type} channel has no recipients` }]);
     }
     check(after);
     const changed = changedFields(publicFields(before), publicFields(after));
@@ -169,11 +163,7 @@ export async function updateAlertChannel(
     record(org, 'alert_channel.updated', {
       resource: { type: 'alert_channel', id, name: after.name },
       description: `Alert channel ${after.name} updated`,
-      metadata: {
-        changed_fields: changed,
-        before: Object.fromEntries(shown.map((k) => [k, publicFields(before)[k] ?? null])),
-        after: Object.fromEntries(shown.map((k) => [k, publicFields(after)[k] ?? null])),
-      },
+      metadata: changeMetadata(changed, publicFields(before), publicFields(after), shown),
     });
     return after;
   });

@@ -1,9 +1,8 @@
-import { AppError } from '../domain/errors.js';
+import { found, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { principalId } from '../domain/principal.js';
 import type { AlertRuleRecord } from '../store/alert-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './audited.js';
+import { audited, type Cause, type ChangeDeps, causedBy, changedFields, changeMetadata } from './audited.js';
 
 /**
  * Custom alert rules and detector settings (SPEC §7), recorded as `alert_rule.created|updated|
@@ -20,9 +19,7 @@ export interface RuleDefinition {
 }
 
 async function existingRule(tx: StoreTx, org: string, id: string): Promise<AlertRuleRecord> {
-  const rule = await tx.alerts.getRule(org, id);
-  if (!rule) throw new AppError('not_found', `alert rule ${id} not found`);
-  return rule;
+  return found(await tx.alerts.getRule(org, id), `alert rule ${id}`);
 }
 
 /** Every channel named must be one of the org's. */
@@ -36,9 +33,7 @@ export async function assertChannels(tx: StoreTx, org: string, ids: readonly str
       path: `/channel_ids/${i}`,
       message: `no alert channel ${id} in this organization`,
     }));
-  if (issues.length) {
-    throw new AppError('validation', `${issues[0]!.path}: ${issues[0]!.message}`, { errors: issues });
-  }
+  if (issues.length) throw validationError(issues);
 }
 
 function ruleMetadata(rule: RuleDefinition): Record<string, unknown> {
@@ -60,7 +55,7 @@ export async function createAlertRule(
       ...input,
       created_at: at,
       updated_at: at,
-      created_by: cause.principal ? principalId(cause.principal) : null,
+      created_by: causedBy(cause),
     };
     await tx.alerts.insertRule(rule);
     record(org, 'alert_rule.created', {
@@ -103,11 +98,7 @@ export async function updateAlertRule(
     record(org, 'alert_rule.updated', {
       resource: { type: 'alert_rule', id, name: after.name },
       description: `Alert rule ${after.name} updated`,
-      metadata: {
-        changed_fields: changed,
-        before: Object.fromEntries(changed.map((k) => [k, beforeFlat[k as keyof typeof beforeFlat] ?? null])),
-        after: Object.fromEntries(changed.map((k) => [k, afterFlat[k as keyof typeof afterFlat] ?? null])),
-      },
+      metadata: changeMetadata(changed, beforeFlat, afterFlat),
     });
     return after;
   });

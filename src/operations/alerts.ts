@@ -1,6 +1,5 @@
 import { ALERT_SEVERITIES, type AlertSeverity } from '../contracts/alerts.js';
-import { AppError } from '../domain/errors.js';
-import { principalId } from '../domain/principal.js';
+import { AppError, found } from '../domain/errors.js';
 import type {
   AlertChannelRecord,
   AlertRecord,
@@ -8,7 +7,7 @@ import type {
   EngineStateRecord,
   NewAlert,
 } from '../store/alert-store.js';
-import { audited, auditedWithEvents, type Cause, type ChangeDeps } from './audited.js';
+import { audited, auditedWithEvents, type Cause, type ChangeDeps, causedBy } from './audited.js';
 
 /**
  * Alerts (SPEC §7): each firing stored and recorded as `alert.triggered` by the system actor,
@@ -97,9 +96,7 @@ export async function recordAlerts(deps: ChangeDeps, org: string, step: EngineSt
 }
 
 async function existingAlert(alerts: AlertWrites, org: string, id: string): Promise<AlertRecord> {
-  const alert = await alerts.getAlert(org, id);
-  if (!alert) throw new AppError('not_found', `alert ${id} not found`);
-  return alert;
+  return found(await alerts.getAlert(org, id), `alert ${id}`);
 }
 
 /** Someone is looking at it. Acknowledging a resolved alert is refused; an acknowledged one is left as is. */
@@ -109,24 +106,7 @@ export async function acknowledgeAlert(
   id: string,
   cause: Cause,
 ): Promise<AlertRecord> {
-  const at = deps.now().toISOString();
-  return audited(deps, cause, async (tx, record) => {
-    const before = await existingAlert(tx.alerts, org, id);
-    if (before.status === 'acknowledged') return before;
-    if (before.status === 'resolved') throw new AppError('conflict', `alert ${id} is resolved already`);
-    const by = cause.principal ? principalId(cause.principal) : null;
-    await tx.alerts.setAlertStatus(org, id, 'acknowledged', at, by);
-    record(org, 'alert.acknowledged', {
-      resource: { type: 'alert', id, name: before.title },
-      description: `Alert acknowledged: ${before.title}`,
-      metadata: {
-        changed_fields: ['status'],
-        before: { status: before.status },
-        after: { status: 'acknowledged' },
-      },
-    });
-    return { ...before, status: 'acknowledged', acknowledged_at: at, acknowledged_by: by };
-  });
+  return moveAlert(deps, org, id, cause, 'acknowledged');
 }
 
 /** Dealt with. Resolving a resolved alert changes nothing. */
@@ -136,21 +116,39 @@ export async function resolveAlert(
   id: string,
   cause: Cause,
 ): Promise<AlertRecord> {
+  return moveAlert(deps, org, id, cause, 'resolved');
+}
+
+/**
+ * Moves an alert on to `status` and records `alert.<status>`, stamping who and when in the
+ * status's own columns. An alert already there is answered as it is; a resolved one never goes
+ * back to acknowledged.
+ */
+async function moveAlert(
+  deps: ChangeDeps,
+  org: string,
+  id: string,
+  cause: Cause,
+  status: 'acknowledged' | 'resolved',
+): Promise<AlertRecord> {
   const at = deps.now().toISOString();
   return audited(deps, cause, async (tx, record) => {
     const before = await existingAlert(tx.alerts, org, id);
-    if (before.status === 'resolved') return before;
-    const by = cause.principal ? principalId(cause.principal) : null;
-    await tx.alerts.setAlertStatus(org, id, 'resolved', at, by);
-    record(org, 'alert.resolved', {
+    if (before.status === status) return before;
+    if (before.status === 'resolved') throw new AppError('conflict', `alert ${id} is resolved already`);
+    const by = causedBy(cause);
+    await tx.alerts.setAlertStatus(org, id, status, at, by);
+    record(org, `alert.${status}`, {
       resource: { type: 'alert', id, name: before.title },
-      description: `Alert resolved: ${before.title}`,
+      description: `Alert ${status}: ${before.title}`,
       metadata: {
         changed_fields: ['status'],
         before: { status: before.status },
-        after: { status: 'resolved' },
+        after: { status },
       },
     });
-    return { ...before, status: 'resolved', resolved_at: at, resolved_by: by };
+    return status === 'acknowledged'
+      ? { ...before, status, acknowledged_at: at, acknowledged_by: by }
+      : { ...before, status, resolved_at: at, resolved_by: by };
   });
 }

@@ -1,11 +1,11 @@
-import { AppError } from '../domain/errors.js';
+import { AppError, found } from '../domain/errors.js';
 import { newId, newSecret } from '../domain/ids.js';
 import { type Grant, permissionsOfScopes } from '../domain/permissions.js';
-import { type ApiKeyScope, principalId } from '../domain/principal.js';
+import type { ApiKeyScope } from '../domain/principal.js';
 import { API_KEY_PREFIX, hashApiKey } from '../identity/tokens.js';
 import type { ApiKeyListing } from '../store/identity-store.js';
 import type { ApiKeyRecord, StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps } from './audited.js';
+import { audited, type Cause, type ChangeDeps, causedBy } from './audited.js';
 
 export interface CreatedApiKey {
   record: ApiKeyRecord;
@@ -42,7 +42,7 @@ async function storeApiKey(
       scopes: input.scopes,
       key_hash: hashApiKey(secret),
       created_at: deps.now().toISOString(),
-      created_by: cause.principal ? principalId(cause.principal) : null,
+      created_by: causedBy(cause),
       expires_at: input.expiresAt ?? null,
       rate_limit_per_minute: input.rateLimitPerMinute ?? null,
     });
@@ -123,9 +123,7 @@ export async function createOrgApiKey(
 }
 
 async function existing(tx: StoreTx, org: string, id: string): Promise<ApiKeyListing> {
-  const key = await tx.identity.getApiKey(org, id);
-  if (!key) throw new AppError('not_found', `API key ${id} not found`);
-  return key;
+  return found(await tx.identity.getApiKey(org, id), `API key ${id}`);
 }
 
 /** Enables or disables a key; disabled keys are refused from the next request on. */

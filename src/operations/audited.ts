@@ -1,7 +1,7 @@
 import type { SelfAction } from '../contracts/self-actions.js';
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
-import type { Principal, RequestOrigin, UserPrincipal } from '../domain/principal.js';
+import { type Principal, principalId, type RequestOrigin, type UserPrincipal } from '../domain/principal.js';
 import type { MemberRecord } from '../store/identity-store.js';
 import type { AppendedEvent, AuditStore, StoreTx } from '../store/store.js';
 import { selfEvent } from './self-event.js';
@@ -29,6 +29,11 @@ export interface ChangeDeps {
 export interface Cause {
   principal: Principal | null;
   origin: RequestOrigin;
+}
+
+/** Who caused a change as the `created_by` and `*_by` columns name them; null for the system. */
+export function causedBy(cause: Cause): string | null {
+  return cause.principal ? principalId(cause.principal) : null;
 }
 
 export type EventFields = Pick<EventInput, 'resource' | 'description' | 'metadata' | 'status'>;
@@ -97,4 +102,20 @@ export function changedFields<T extends object>(before: T, after: Partial<T>): (
   return (Object.keys(after) as (keyof T & string)[]).filter(
     (k) => after[k] !== undefined && JSON.stringify(after[k]) !== JSON.stringify(before[k]),
   );
+}
+
+/**
+ * The `metadata` of an update: the fields that changed, with their values before and after (null
+ * where a side has none). `shown` narrows the values to what may be recorded (never a secret),
+ * while `changed_fields` still names every field that changed.
+ */
+export function changeMetadata<T extends object>(
+  changed: readonly string[],
+  before: T,
+  after: T,
+  shown: readonly string[] = changed,
+): { changed_fields: string[]; before: Record<string, unknown>; after: Record<string, unknown> } {
+  const valuesOf = (side: T) =>
+    Object.fromEntries(shown.map((k) => [k, (side as Record<string, unknown>)[k] ?? null]));
+  return { changed_fields: [...changed], before: valuesOf(before), after: valuesOf(after) };
 }

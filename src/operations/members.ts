@@ -1,4 +1,4 @@
-import { AppError } from '../domain/errors.js';
+import { AppError, found } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Grant, Permission } from '../domain/permissions.js';
 import type { Principal, RequestOrigin } from '../domain/principal.js';
@@ -33,9 +33,7 @@ function assertMayManage(actor: Actor, target: MemberRecord): void {
 }
 
 async function existingMember(tx: StoreTx, org: string, userId: string): Promise<MemberRecord> {
-  const member = await tx.identity.getMember(org, userId);
-  if (!member) throw new AppError('not_found', `member ${userId} not found`);
-  return member;
+  return found(await tx.identity.getMember(org, userId), `member ${userId}`);
 }
 
 async function assertNotLastOwner(tx: StoreTx, org: string, target: MemberRecord): Promise<void> {

@@ -1,4 +1,4 @@
-import { AppError, validationError } from '../domain/errors.js';
+import { found, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { OrgPatch } from '../store/identity-store.js';
 import type { Org } from '../store/store.js';
@@ -44,8 +44,7 @@ const RETENTION_FIELDS = ['retention_days', 'request_retention_days', 'legal_hol
  */
 export async function updateOrg(deps: ChangeDeps, org: string, patch: OrgPatch, cause: Cause): Promise<Org> {
   return audited(deps, cause, async (tx, record) => {
-    const before = await deps.store.getOrg(org);
-    if (!before) throw new AppError('not_found', `organization ${org} not found`);
+    const before = found(await deps.store.getOrg(org), `organization ${org}`);
     const retentionDays = patch.retention_days ?? before.retention_days;
     if (patch.request_retention_days !== undefined && patch.request_retention_days > retentionDays) {
       // Request data leaves with its event: a longer request retention could never take effect.
@@ -58,8 +57,8 @@ export async function updateOrg(deps: ChangeDeps, org: string, patch: OrgPatch, 
     }
     const changed = changedFields(before, patch as Partial<Org>) as (keyof OrgPatch)[];
     if (!changed.length) return before;
-    const after = await tx.identity.updateOrg(org, Object.fromEntries(changed.map((k) => [k, patch[k]])));
-    if (!after) throw new AppError('not_found', `organization ${org} not found`);
+    const patched = Object.fromEntries(changed.map((k) => [k, patch[k]]));
+    const after = found(await tx.identity.updateOrg(org, patched), `organization ${org}`);
     const values = (fields: readonly (keyof OrgPatch)[], of: Org) =>
       Object.fromEntries(fields.map((k) => [k, of[k]]));
     if (changed.includes('name')) {

@@ -1,16 +1,13 @@
-import { AppError } from '../domain/errors.js';
+import { AppError, found } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { type Grant, isBuiltInRole, type Permission } from '../domain/permissions.js';
-import { principalId } from '../domain/principal.js';
 import { assertHolds } from '../identity/roles.js';
 import type { RoleRecord } from '../store/identity-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields } from './audited.js';
+import { audited, type Cause, type ChangeDeps, causedBy, changedFields, changeMetadata } from './audited.js';
 
 async function existingRole(tx: StoreTx, org: string, id: string): Promise<RoleRecord> {
-  const role = await tx.identity.getRole(org, id);
-  if (!role) throw new AppError('not_found', `role ${id} not found`);
-  return role;
+  return found(await tx.identity.getRole(org, id), `role ${id}`);
 }
 
 function dedupe(permissions: Permission[]): Permission[] {
@@ -44,7 +41,7 @@ export async function createRole(
       permissions,
       created_at: at,
       updated_at: at,
-      created_by: cause.principal ? principalId(cause.principal) : null,
+      created_by: causedBy(cause),
     });
     record(org, 'role.created', {
       resource: { type: 'role', id: role.id, name: role.name },
@@ -73,16 +70,11 @@ export async function updateRole(
     assertHolds(held, before.permissions, 'editing this role');
     const changed = changedFields(before, next);
     if (!changed.length) return before;
-    const after = await tx.identity.updateRole(org, id, next, deps.now().toISOString());
-    if (!after) throw new AppError('not_found', `role ${id} not found`);
+    const after = found(await tx.identity.updateRole(org, id, next, deps.now().toISOString()), `role ${id}`);
     record(org, 'role.updated', {
       resource: { type: 'role', id, name: after.name },
       description: `Role ${after.name} updated: ${changed.join(', ')}`,
-      metadata: {
-        changed_fields: changed,
-        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-        after: Object.fromEntries(changed.map((k) => [k, after[k]])),
-      },
+      metadata: changeMetadata(changed, before, after),
     });
     return after;
   });

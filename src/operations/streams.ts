@@ -15,9 +15,8 @@ import {
 import { generateWebhookSecret } from '../delivery/standard-webhooks.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { principalId } from '../domain/principal.js';
 import type { StreamChanges, StreamRecord } from '../store/stream-store.js';
-import { audited, type Cause, type ChangeDeps } from './audited.js';
+import { audited, type Cause, type ChangeDeps, causedBy } from './audited.js';
 
 /**
  * Streams' configuration (SPEC §8): create, update, delete, pause and resume, each with its
@@ -98,7 +97,7 @@ export async function createStream(
     paused_reason: null,
     created_at: now,
     updated_at: now,
-    created_by: cause.principal ? principalId(cause.principal) : null,
+    created_by: causedBy(cause),
     last_success_at: null,
     last_error: null,
     last_error_at: null,

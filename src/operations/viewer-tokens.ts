@@ -1,9 +1,8 @@
 import type { MintedViewerToken } from '../contracts/api.js';
-import { AppError } from '../domain/errors.js';
+import { found } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { principalId } from '../domain/principal.js';
 import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from '../identity/tokens.js';
-import { audited, type Cause, type ChangeDeps } from './audited.js';
+import { audited, type Cause, type ChangeDeps, causedBy } from './audited.js';
 
 export const VIEWER_TOKEN_DEFAULT_TTL_S = 3600;
 export const VIEWER_TOKEN_MAX_TTL_S = 24 * 3600;
@@ -37,7 +36,7 @@ export async function mintViewerToken(
       actor: minted.actor,
       created_at: now.toISOString(),
       expires_at: minted.expires_at,
-      created_by: cause.principal ? principalId(cause.principal) : null,
+      created_by: causedBy(cause),
     });
     const fields = ['expires_at'];
     if (minted.workspace !== null) fields.push('workspace');
@@ -65,8 +64,7 @@ export async function revokeViewerToken(
   cause: Cause,
 ): Promise<void> {
   await audited(deps, cause, async (tx, record) => {
-    const token = await tx.identity.getViewerToken(org, id);
-    if (!token) throw new AppError('not_found', `viewer token ${id} not found`);
+    const token = found(await tx.identity.getViewerToken(org, id), `viewer token ${id}`);
     const revokedAt = deps.now().toISOString();
     if ((await tx.identity.revokeViewerTokens(org, { id }, revokedAt)) === 0) return;
     record(org, 'viewer_token.revoked', {

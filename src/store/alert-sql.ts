@@ -84,6 +84,35 @@ export interface AlertTables {
 
 type Db = Kysely<AlertTables>;
 
+/** The tables of an org's alerting objects, each keyed by (org_id, id). */
+type OrgItemTable = 'alert_rules' | 'alert_channels' | 'alerts';
+
+// Kysely cannot type a query over a table name left generic: these are typed over the three,
+// and the rows are the ones of the table named.
+
+/** The org's object `id` of `table`, if any. */
+async function orgItem<T extends OrgItemTable>(db: Db, table: T, org: string, id: string) {
+  if (hasNul(org, id)) return undefined;
+  const row = await db
+    .selectFrom(table as OrgItemTable)
+    .selectAll()
+    .where('org_id', '=', org)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row as Selectable<AlertTables[T]> | undefined;
+}
+
+/** Every one of the org's objects of `table`, by id. */
+async function orgItems<T extends OrgItemTable>(db: Db, table: T, org: string) {
+  const rows = await db
+    .selectFrom(table as OrgItemTable)
+    .selectAll()
+    .where('org_id', '=', org)
+    .orderBy('id')
+    .execute();
+  return rows as Selectable<AlertTables[T]>[];
+}
+
 function ruleFromRow(row: Selectable<AlertTables['alert_rules']>): AlertRuleRecord {
   return {
     org: row.org_id,
@@ -189,22 +218,10 @@ function engineFromRow(row: Selectable<AlertTables['alert_engine_state']>): Engi
 export function alertReads(db: Db): AlertReads {
   return {
     async listRules(org) {
-      const rows = await db
-        .selectFrom('alert_rules')
-        .selectAll()
-        .where('org_id', '=', org)
-        .orderBy('id')
-        .execute();
-      return rows.map(ruleFromRow);
+      return (await orgItems(db, 'alert_rules', org)).map(ruleFromRow);
     },
     async getRule(org, id) {
-      if (hasNul(org, id)) return undefined;
-      const row = await db
-        .selectFrom('alert_rules')
-        .selectAll()
-        .where('org_id', '=', org)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = await orgItem(db, 'alert_rules', org, id);
       return row && ruleFromRow(row);
     },
     async settings(org) {
@@ -220,22 +237,10 @@ export function alertReads(db: Db): AlertReads {
       };
     },
     async listChannels(org) {
-      const rows = await db
-        .selectFrom('alert_channels')
-        .selectAll()
-        .where('org_id', '=', org)
-        .orderBy('id')
-        .execute();
-      return rows.map(channelFromRow);
+      return (await orgItems(db, 'alert_channels', org)).map(channelFromRow);
     },
     async getChannel(org, id) {
-      if (hasNul(org, id)) return undefined;
-      const row = await db
-        .selectFrom('alert_channels')
-        .selectAll()
-        .where('org_id', '=', org)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = await orgItem(db, 'alert_channels', org, id);
       return row && channelFromRow(row);
     },
     async listAlerts(org, query) {
@@ -249,13 +254,7 @@ export function alertReads(db: Db): AlertReads {
       return rows.map(alertFromRow);
     },
     async getAlert(org, id) {
-      if (hasNul(org, id)) return undefined;
-      const row = await db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('org_id', '=', org)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = await orgItem(db, 'alerts', org, id);
       return row && alertFromRow(row);
     },
     async deliveriesOf(org, alertIds) {

@@ -1,6 +1,6 @@
 import { canonicalAroundSeq } from '../domain/chain.js';
 import type { PendingEvent, StoredEvent } from '../domain/event.js';
-import { derivedValues } from '../domain/event-columns.js';
+import { type DerivedValues, derivedValues } from '../domain/event-columns.js';
 
 /** The stored event without the fields the chain adds and the store-only input hash. */
 export function chainBody(event: PendingEvent, seq: number): Omit<StoredEvent, 'hash' | 'prev_hash'> {
@@ -36,6 +36,20 @@ export function toAppendRow(event: PendingEvent): AppendRow {
   const { input_hash: inputHash, client_id: clientId, ...body } = event;
   const { head, tail } = canonicalAroundSeq(body as unknown as Record<string, unknown>);
   // The columns are derived where verification derives them again (domain/event-columns.ts).
+  return appendRow(derivedValues(event), clientId, clientId ? inputHash : null, head, tail);
+}
+
+/**
+ * An AppendRow of its derived column values and the rest: the one place its members are named,
+ * for the rows made here and for those the writer thread unpacks (sqlite/row-packing.ts).
+ */
+export function appendRow(
+  values: DerivedValues,
+  clientId: boolean,
+  inputHash: string | null,
+  head: string,
+  tail: string,
+): AppendRow {
   const [
     id,
     occurredAt,
@@ -48,12 +62,12 @@ export function toAppendRow(event: PendingEvent): AppendRow {
     status,
     ip,
     kind,
-    text,
-  ] = derivedValues(event);
+    searchText,
+  ] = values;
   return {
     id,
     clientId,
-    inputHash: clientId ? inputHash : null,
+    inputHash,
     occurredAt,
     action,
     actorId,
@@ -64,7 +78,7 @@ export function toAppendRow(event: PendingEvent): AppendRow {
     status,
     ip,
     kind,
-    searchText: text,
+    searchText,
     head,
     tail,
   };

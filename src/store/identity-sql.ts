@@ -44,36 +44,36 @@ function userFromRow(row: Selectable<IdentityTables['users']>): UserRecord {
   };
 }
 
+type WithIsoTimes<R, K extends keyof R> = Omit<R, K> & {
+  [P in K]: null extends R[P] ? string | null : string;
+};
+
+/** `row` with its time columns as ISO text, the records' form, whatever the driver read. */
+function withIsoTimes<R extends object, K extends keyof R>(row: R, times: readonly K[]): WithIsoTimes<R, K> {
+  const record: Record<keyof R, unknown> = { ...row };
+  for (const column of times) record[column] = isoTime(row[column] as string | Date | null);
+  return record as WithIsoTimes<R, K>;
+}
+
+/** A row of an org's table as its record: `org_id` named `org`, its time columns ISO text. */
+function orgRecord<R extends { org_id: string }, K extends Exclude<keyof R, 'org_id'>>(
+  row: R,
+  times: readonly K[],
+) {
+  const { org_id, ...rest } = row;
+  return { ...withIsoTimes(rest, times), org: org_id };
+}
+
 function sessionFromRow(row: Selectable<IdentityTables['sessions']>): SessionRecord {
-  return {
-    ...row,
-    created_at: isoTime(row.created_at),
-    last_seen_at: isoTime(row.last_seen_at),
-    expires_at: isoTime(row.expires_at),
-    revoked_at: isoTime(row.revoked_at),
-  };
+  return withIsoTimes(row, ['created_at', 'last_seen_at', 'expires_at', 'revoked_at']);
 }
 
 function invitationFromRow(row: Selectable<IdentityTables['invitations']>): InvitationRecord {
-  const { org_id, ...rest } = row;
-  return {
-    ...rest,
-    org: org_id,
-    created_at: isoTime(row.created_at),
-    expires_at: isoTime(row.expires_at),
-    accepted_at: isoTime(row.accepted_at),
-  };
+  return orgRecord(row, ['created_at', 'expires_at', 'accepted_at']);
 }
 
 function viewerTokenFromRow(row: Selectable<IdentityTables['viewer_tokens']>): ViewerTokenRecord {
-  const { org_id, ...rest } = row;
-  return {
-    ...rest,
-    org: org_id,
-    created_at: isoTime(row.created_at),
-    expires_at: isoTime(row.expires_at),
-    revoked_at: isoTime(row.revoked_at),
-  };
+  return orgRecord(row, ['created_at', 'expires_at', 'revoked_at']);
 }
 
 function roleFromRow(row: Selectable<IdentityTables['roles']>): RoleRecord {

@@ -1,4 +1,5 @@
-import type { AppendRow } from '../event-row.js';
+import type { DerivedValues } from '../../domain/event-columns.js';
+import { type AppendRow, appendRow } from '../event-row.js';
 import type { RowBatch } from './sqlite-append.js';
 
 /**
@@ -22,7 +23,7 @@ export interface PackedBatch {
   rows: PackedRows;
 }
 
-/** Text fields per row, packed and unpacked in this order. */
+/** Text fields per row: the derived columns' but occurredAt, then inputHash, head and tail. */
 const TEXT_FIELDS = 14;
 
 export function packRows(rows: AppendRow[]): PackedRows {
@@ -41,7 +42,6 @@ export function packRows(rows: AppendRow[]): PackedRows {
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     add(row.id);
-    add(row.inputHash);
     add(row.action);
     add(row.actorId);
     add(row.actorEmail);
@@ -52,6 +52,7 @@ export function packRows(rows: AppendRow[]): PackedRows {
     add(row.ip);
     add(row.kind);
     add(row.searchText);
+    add(row.inputHash);
     add(row.head);
     add(row.tail);
     numbers[2 * r] = row.occurredAt;
@@ -73,39 +74,27 @@ export function unpackRows(packed: PackedRows): AppendRow[] {
   };
   const rows = new Array<AppendRow>(packed.count);
   for (let r = 0; r < packed.count; r++) {
-    // Read in packing order; the members are then listed as AppendRow declares them.
-    const id = next()!;
+    // Read in packing order, which is the derived columns' order (occurredAt aside) and then the
+    // rest; array elements are evaluated left to right.
+    const values: DerivedValues = [
+      next()!, // id
+      numbers[2 * r]!, // occurredAt
+      next()!, // action
+      next()!, // actorId
+      next(), // actorEmail
+      next(), // resourceType
+      next(), // resourceId
+      next(), // workspace
+      next()!, // status
+      next(), // ip
+      next()!, // kind
+      next()!, // searchText
+    ];
+    const clientId = numbers[2 * r + 1] === 1;
     const inputHash = next();
-    const action = next()!;
-    const actorId = next()!;
-    const actorEmail = next();
-    const resourceType = next();
-    const resourceId = next();
-    const workspace = next();
-    const status = next()!;
-    const ip = next();
-    const kind = next()!;
-    const searchText = next()!;
     const head = next()!;
     const tail = next()!;
-    rows[r] = {
-      id,
-      clientId: numbers[2 * r + 1] === 1,
-      inputHash,
-      occurredAt: numbers[2 * r]!,
-      action,
-      actorId,
-      actorEmail,
-      resourceType,
-      resourceId,
-      workspace,
-      status,
-      ip,
-      kind,
-      searchText,
-      head,
-      tail,
-    };
+    rows[r] = appendRow(values, clientId, inputHash, head, tail);
   }
   return rows;
 }

@@ -79,3 +79,54 @@ export function removeLeastRecentUntil<V extends Touched>(
     removed?.(value);
   }
 }
+
+/**
+ * The clock an owner of such a map keeps (SeenHistory, WindowCounter): the newest event time
+ * seen, which staleness is measured against; when stale entries are next swept, in event time;
+ * and the tick that entries are touched with.
+ */
+export class SweepClock {
+  newest = Number.NEGATIVE_INFINITY;
+  sweepAt = Number.NEGATIVE_INFINITY;
+  tick = 0;
+
+  /**
+   * Moves the clock on to an event at `time`; true when a sweep is due, the next one then being
+   * `every` ms of event time later.
+   */
+  advance(time: number, every: number): boolean {
+    if (time > this.newest) this.newest = time;
+    if (this.newest < this.sweepAt) return false;
+    this.sweepAt = this.newest + every;
+    return true;
+  }
+
+  /** The next tick, for an entry being touched. */
+  next(): number {
+    this.tick += 1;
+    return this.tick;
+  }
+
+  /** The members of the owner's JSON that are the clock's (null for a time not yet set). */
+  toJSON(): { newest: number | null; sweepAt: number | null; tick: number } {
+    return { newest: orNull(this.newest), sweepAt: orNull(this.sweepAt), tick: this.tick };
+  }
+
+  /** The clock from the owner's JSON, or undefined when its members are not toJSON()'s. */
+  static fromJSON(json: Record<string, unknown>): SweepClock | undefined {
+    const { newest, sweepAt, tick } = json;
+    if (!isNumberOrNull(newest) || !isNumberOrNull(sweepAt) || typeof tick !== 'number') return undefined;
+    const clock = new SweepClock();
+    clock.newest = newest ?? Number.NEGATIVE_INFINITY;
+    clock.sweepAt = sweepAt ?? Number.NEGATIVE_INFINITY;
+    clock.tick = tick;
+    return clock;
+  }
+}
+
+/** A time as JSON holds it: null for one not set (an infinity). */
+export const orNull = (n: number) => (Number.isFinite(n) ? n : null);
+
+export function isNumberOrNull(value: unknown): value is number | null {
+  return value === null || typeof value === 'number';
+}

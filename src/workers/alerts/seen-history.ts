@@ -1,5 +1,5 @@
-import { KEEP_FRACTION, keepMostRecent, removeStale } from './bounded-map.js';
-import { isNumberOrNull, isRecord } from './window-counter.js';
+import { KEEP_FRACTION, keepMostRecent, removeStale, SweepClock } from './bounded-map.js';
+import { isRecord } from './window-counter.js';
 
 /**
  * Per actor, the values (countries, IP addresses) seen with their sign-ins and when each was
@@ -40,13 +40,10 @@ export interface SeenHistoryJson {
 }
 
 const SWEEP_EVERY_MS = 24 * 60 * 60 * 1000;
-const orNull = (n: number) => (Number.isFinite(n) ? n : null);
 
 export class SeenHistory {
   private readonly actors = new Map<string, ActorSeen>();
-  private newest = Number.NEGATIVE_INFINITY;
-  private sweepAt = Number.NEGATIVE_INFINITY;
-  private tick = 0;
+  private clock = new SweepClock();
 
   constructor(
     private readonly lookbackMs: number,
@@ -59,10 +56,8 @@ export class SeenHistory {
 
   /** Records that `actor` was seen with `value` at `time`, and says whether that was new. */
   observe(actor: string, value: string, time: number): Observation {
-    if (time > this.newest) this.newest = time;
-    if (this.newest >= this.sweepAt) {
+    if (this.clock.advance(time, Math.min(this.lookbackMs, SWEEP_EVERY_MS))) {
       removeStale(this.actors, this.isStale);
-      this.sweepAt = this.newest + Math.min(this.lookbackMs, SWEEP_EVERY_MS);
     }
     let entry = this.actors.get(actor);
     if (!entry) {
@@ -73,12 +68,11 @@ export class SeenHistory {
       entry = { seen: [], touched: 0 };
       this.actors.set(actor, entry);
     }
-    this.tick += 1;
-    entry.touched = this.tick;
+    entry.touched = this.clock.next();
     const { seen } = entry;
 
     // Values past the lookback of the newest time seen are forgotten as the actor is touched.
-    const forgetBefore = this.newest - this.lookbackMs;
+    const forgetBefore = this.clock.newest - this.lookbackMs;
     for (let i = seen.length - 2; i >= 0; i -= 2) {
       if ((seen[i + 1] as number) < forgetBefore) seen.splice(i, 2);
     }
@@ -100,7 +94,7 @@ export class SeenHistory {
   }
 
   private readonly isStale = (entry: ActorSeen): boolean => {
-    const horizon = this.newest - this.lookbackMs;
+    const horizon = this.clock.newest - this.lookbackMs;
     for (let i = 1; i < entry.seen.length; i += 2) if ((entry.seen[i] as number) >= horizon) return false;
     return true;
   };
@@ -109,16 +103,15 @@ export class SeenHistory {
   toJSON(): SeenHistoryJson {
     const actors: SeenHistoryJson['actors'] = [];
     for (const [actor, entry] of this.actors) actors.push([actor, entry.touched, [...entry.seen]]);
-    return { newest: orNull(this.newest), sweepAt: orNull(this.sweepAt), tick: this.tick, actors };
+    return { ...this.clock.toJSON(), actors };
   }
 
   static fromJSON(json: unknown, lookbackMs: number, bounds: SeenBounds): SeenHistory | undefined {
-    if (!isRecord(json) || !Array.isArray(json.actors) || typeof json.tick !== 'number') return undefined;
-    if (!isNumberOrNull(json.newest) || !isNumberOrNull(json.sweepAt)) return undefined;
+    if (!isRecord(json) || !Array.isArray(json.actors)) return undefined;
+    const clock = SweepClock.fromJSON(json);
+    if (!clock) return undefined;
     const history = new SeenHistory(lookbackMs, bounds);
-    history.newest = json.newest ?? Number.NEGATIVE_INFINITY;
-    history.sweepAt = json.sweepAt ?? Number.NEGATIVE_INFINITY;
-    history.tick = json.tick;
+    history.clock = clock;
     for (const item of json.actors as unknown[]) {
       if (!Array.isArray(item) || item.length !== 3) return undefined;
       const [actor, touched, seen] = item as unknown[];

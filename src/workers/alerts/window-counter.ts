@@ -1,4 +1,12 @@
-import { KEEP_FRACTION, keepMostRecent, removeLeastRecentUntil, removeStale } from './bounded-map.js';
+import {
+  isNumberOrNull,
+  KEEP_FRACTION,
+  keepMostRecent,
+  orNull,
+  removeLeastRecentUntil,
+  removeStale,
+  SweepClock,
+} from './bounded-map.js';
 
 /**
  * "N matching events within W", per group (an actor, an IP, a key), as a sliding window.
@@ -76,15 +84,10 @@ export interface WindowCounterJson {
   groups: GroupJson[];
 }
 
-const orNull = (n: number) => (Number.isFinite(n) ? n : null);
-
 export class WindowCounter {
   private readonly groups = new Map<string, GroupWindow>();
   private entries = 0;
-  /** The newest event time added: what "stale" is measured against. */
-  private newest = Number.NEGATIVE_INFINITY;
-  private sweepAt = Number.NEGATIVE_INFINITY;
-  private tick = 0;
+  private clock = new SweepClock();
 
   constructor(
     private readonly spec: WindowSpec,
@@ -101,19 +104,14 @@ export class WindowCounter {
 
   /** Counts one event for `group`; answers the hit when this event completes a window. */
   add(group: string, time: number, seq: number, id: string): WindowHit | undefined {
-    if (time > this.newest) this.newest = time;
-    if (this.newest >= this.sweepAt) {
-      removeStale(this.groups, this.isStale, this.forget);
-      this.sweepAt = this.newest + this.spec.windowMs;
-    }
+    if (this.clock.advance(time, this.spec.windowMs)) removeStale(this.groups, this.isStale, this.forget);
     let g = this.groups.get(group);
     if (!g) {
       if (this.groups.size >= this.bounds.maxGroups || this.entries >= this.bounds.maxEntries) this.cutBack();
       g = { head: 0, times: [], seqs: [], ids: [], quietUntil: Number.NEGATIVE_INFINITY, touched: 0 };
       this.groups.set(group, g);
     }
-    this.tick += 1;
-    g.touched = this.tick;
+    g.touched = this.clock.next();
 
     const { threshold, windowMs } = this.spec;
     const last = g.times.length - 1;
@@ -183,7 +181,7 @@ export class WindowCounter {
 
   private readonly isStale = (g: GroupWindow): boolean => {
     const last = g.times.length > g.head ? g.times[g.times.length - 1]! : Number.NEGATIVE_INFINITY;
-    const horizon = this.newest - this.spec.windowMs;
+    const horizon = this.clock.newest - this.spec.windowMs;
     return last < horizon && g.quietUntil < horizon;
   };
 
@@ -215,17 +213,16 @@ export class WindowCounter {
         g.ids.slice(head),
       ]);
     }
-    return { newest: orNull(this.newest), sweepAt: orNull(this.sweepAt), tick: this.tick, groups };
+    return { ...this.clock.toJSON(), groups };
   }
 
   /** Rebuilds a counter from toJSON()'s output; undefined if `json` is not that shape. */
   static fromJSON(json: unknown, spec: WindowSpec, bounds?: WindowBounds): WindowCounter | undefined {
-    if (!isRecord(json) || !Array.isArray(json.groups) || typeof json.tick !== 'number') return undefined;
-    if (!isNumberOrNull(json.newest) || !isNumberOrNull(json.sweepAt)) return undefined;
+    if (!isRecord(json) || !Array.isArray(json.groups)) return undefined;
+    const clock = SweepClock.fromJSON(json);
+    if (!clock) return undefined;
     const counter = new WindowCounter(spec, bounds);
-    counter.newest = json.newest ?? Number.NEGATIVE_INFINITY;
-    counter.sweepAt = json.sweepAt ?? Number.NEGATIVE_INFINITY;
-    counter.tick = json.tick;
+    counter.clock = clock;
     for (const item of json.groups as unknown[]) {
       if (!Array.isArray(item) || item.length !== 6) return undefined;
       const [key, quiet, touched, times, seqs, ids] = item as unknown[];
@@ -244,10 +241,6 @@ export class WindowCounter {
     }
     return counter;
   }
-}
-
-export function isNumberOrNull(value: unknown): value is number | null {
-  return value === null || typeof value === 'number';
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

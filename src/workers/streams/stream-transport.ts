@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import type { DATADOG_SITE_NAMES } from '../../contracts/streams.js';
+import type { DatadogSite } from '../../contracts/stream-kinds.js';
 import { createDatadogTransport } from '../../delivery/datadog.js';
 import { createS3Transport } from '../../delivery/s3.js';
 import type { Transport } from '../../delivery/send-result.js';
@@ -32,7 +32,7 @@ export function transportFor(stream: Pick<StreamRecord, 'destination'>): Transpo
     case 'datadog':
       return createDatadogTransport({
         apiKey: str('api_key')!,
-        ...opt('site', str('site') as (typeof DATADOG_SITE_NAMES)[number] | undefined),
+        ...opt('site', str('site') as DatadogSite | undefined),
         ...opt('baseUrl', str('base_url')),
         ...opt('service', str('service')),
         ...opt('ddsource', str('ddsource')),

@@ -32,7 +32,7 @@ export type { StoredEvent as AuditEvent } from '../../../src/contracts/event.js'
 export { MIN_PASSWORD_LENGTH } from '../../../src/contracts/passwords.js';
 export { API_KEY_SCOPES, PERMISSIONS, type Permission } from '../../../src/contracts/permissions.js';
 export {
-  DATADOG_SITE_NAMES,
+  DATADOG_SITES,
   STREAM_DESTINATION_TYPES,
   STREAM_FORMAT_NAMES,
   STREAM_KINDS,

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import {
   type CreatedStream,
-  DATADOG_SITE_NAMES,
+  DATADOG_SITES,
   STREAM_DESTINATION_TYPES,
   STREAM_FORMAT_NAMES,
   STREAM_KINDS,
@@ -107,7 +107,7 @@ export function StreamDialog({
   const fields = useTextFields('stream', EMPTY, create.issues);
   const [type, setType] = useState<StreamDestinationType>('webhook');
   const [format, setFormat] = useState<string>('native');
-  const [site, setSite] = useState<string>(DATADOG_SITE_NAMES[0]);
+  const [site, setSite] = useState<string>(DATADOG_SITES[0]);
   const [tls, setTls] = useState(true);
   const [kinds, setKinds] = useState<(typeof STREAM_KINDS)[number][]>([...STREAM_KINDS]);
   const [startFrom, setStartFrom] = useState('now');
@@ -168,7 +168,7 @@ export function StreamDialog({
             name="site"
             label="Datadog site"
             value={site}
-            options={DATADOG_SITE_NAMES.map((s) => ({ value: s, label: s }))}
+            options={DATADOG_SITES.map((s) => ({ value: s, label: s }))}
             onChange={setSite}
           />
         )}
