@@ -10,6 +10,8 @@ import { api, createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, 
  *   target < 5 s), how long it took to catch up after the load, and the ingest rate beside it;
  * - draining: a second stream created from the beginning of that log delivers all of it; its
  *   delivered events/s is the format's throughput.
+ * Each with the default batches (500 events, 1 MiB a request) and with large ones (5,000 events,
+ * 8 MiB), as a receiver that takes them would be set up (`_large_batches`).
  * The detectors are off so that only the stream reads the log beside ingest.
  */
 
@@ -59,7 +61,14 @@ async function delivery(url: string, id: string): Promise<Delivery> {
   return (await api(url, `/v1/streams/${id}?org=bench_streams`)).delivery as Delivery;
 }
 
-async function createStream(url: string, receiver: string, format: string, path: string, startFrom: string) {
+async function createStream(
+  url: string,
+  receiver: string,
+  format: string,
+  path: string,
+  startFrom: string,
+  batch: Record<string, number> | undefined,
+) {
   const stream = await api(url, '/v1/streams?org=bench_streams', {
     method: 'POST',
     json: {
@@ -67,6 +76,7 @@ async function createStream(url: string, receiver: string, format: string, path:
       format,
       destination: { type: 'webhook', url: `${receiver}${path}` },
       start_from: startFrom,
+      ...(batch ? { batch } : {}),
     },
   });
   return stream.id as string;
@@ -82,7 +92,19 @@ async function caughtUp(url: string, id: string, limitMs = 300_000): Promise<num
   return (performance.now() - started) / 1000;
 }
 
-async function runFormat(backend: string, format: string, seconds: number, port: number): Promise<void> {
+/** The stream's batches: the defaults (500 events, 1 MiB), or large ones for a receiver that takes them. */
+const BATCHES: [name: string, batch: Record<string, number> | undefined][] = [
+  ['', undefined],
+  ['_large_batches', { max_events: 5000, max_bytes: 8 * 1024 * 1024 }],
+];
+
+async function runFormat(
+  backend: string,
+  format: string,
+  seconds: number,
+  port: number,
+  [variant, batch]: (typeof BATCHES)[number],
+): Promise<void> {
   const db = await freshDatabase(backend);
   const server = await startServer(db.url, port);
   const receiver = new CountingReceiver();
@@ -93,7 +115,7 @@ async function runFormat(backend: string, format: string, seconds: number, port:
       method: 'PATCH',
       json: Object.fromEntries(DETECTORS.map((d) => [d, { enabled: false }])),
     });
-    const live = await createStream(server.url, receiverUrl, format, '/live', 'now');
+    const live = await createStream(server.url, receiverUrl, format, '/live', 'now', batch);
     const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
     let maxLag = 0;
     let sampling = true;
@@ -111,22 +133,22 @@ async function runFormat(backend: string, format: string, seconds: number, port:
     }
     const catchUp = await caughtUp(server.url, live);
     report(
-      `streams_ingest_with_stream_${format}_${backend}`,
+      `streams_ingest_with_stream_${format}${variant}_${backend}`,
       Math.round((load['2xx'] * 100) / load.duration),
       'events/s',
     );
-    report(`streams_max_lag_${format}_${backend}`, Number(maxLag.toFixed(2)), 's');
-    report(`streams_catch_up_${format}_${backend}`, Number(catchUp.toFixed(2)), 's');
+    report(`streams_max_lag_${format}${variant}_${backend}`, Number(maxLag.toFixed(2)), 's');
+    report(`streams_catch_up_${format}${variant}_${backend}`, Number(catchUp.toFixed(2)), 's');
 
     const logged = receiver.lines.get('/live') ?? 0;
     const started = performance.now();
-    const drain = await createStream(server.url, receiverUrl, format, '/drain', 'beginning');
+    const drain = await createStream(server.url, receiverUrl, format, '/drain', 'beginning', batch);
     await caughtUp(server.url, drain);
     const drained = receiver.lines.get('/drain') ?? 0;
     const rate = drained / ((performance.now() - started) / 1000);
     if (drained < logged)
       throw new Error(`the drain stream delivered ${drained} of at least ${logged} events`);
-    report(`streams_delivered_${format}_${backend}`, Math.round(rate), 'events/s');
+    report(`streams_delivered_${format}${variant}_${backend}`, Math.round(rate), 'events/s');
   } finally {
     await receiver.close();
     await server.stop();
@@ -140,5 +162,7 @@ export async function runStreamsBenchmark(
   formats: readonly string[] = FORMATS,
 ): Promise<void> {
   let port = 3921;
-  for (const format of formats) await runFormat(backend, format, seconds, port++);
+  for (const variant of BATCHES) {
+    for (const format of formats) await runFormat(backend, format, seconds, port++, variant);
+  }
 }

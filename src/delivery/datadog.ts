@@ -29,7 +29,8 @@ export interface DatadogConfig {
 }
 
 /** The intake's documented limits: 5 MB uncompressed and 1,000 entries per request. */
-const DEFAULTS = { timeoutMs: 10_000, maxRequestBytes: 5_000_000, maxRecordsPerRequest: 1000 };
+export const DATADOG_REQUEST_LIMITS = { maxRequestBytes: 5_000_000, maxRecordsPerRequest: 1000 };
+const DEFAULTS = { timeoutMs: 10_000, ...DATADOG_REQUEST_LIMITS };
 
 export function datadogEntry(record: OutboundRecord, config: DatadogConfig): string {
   return JSON.stringify({

@@ -11,12 +11,17 @@ export interface LogConsumer {
   readonly orgs: 'all' | { readonly orgId: string };
   /**
    * Handles one org's next events, in seq order, each at least once (after a crash the events
-   * after the last committed cursor come again). Resolving commits the cursor past the last
-   * event given; throwing leaves the cursor where it was and the runner retries with backoff
+   * after the last committed cursor come again). Resolving takes the events given (the runner
+   * writes the cursor past them about once a second, and when it catches up or stops); throwing leaves the cursor where it was and the runner retries with backoff
    * (bounded, jittered). May return a smaller seq to commit only a prefix (e.g. a batch not yet
    * full): the rest comes again at the next poll, not at once.
    */
   consume(orgId: string, events: readonly StoredEvent[]): Promise<number | undefined>;
+  /**
+   * Most events given to one `consume` call (default: the runner's). The alerts consumer stores
+   * its engine's state in one transaction per call, so it takes larger batches.
+   */
+  readonly batchEvents?: number;
 }
 
 /** How far one consumer is behind in one org. */

@@ -44,8 +44,12 @@ interface Pair {
   oldestPendingMs: number | undefined;
   /** The last seq the consumer took in this process, which the stored cursor may not yet say. */
   taken: number;
+  /** The stored cursor as this process last read or wrote it. */
+  written: number;
   /** ms: when the cursor was last written. */
   writtenAt: number;
+  /** A cursor write under way, which the work goes on beside. */
+  writing: Promise<void> | undefined;
 }
 
 /**
@@ -206,15 +210,15 @@ export class LogConsumers {
   private async work(consumer: LogConsumer, org: string, pair: Pair): Promise<void> {
     const { store, log } = this.options;
     const lease = leaseName(consumer.name, org);
-    let stored = 0;
     try {
       for (;;) {
         if (this.stopped || this.consumers.get(consumer.name) !== consumer) return;
         if (!(await this.ownLease(lease))) return;
         // Read after taking the lease: the previous owner's last commit is visible.
-        stored = (await store.consumers.cursor(consumer.name, org)).seq;
-        const from = Math.max(stored, pair.taken);
-        const events = await store.consumers.read(org, from + 1, this.batchEvents);
+        pair.written = Math.max(pair.written, (await store.consumers.cursor(consumer.name, org)).seq);
+        const from = Math.max(pair.written, pair.taken);
+        const limit = consumer.batchEvents ?? this.batchEvents;
+        const events = await store.consumers.read(org, from + 1, limit);
         if (events.length === 0) {
           pair.oldestPendingMs = undefined;
           return;
@@ -243,12 +247,17 @@ export class LogConsumers {
           return;
         }
         // Caught up with the head as it was read: the next commit's notify() brings us back.
-        if (events.length < this.batchEvents) {
+        if (events.length < limit) {
           pair.oldestPendingMs = undefined;
           return;
         }
-        if (Date.now() - pair.writtenAt >= this.cursorEveryMs)
-          stored = await this.writeCursor(consumer, org, pair, stored);
+        if (!pair.writing && Date.now() - pair.writtenAt >= this.cursorEveryMs) {
+          // Not awaited: on SQLite a write waits for the ingest writer, and reading on meanwhile
+          // keeps the consumer's pace. One at a time; the run's end waits for it.
+          pair.writing = this.writeCursor(consumer, org, pair).finally(() => {
+            pair.writing = undefined;
+          });
+        }
       }
     } catch (error) {
       // The store failed (an outage): try again at the next poll.
@@ -256,18 +265,28 @@ export class LogConsumers {
       log.warn({ err: error, consumer: consumer.name, org }, 'log consumer could not read or commit');
     } finally {
       // Whichever way the run ends, what the consumer took is written down.
-      await this.writeCursor(consumer, org, pair, stored).catch((error: unknown) =>
-        log.warn({ err: error, consumer: consumer.name, org }, 'log consumer could not commit its cursor'),
-      );
+      await pair.writing;
+      await this.writeCursor(consumer, org, pair);
     }
   }
 
-  /** Writes the cursor up to what the consumer took, if the stored one (`stored`) is behind it. */
-  private async writeCursor(consumer: LogConsumer, org: string, pair: Pair, stored: number): Promise<number> {
-    if (pair.taken <= stored) return stored;
-    await this.options.store.consumers.advance(consumer.name, org, pair.taken);
-    pair.writtenAt = Date.now();
-    return pair.taken;
+  /**
+   * Writes the cursor up to what the consumer took, when the stored one is behind; a failure is
+   * logged and the next write tries again.
+   */
+  private async writeCursor(consumer: LogConsumer, org: string, pair: Pair): Promise<void> {
+    const seq = pair.taken;
+    if (seq <= pair.written) return;
+    try {
+      await this.options.store.consumers.advance(consumer.name, org, seq);
+      pair.written = Math.max(pair.written, seq);
+      pair.writtenAt = Date.now();
+    } catch (error) {
+      this.options.log.warn(
+        { err: error, consumer: consumer.name, org },
+        'log consumer could not commit its cursor',
+      );
+    }
   }
 
   /** Takes or renews the pair's lease (PostgreSQL); SQLite's one process needs none. */
@@ -290,7 +309,9 @@ export class LogConsumers {
         notBefore: 0,
         oldestPendingMs: undefined,
         taken: 0,
+        written: 0,
         writtenAt: 0,
+        writing: undefined,
       };
       this.pairs.set(key, pair);
     }

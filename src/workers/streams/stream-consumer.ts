@@ -42,6 +42,8 @@ export class StreamConsumer implements LogConsumer {
   private failingSince: number | undefined;
   /** ms: when a success was last written to the stream's status. */
   private successWrittenAt = 0;
+  /** That write, while it waits for the database. */
+  private successWriting: Promise<void> | undefined;
 
   constructor(
     readonly stream: StreamRecord,
@@ -101,11 +103,23 @@ export class StreamConsumer implements LogConsumer {
     this.attempt = 0;
     this.retryAt = 0;
     this.failingSince = undefined;
-    // A status write is a write beside ingest's: while all is well, at most one a second.
+    // A status write is a write beside ingest's: after a failure at once (it clears the error),
+    // else at most one a second and without waiting for it, so delivery keeps its pace.
     const now = Date.now();
-    if (!recovered && now - this.successWrittenAt < SUCCESS_WRITE_EVERY_MS) return;
+    const write = () =>
+      this.deps.store.streams.delivered(this.stream.org, this.stream.id, new Date(now).toISOString());
+    if (recovered) {
+      await this.successWriting;
+      await write();
+    } else if (!this.successWriting && now - this.successWrittenAt >= SUCCESS_WRITE_EVERY_MS) {
+      // Informational: if the database refuses it, the next success writes it again.
+      this.successWriting = write()
+        .catch(() => undefined)
+        .finally(() => {
+          this.successWriting = undefined;
+        });
+    } else return;
     this.successWrittenAt = now;
-    await this.deps.store.streams.delivered(this.stream.org, this.stream.id, new Date(now).toISOString());
   }
 
   private async noteFailure(result: Exclude<SendResult, { outcome: 'delivered' }>): Promise<void> {

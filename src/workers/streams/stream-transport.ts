@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type { DatadogSite } from '../../contracts/stream-kinds.js';
-import { createDatadogTransport } from '../../delivery/datadog.js';
+import { createDatadogTransport, DATADOG_REQUEST_LIMITS } from '../../delivery/datadog.js';
 import { createS3Transport } from '../../delivery/s3.js';
 import type { Transport } from '../../delivery/send-result.js';
 import { createSplunkHecTransport } from '../../delivery/splunk-hec.js';
@@ -8,9 +8,17 @@ import { createSyslogTransport } from '../../delivery/syslog.js';
 import { createWebhookTransport } from '../../delivery/webhook.js';
 import type { StreamRecord } from '../../store/stream-store.js';
 
-/** The transport a stream's destination names (src/delivery), from its stored settings. */
-export function transportFor(stream: Pick<StreamRecord, 'destination'>): Transport {
+/**
+ * The transport a stream's destination names (src/delivery), from its stored settings. HTTP
+ * destinations send a request per batch as the stream's `batch` sets it; Datadog's intake takes
+ * at most 1,000 entries and 5 MB a request, so it splits larger batches.
+ */
+export function transportFor(stream: Pick<StreamRecord, 'destination' | 'batch'>): Transport {
   const d = stream.destination as Record<string, unknown>;
+  const perRequest = {
+    maxRecordsPerRequest: stream.batch.max_events,
+    maxRequestBytes: stream.batch.max_bytes,
+  };
   const str = (key: string) => (typeof d[key] === 'string' ? (d[key] as string) : undefined);
   const opt = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : { [key]: value });
   switch (d.type) {
@@ -19,6 +27,7 @@ export function transportFor(stream: Pick<StreamRecord, 'destination'>): Transpo
         url: str('url')!,
         secret: str('secret')!,
         ...opt('bearerToken', str('bearer_token')),
+        ...perRequest,
       });
     case 'splunk_hec':
       return createSplunkHecTransport({
@@ -28,6 +37,7 @@ export function transportFor(stream: Pick<StreamRecord, 'destination'>): Transpo
         ...opt('source', str('source')),
         ...opt('sourcetype', str('sourcetype')),
         ...opt('index', str('index')),
+        ...perRequest,
       });
     case 'datadog':
       return createDatadogTransport({
@@ -38,6 +48,11 @@ export function transportFor(stream: Pick<StreamRecord, 'destination'>): Transpo
         ...opt('ddsource', str('ddsource')),
         ...opt('hostname', str('hostname')),
         ...opt('tags', d.tags),
+        maxRecordsPerRequest: Math.min(
+          perRequest.maxRecordsPerRequest,
+          DATADOG_REQUEST_LIMITS.maxRecordsPerRequest,
+        ),
+        maxRequestBytes: Math.min(perRequest.maxRequestBytes, DATADOG_REQUEST_LIMITS.maxRequestBytes),
       });
     case 'syslog':
       return createSyslogTransport({
