@@ -2,16 +2,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AlertView } from '../../src/contracts/alerts.js';
 import type { TestServer } from '../helpers/test-server.js';
-import { type Browser, describeInChromium, launchChromium, screenshot } from './helpers/chromium.js';
-import {
-  addPerson,
-  apiEvents,
-  ingest,
-  type Person,
-  signIn,
-  startDashboardServer,
-  type TestOrg,
-} from './helpers/fixture.js';
+import { describeInChromium, screenshot } from './helpers/chromium.js';
+import { apiEvents, ingest, type OwnerSession, ownerSignedIn, type TestOrg } from './helpers/fixture.js';
 
 /**
  * Issue 15 acceptance in Chromium: an alert appears on the Alerts page after the events that
@@ -19,24 +11,19 @@ import {
  * recorded in the log; rules and channels are set up on their page.
  */
 describeInChromium('Alerts and Rules & channels pages in Chromium', () => {
+  let session: OwnerSession;
   let server: TestServer;
   let org: TestOrg;
-  let owner: Person;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    server = await startDashboardServer({ alerts: true });
-    org = await server.createOrg('Acme');
-    owner = await addPerson(server, org.id, 'owner', { email: 'olivia@acme.example', name: 'Olivia Owner' });
-    browser = await launchChromium();
-    page = browser.page;
-    await signIn(page, server.url, owner);
+    session = await ownerSignedIn({ alerts: true });
+    ({ server, org } = session);
+    page = session.browser.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   it('shows an alert raised by ingested events, links to them, and records its acknowledgement', async () => {

@@ -3,16 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateWebhookSecret } from '../../src/delivery/standard-webhooks.js';
 import { WebhookReceiver } from '../helpers/receivers/webhook-receiver.js';
 import type { TestServer } from '../helpers/test-server.js';
-import { type Browser, describeInChromium, launchChromium, screenshot } from './helpers/chromium.js';
-import {
-  addPerson,
-  apiEvents,
-  ingest,
-  type Person,
-  signIn,
-  startDashboardServer,
-  type TestOrg,
-} from './helpers/fixture.js';
+import { describeInChromium, screenshot } from './helpers/chromium.js';
+import { apiEvents, ingest, type OwnerSession, ownerSignedIn, type TestOrg } from './helpers/fixture.js';
 
 /**
  * Issue 16 acceptance in Chromium: a webhook stream created on the Streams page delivers every
@@ -20,27 +12,22 @@ import {
  * lag) with its last success; "Send test" reaches the receiver; pausing is shown and recorded.
  */
 describeInChromium('Streams page in Chromium', () => {
+  let session: OwnerSession;
   let server: TestServer;
   let org: TestOrg;
-  let owner: Person;
-  let browser: Browser;
   let page: Page;
   const secret = generateWebhookSecret();
   const receiver = new WebhookReceiver(secret);
 
   beforeAll(async () => {
     await receiver.start();
-    server = await startDashboardServer();
-    org = await server.createOrg('Acme');
-    owner = await addPerson(server, org.id, 'owner', { email: 'olivia@acme.example', name: 'Olivia Owner' });
-    browser = await launchChromium();
-    page = browser.page;
-    await signIn(page, server.url, owner);
+    session = await ownerSignedIn();
+    ({ server, org } = session);
+    page = session.browser.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     await receiver.close();
   });
 

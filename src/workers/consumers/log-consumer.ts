@@ -11,9 +11,10 @@ export interface LogConsumer {
   readonly orgs: 'all' | { readonly orgId: string };
   /**
    * Handles one org's next events, in seq order, each at least once (after a crash the events
-   * after the last committed cursor come again). Resolving takes the events given (the runner
-   * writes the cursor past them about once a second, and when it catches up or stops); throwing leaves the cursor where it was and the runner retries with backoff
-   * (bounded, jittered). May return a smaller seq to commit only a prefix (e.g. a batch not yet
+   * after the cursor last written come again). Resolving takes the events given: the runner
+   * writes the cursor past them when it catches up or stops, and about once a second while it
+   * works through a backlog. Throwing takes none of them, and the runner retries with backoff
+   * (bounded, jittered). May return a smaller seq to take only a prefix (e.g. a batch not yet
    * full): the rest comes again at the next poll, not at once.
    */
   consume(orgId: string, events: readonly StoredEvent[]): Promise<number | undefined>;

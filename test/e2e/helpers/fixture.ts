@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { ensureDashboardBuilt } from './build.js';
+import { type Browser, launchChromium } from './chromium.js';
 
 export type TestOrg = Awaited<ReturnType<TestServer['createOrg']>>;
 
@@ -137,4 +138,39 @@ export async function expectTableMatchesApi(
   expect(await tableIds(page)).toEqual(rows.map((r) => r.id));
   expect(state).toBe(rows.length ? 'ready' : 'empty');
   return { rows, query: params };
+}
+
+export interface OwnerSession {
+  server: TestServer;
+  org: TestOrg;
+  owner: Person;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** A dashboard server with the org Acme and its owner Olivia, signed in in Chromium. */
+export async function ownerSignedIn(options: { alerts?: boolean } = {}): Promise<OwnerSession> {
+  const server = await startDashboardServer(options);
+  try {
+    const org = await server.createOrg('Acme');
+    const owner = await addPerson(server, org.id, 'owner', {
+      email: 'olivia@acme.example',
+      name: 'Olivia Owner',
+    });
+    const browser = await launchChromium();
+    await signIn(browser.page, server.url, owner);
+    return {
+      server,
+      org,
+      owner,
+      browser,
+      close: async () => {
+        await browser.close();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
 }
