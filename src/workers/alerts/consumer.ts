@@ -46,7 +46,7 @@ export class AlertsConsumer implements LogConsumer {
   readonly name = 'alerts';
   readonly orgs = 'all' as const;
   /** Each call stores the engine's state in a transaction: fewer, larger ones keep up with ingest. */
-  readonly batchEvents = 5000;
+  readonly batchEvents = 10_000;
   private readonly engines = new Map<string, CachedEngine>();
 
   constructor(private readonly options: AlertsConsumerOptions) {}
