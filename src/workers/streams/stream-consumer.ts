@@ -123,6 +123,8 @@ export class StreamConsumer implements LogConsumer {
   }
 
   private async noteFailure(result: Exclude<SendResult, { outcome: 'delivered' }>): Promise<void> {
+    // A success note still on its way would land after this one and clear the failure.
+    await this.successWriting;
     const now = Date.now();
     const policy = this.deps.policy ?? DEFAULT_RETRY_POLICY;
     this.failingSince ??= now;
