@@ -8,7 +8,7 @@ import { api, createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, 
  * run (target < 2 s, sampled from /metrics) and how long it took to catch up after the load.
  */
 
-const DETECTORS = [
+export const DETECTORS = [
   'failed_login_spike',
   'new_country_sign_in',
   'new_ip_sign_in',
@@ -53,6 +53,14 @@ function rules(): Record<string, unknown>[] {
   return out;
 }
 
+/** Turns every built-in detector of `org` on or off. */
+export async function setDetectors(url: string, org: string, enabled: boolean): Promise<void> {
+  await api(url, `/v1/alert-detectors?org=${org}`, {
+    method: 'PATCH',
+    json: Object.fromEntries(DETECTORS.map((d) => [d, { enabled }])),
+  });
+}
+
 function metric(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{consumer="alerts"}`));
   return line ? Number(line.split(' ')[1]) : 0;
@@ -64,10 +72,7 @@ async function run(backend: string, seconds: number, alerting: boolean, port: nu
   try {
     const key = await createOrgWithKey(server.url, 'bench_alerts');
     const org = '?org=bench_alerts';
-    await api(server.url, `/v1/alert-detectors${org}`, {
-      method: 'PATCH',
-      json: Object.fromEntries(DETECTORS.map((d) => [d, { enabled: alerting }])),
-    });
+    await setDetectors(server.url, 'bench_alerts', alerting);
     if (alerting)
       for (const rule of rules())
         await api(server.url, `/v1/alert-rules${org}`, { method: 'POST', json: rule });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setDetectors } from './alerts.js';
 import { api, createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, startServer } from './lib.js';
 
 /**
@@ -16,16 +17,6 @@ import { api, createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, 
  */
 
 const FORMATS = ['native', 'ocsf', 'cef'] as const;
-const DETECTORS = [
-  'failed_login_spike',
-  'new_country_sign_in',
-  'api_key_created',
-  'role_changed',
-  'member_removed',
-  'bulk_deletion',
-  'api_usage_spike',
-];
-
 /** A webhook receiver counting the lines each stream delivered (by the stream's path). */
 class CountingReceiver {
   readonly lines = new Map<string, number>();
@@ -111,10 +102,7 @@ async function runFormat(
   const receiverUrl = await receiver.start();
   try {
     const key = await createOrgWithKey(server.url, 'bench_streams');
-    await api(server.url, '/v1/alert-detectors?org=bench_streams', {
-      method: 'PATCH',
-      json: Object.fromEntries(DETECTORS.map((d) => [d, { enabled: false }])),
-    });
+    await setDetectors(server.url, 'bench_streams', false);
     const live = await createStream(server.url, receiverUrl, format, '/live', 'now', batch);
     const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
     let maxLag = 0;
