@@ -4,10 +4,10 @@ import type { ChainPart } from '../../integrity/chain-walk.js';
 import type { KeyRing } from '../../integrity/ed25519-keys.js';
 import type { IntegrityConnection, RetentionDialect } from '../integrity-connection.js';
 import type { IntegrityTables } from '../integrity-tables.js';
+import { startThread } from '../threads.js';
 import { blockOf } from './search-bits.js';
 import { type SqliteReads, statementBuilder } from './sqlite-reads.js';
 import type { SqliteTables } from './sqlite-schema.js';
-import { startThread } from './threads.js';
 import type { VerifyThreadData, VerifyThreadResult } from './verify-thread.js';
 
 /**
@@ -150,7 +150,7 @@ function walkInThread(data: VerifyThreadData): Promise<VerifyReport> {
     // time: with a young generation of 64 MiB instead of the default, far less of that is copied
     // by the collector (2 threads: 390,000 events/s instead of 225,000). The thread, and its
     // memory, last as long as the walk.
-    const thread = startThread('verify-thread', data, { maxYoungGenerationSizeMb: 64 });
+    const thread = startThread(import.meta.url, 'verify-thread', data, { maxYoungGenerationSizeMb: 64 });
     thread.once('message', (result: VerifyThreadResult) =>
       result.ok ? resolve(result.report) : reject(new Error(`chain verification failed: ${result.message}`)),
     );

@@ -33,6 +33,7 @@ import type {
 } from '../store.js';
 import { streamsSql } from '../stream-sql.js';
 import type { StreamStore } from '../stream-store.js';
+import { startThread } from '../threads.js';
 import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
@@ -46,7 +47,6 @@ import type { SqliteTables } from './sqlite-schema.js';
 import { cursorAfterRow, eventsThrough, planList } from './sqlite-search.js';
 import { sqliteTx } from './sqlite-tx.js';
 import { outcomeError, SqliteWriter } from './sqlite-writer.js';
-import { startThread } from './threads.js';
 
 /** Every API request asks this: built once, not per call. */
 const keyByHash = compiledOnce((keyHash: string) =>
@@ -268,7 +268,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
   /** Starts an export thread; its pages as they arrive, each asking for one more. */
   private exportThread(data: ExportThreadData): { pages: () => AsyncGenerator<string[]>; stop: () => void } {
     // Small, to keep the export's memory small: see PAGE_ROWS in export-thread.ts.
-    const worker = startThread('export-thread', data, { maxYoungGenerationSizeMb: 8 });
+    const worker = startThread(import.meta.url, 'export-thread', data, { maxYoungGenerationSizeMb: 8 });
     const arrived: ExportThreadMessage[] = [];
     let wake: (() => void) | undefined;
     const deliver = (message: ExportThreadMessage) => {

@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError } from '../../domain/errors.js';
+import { startThread } from '../threads.js';
 import { type PackedBatch, transferablesOf } from './row-packing.js';
 import type { RowOutcome } from './sqlite-append.js';
-import { startThread } from './threads.js';
 import type { WriterOptions, WriterRequest, WriterResponse } from './writer-protocol.js';
 
 type Pending = { resolve: (response: WriterResponse) => void; reject: (error: Error) => void };
@@ -21,8 +21,8 @@ export class SqliteWriter {
   private failed: Error | undefined;
 
   constructor(options: WriterOptions) {
-    this.writer = startThread('writer-thread', options);
-    this.checkpointer = startThread('checkpoint-thread', options);
+    this.writer = startThread(import.meta.url, 'writer-thread', options);
+    this.checkpointer = startThread(import.meta.url, 'checkpoint-thread', options);
     this.writer.on('message', (response: WriterResponse) => {
       const waiter = this.pending.get(response.id);
       this.pending.delete(response.id);
