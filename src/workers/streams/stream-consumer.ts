@@ -1,22 +1,21 @@
-import { outboundRecord } from '../../delivery/record.js';
 import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
   retryDelayMs,
   shouldGiveUp,
 } from '../../delivery/retry-policy.js';
-import type { SendResult, Transport } from '../../delivery/send-result.js';
+import type { SendResult } from '../../delivery/send-result.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { eventKind } from '../../domain/event.js';
-import { type StreamFormat, streamFormat } from '../../export/formats/stream-format.js';
 import type { AuditStore } from '../../store/store.js';
 import { type StreamRecord, streamConsumerName } from '../../store/stream-store.js';
 import type { LogConsumer } from '../consumers/log-consumer.js';
+import type { StreamSender } from './stream-senders.js';
 
 export interface StreamConsumerDeps {
   store: AuditStore;
-  transport: Transport;
-  productVersion: string;
+  /** Formats and sends, in batches by count, bytes and time (stream-senders.ts). */
+  sender: StreamSender;
   policy?: RetryPolicy;
   /** The stream has failed for `giveUpAfterMs`: pause it with the reason. */
   giveUp(stream: StreamRecord, reason: string): Promise<void>;
@@ -35,7 +34,6 @@ const SUCCESS_WRITE_EVERY_MS = 1000;
 export class StreamConsumer implements LogConsumer {
   readonly name: string;
   readonly orgs: { orgId: string };
-  private readonly format: StreamFormat;
   private readonly matches: (event: StoredEvent) => boolean;
   private attempt = 0;
   private retryAt = 0;
@@ -51,7 +49,6 @@ export class StreamConsumer implements LogConsumer {
   ) {
     this.name = streamConsumerName(stream.id);
     this.orgs = { orgId: stream.org };
-    this.format = streamFormat(stream.format, { productVersion: deps.productVersion });
     this.matches = streamFilter(stream.filter);
     this.failingSince = stream.failing_since ? Date.parse(stream.failing_since) : undefined;
   }
@@ -60,42 +57,20 @@ export class StreamConsumer implements LogConsumer {
     const nothing = events[0]!.seq - 1;
     const now = Date.now();
     if (now < this.retryAt) return nothing;
-    const { batch } = this.stream;
     const wanted = events.filter(this.matches);
     if (wanted.length === 0) return undefined;
-    const records = wanted.map((event) => outboundRecord(event, this.format.format(event), this.format.json));
-    // Batch by count and bytes; a short batch waits for more until its oldest event is max_wait_ms old.
-    const chunks: (typeof records)[] = [];
-    let chunk: typeof records = [];
-    let bytes = 0;
-    for (const record of records) {
-      const size = Buffer.byteLength(record.text) + 1;
-      if (chunk.length > 0 && (chunk.length >= batch.max_events || bytes + size > batch.max_bytes)) {
-        chunks.push(chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(record);
-      bytes += size;
+    const { sent, failure } = await this.deps.sender.send(wanted, now);
+    if (failure) {
+      // Commit what went through: up to the first event not acknowledged.
+      if (sent > 0) await this.noteSuccess();
+      await this.noteFailure(failure);
+      return (wanted[sent]?.seq ?? wanted[wanted.length - 1]!.seq + 1) - 1;
     }
-    const full = chunk.length >= batch.max_events || bytes >= batch.max_bytes;
-    if (full || now - chunk[0]!.receivedAt >= batch.max_wait_ms) chunks.push(chunk);
-    if (chunks.length === 0) return nothing;
-
-    for (const [i, part] of chunks.entries()) {
-      const result = await this.deps.transport.send(part);
-      if (result.outcome === 'delivered') continue;
-      // Commit what went through: up to the first record not acknowledged.
-      const firstUnsent = part[result.delivered]?.seq ?? part[part.length - 1]!.seq + 1;
-      if (i > 0 || result.delivered > 0) await this.noteSuccess();
-      await this.noteFailure(result);
-      return firstUnsent - 1;
-    }
+    if (sent === 0) return nothing;
     await this.noteSuccess();
-    const sent = chunks.reduce((n, part) => n + part.length, 0);
     // Everything sent: every event given is handled (filtered ones too). Else the short batch
-    // left waits: commit up to its first record, which comes again at the next poll.
-    return sent === records.length ? undefined : records[sent]!.seq - 1;
+    // left waits: commit up to its first event, which comes again at the next poll.
+    return sent === wanted.length ? undefined : wanted[sent]!.seq - 1;
   }
 
   private async noteSuccess(): Promise<void> {

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { StreamTestResult } from '../../contracts/streams.js';
 import { outboundRecord } from '../../delivery/record.js';
 import type { RetryPolicy } from '../../delivery/retry-policy.js';
-import type { Transport } from '../../delivery/send-result.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { newId } from '../../domain/ids.js';
 import { NO_ENRICHMENT, prepareEvent } from '../../domain/prepare-event.js';
@@ -11,6 +10,7 @@ import type { AuditStore } from '../../store/store.js';
 import { type StreamRecord, streamConsumerName } from '../../store/stream-store.js';
 import type { LogConsumers } from '../consumers/log-consumers.js';
 import { StreamConsumer } from './stream-consumer.js';
+import { SenderThread, type StreamSender } from './stream-senders.js';
 import { transportFor } from './stream-transport.js';
 
 export const PRODUCT_VERSION = '0.1.0';
@@ -34,8 +34,9 @@ export interface StreamDeliveriesOptions {
 export class StreamDeliveries {
   private readonly running = new Map<
     string,
-    { updatedAt: string; consumer: StreamConsumer; transport: Transport }
+    { updatedAt: string; consumer: StreamConsumer; sender: StreamSender }
   >();
+  private readonly senders = new SenderThread();
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private stopped = false;
@@ -66,15 +67,19 @@ export class StreamDeliveries {
       }
       for (const stream of active.values()) {
         if (this.running.has(stream.id)) continue;
-        const transport = transportFor(stream);
+        const sender = this.senders.open(stream.id, {
+          destination: stream.destination,
+          batch: stream.batch,
+          format: stream.format,
+          productVersion: PRODUCT_VERSION,
+        });
         const consumer = new StreamConsumer(stream, {
           store: this.options.store,
-          transport,
-          productVersion: PRODUCT_VERSION,
+          sender,
           ...(this.options.policy ? { policy: this.options.policy } : {}),
           giveUp: (s, reason) => this.options.pause(s, reason),
         });
-        this.running.set(stream.id, { updatedAt: stream.updated_at, consumer, transport });
+        this.running.set(stream.id, { updatedAt: stream.updated_at, consumer, sender });
         this.options.consumers.register(consumer);
       }
     };
@@ -124,6 +129,7 @@ export class StreamDeliveries {
     this.timer = undefined;
     await this.syncing?.catch(() => undefined);
     for (const id of [...this.running.keys()]) await this.remove(id);
+    await this.senders.stop();
   }
 
   private async remove(id: string): Promise<void> {
@@ -131,6 +137,6 @@ export class StreamDeliveries {
     if (!entry) return;
     this.running.delete(id);
     this.options.consumers.unregister(streamConsumerName(id));
-    await entry.transport.close().catch(() => undefined);
+    await entry.sender.close().catch(() => undefined);
   }
 }

@@ -1,0 +1,75 @@
+import { parentPort } from 'node:worker_threads';
+import type { Transport } from '../../delivery/send-result.js';
+import { rememberBodyText } from '../../domain/body-text.js';
+import type { StreamFormat } from '../../export/formats/stream-format.js';
+import { streamFormat } from '../../export/formats/stream-format.js';
+import { eventFromRow } from '../../store/rows.js';
+import { sendBatches } from './stream-batches.js';
+import type { SenderReply, SenderRequest, SenderSettings } from './stream-senders.js';
+import { transportFor } from './stream-transport.js';
+
+/**
+ * The streams' formatting and sending, on a thread of their own (stream-senders.ts says why):
+ * one transport and format per open stream; each `send` parses the rows it is given, writes them
+ * in the stream's format and sends them as sendBatches does, and answers how far it got.
+ */
+const port = parentPort!;
+const open = new Map<string, { settings: SenderSettings; format: StreamFormat; transport: Transport }>();
+
+async function handle(request: SenderRequest): Promise<SenderReply | undefined> {
+  switch (request.kind) {
+    case 'open': {
+      // Replaced at once: a send that follows goes through the new settings.
+      const before = open.get(request.stream);
+      const { settings } = request;
+      open.set(request.stream, {
+        settings,
+        format: streamFormat(settings.format, { productVersion: settings.productVersion }),
+        transport: transportFor(settings),
+      });
+      await before?.transport.close().catch(() => undefined);
+      return undefined;
+    }
+    case 'close': {
+      const entry = open.get(request.stream);
+      open.delete(request.stream);
+      await entry?.transport.close().catch(() => undefined);
+      return { kind: 'done', call: request.call };
+    }
+    case 'send': {
+      const entry = open.get(request.stream);
+      if (!entry)
+        return { kind: 'failed', call: request.call, message: `stream ${request.stream} is not open` };
+      const events = request.rows.map((row) => {
+        const event = eventFromRow(row);
+        rememberBodyText(event, row.body);
+        return event;
+      });
+      const outcome = await sendBatches(
+        events,
+        entry.format,
+        entry.transport,
+        entry.settings.batch,
+        request.now,
+      );
+      return { kind: 'sent', call: request.call, outcome };
+    }
+  }
+}
+
+port.on('message', (request: SenderRequest) => {
+  handle(request).then(
+    (reply) => {
+      if (reply) port.postMessage(reply);
+    },
+    (error: unknown) => {
+      if ('call' in request) {
+        port.postMessage({
+          kind: 'failed',
+          call: request.call,
+          message: String(error),
+        } satisfies SenderReply);
+      }
+    },
+  );
+});
