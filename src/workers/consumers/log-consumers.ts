@@ -146,16 +146,21 @@ export class LogConsumers {
     this.held.clear();
   }
 
-  /** How far `consumer` is behind in `org`, read from the store (true in any process). */
+  /**
+   * How far `consumer` is behind in `org`: from the stored cursor (true in any process), or from
+   * what the consumer has taken here when that is further, as the stored cursor is written only
+   * about once a second while a consumer works through a backlog.
+   */
   async lag(consumer: string, org: string): Promise<ConsumerLag> {
     const store = this.options.store;
     const [progress] = await store.consumers.progress(consumer, org);
-    if (!progress || progress.seq >= progress.head) {
-      return { events: 0, seconds: 0, cursor: progress?.seq ?? 0, head: progress?.head ?? 0 };
-    }
-    const [oldest] = await store.consumers.read(org, progress.seq + 1, 1);
+    const taken = this.pairs.get(pairKey(consumer, org))?.taken ?? 0;
+    const cursor = Math.max(progress?.seq ?? 0, taken);
+    const head = progress?.head ?? 0;
+    if (cursor >= head) return { events: 0, seconds: 0, cursor, head };
+    const [oldest] = await store.consumers.read(org, cursor + 1, 1);
     const seconds = oldest ? Math.max(0, (Date.now() - Date.parse(oldest.received_at)) / 1000) : 0;
-    return { events: progress.head - progress.seq, seconds, cursor: progress.seq, head: progress.head };
+    return { events: head - cursor, seconds, cursor, head };
   }
 
   private schedule(delayMs: number): void {
