@@ -23,6 +23,12 @@ export interface LogConsumer {
    * its engine's state in one transaction per call, so it takes larger batches.
    */
   readonly batchEvents?: number;
+  /**
+   * Read the next events while `consume` works on these (when these were a full read). For a
+   * consumer whose work happens off the main thread (a stream's sending), the read then overlaps
+   * it instead of following it; a consumer that works on the main thread gains nothing from it.
+   */
+  readonly readAhead?: boolean;
 }
 
 /** How far one consumer is behind in one org. */

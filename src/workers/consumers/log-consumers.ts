@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { StoredEvent } from '../../domain/event.js';
 import type { AuditStore } from '../../store/store.js';
 import type { ConsumerLag, ConsumerMetrics, LogConsumer } from './log-consumer.js';
 
@@ -215,6 +216,9 @@ export class LogConsumers {
   private async work(consumer: LogConsumer, org: string, pair: Pair): Promise<void> {
     const { store, log } = this.options;
     const lease = leaseName(consumer.name, org);
+    const limit = consumer.batchEvents ?? this.batchEvents;
+    /** The read of the events after the last ones given, started while they were consumed. */
+    let ahead: { from: number; events: Promise<StoredEvent[]> } | undefined;
     try {
       for (;;) {
         if (this.stopped || this.consumers.get(consumer.name) !== consumer) return;
@@ -222,8 +226,9 @@ export class LogConsumers {
         // Read after taking the lease: the previous owner's last commit is visible.
         pair.written = Math.max(pair.written, (await store.consumers.cursor(consumer.name, org)).seq);
         const from = Math.max(pair.written, pair.taken);
-        const limit = consumer.batchEvents ?? this.batchEvents;
-        const events = await store.consumers.read(org, from + 1, limit);
+        const events =
+          ahead?.from === from + 1 ? await ahead.events : await store.consumers.read(org, from + 1, limit);
+        ahead = undefined;
         if (events.length === 0) {
           pair.oldestPendingMs = undefined;
           return;
@@ -232,7 +237,14 @@ export class LogConsumers {
         const last = events[events.length - 1]!.seq;
         let committed: number;
         try {
-          const answered = await consumer.consume(org, events);
+          const consuming = consumer.consume(org, events);
+          if (consumer.readAhead && events.length === limit) {
+            const read = store.consumers.read(org, last + 1, limit);
+            // Used only when everything given is taken; a failed read is read again then.
+            read.catch(() => undefined);
+            ahead = { from: last + 1, events: read };
+          }
+          const answered = await consuming;
           committed = answered === undefined ? last : Math.min(answered, last);
         } catch (error) {
           pair.failures++;

@@ -34,6 +34,8 @@ const SUCCESS_WRITE_EVERY_MS = 1000;
 export class StreamConsumer implements LogConsumer {
   readonly name: string;
   readonly orgs: { orgId: string };
+  /** Sending happens on the sender thread: the next read overlaps it. */
+  readonly readAhead = true;
   private readonly matches: (event: StoredEvent) => boolean;
   private attempt = 0;
   private retryAt = 0;
