@@ -48,8 +48,8 @@ export function useFormAction(): FormAction {
 }
 
 /**
- * A form's text inputs by name, each bound to its TextField with its id, value and issue:
- * `<TextField {...bind('email')} label="Email" />`.
+ * A form's text inputs and selects by name, each bound to its TextField or SelectField with its id,
+ * value and issue: `<TextField {...bind('email')} label="Email" />`.
  */
 export function useTextFields<T extends Record<string, string>>(
   idPrefix: string,
@@ -61,7 +61,7 @@ export function useTextFields<T extends Record<string, string>>(
     id: `${idPrefix}-${name}`,
     name,
     value: values[name],
-    onChange: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
+    onChange: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
       const value = event.target.value;
       setValues((current) => ({ ...current, [name]: value }));
     },

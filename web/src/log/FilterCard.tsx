@@ -225,7 +225,7 @@ export function FilterCard({
             name="status"
             value={filters.status ?? ''}
             options={STATUS_CHOICES}
-            onChange={(status) => apply({ status })}
+            onChange={(e) => apply({ status: e.target.value })}
           />
           {text('actor', 'id or email')}
           {text('resource_type', 'e.g. template')}
