@@ -47,6 +47,25 @@ export function useFormAction(): FormAction {
   return { busy, error, issues, formError: Object.keys(issues).length ? null : error, run, reset };
 }
 
+/** What a page's last change did, for a dismissable notice. */
+export interface Outcome {
+  tone: 'success' | 'error';
+  text: string;
+}
+
+/**
+ * A page's changes to what it lists (enable, test, delete): each runs as a FormAction, and
+ * `report` keeps how it went for ChangeNotices until dismissed.
+ */
+export function useChanges() {
+  const action = useFormAction();
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const dismiss = useCallback(() => setOutcome(null), []);
+  return { ...action, outcome, report: setOutcome, dismiss };
+}
+
+export type Changes = ReturnType<typeof useChanges>;
+
 /**
  * A form's text inputs and selects by name, each bound to its TextField or SelectField with its id,
  * value and issue: `<TextField {...bind('email')} label="Email" />`.
