@@ -105,7 +105,7 @@ export function TextField({
   );
 }
 
-/** The Name of what a dialog creates: required, and no longer than the API keeps. */
+/** The Name of what a dialog creates or edits: required, at most 200 characters. */
 export function NameField(props: Omit<TextFieldProps, 'label'>) {
   return <TextField {...props} label="Name" required maxLength={200} />;
 }
