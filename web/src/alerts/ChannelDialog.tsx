@@ -1,6 +1,6 @@
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
 import { ALERT_SEVERITIES, type AlertChannelView, CHANNEL_TYPES } from '../api/types.js';
-import { FormActions, FormError, SelectField, TextField } from '../components/forms.js';
+import { choices, FormActions, FormError, NameField, SelectField, TextField } from '../components/forms.js';
 import { Dialog } from '../components/ui.js';
 import { useFormAction, useTextFields } from '../lib/use-form-action.js';
 import { useSession } from '../session.js';
@@ -21,14 +21,17 @@ export function ChannelDialog({
 }) {
   const session = useSession();
   const create = useFormAction();
-  const fields = useTextFields('channel', { name: '', url: '', to: '', secret: '' }, create.issues);
-  const [type, setType] = useState<string>('webhook');
-  const [minSeverity, setMinSeverity] = useState<string>('low');
+  const fields = useTextFields(
+    'channel',
+    { type: 'webhook', name: '', url: '', to: '', secret: '', min_severity: 'low' },
+    create.issues,
+  );
   const v = fields.values;
+  const type = v.type;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const body: Record<string, unknown> = { name: v.name.trim(), type, min_severity: minSeverity };
+    const body: Record<string, unknown> = { name: v.name.trim(), type, min_severity: v.min_severity };
     if (type === 'email') {
       body.to = v.to
         .split(',')
@@ -45,21 +48,8 @@ export function ChannelDialog({
     <Dialog open title="Add a notification channel" onClose={onClose}>
       <form onSubmit={submit} className="stack" aria-label="New channel">
         <FormError error={create.formError} />
-        <SelectField
-          id="channel-type"
-          name="type"
-          label="Kind"
-          value={type}
-          options={CHANNEL_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))}
-          onChange={setType}
-        />
-        <TextField
-          {...fields.bind('name')}
-          label="Name"
-          required
-          maxLength={200}
-          placeholder="e.g. Security team"
-        />
+        <SelectField {...fields.bind('type')} label="Kind" options={choices(CHANNEL_TYPES, TYPE_LABELS)} />
+        <NameField {...fields.bind('name')} placeholder="e.g. Security team" />
         {type === 'email' ? (
           <TextField {...fields.bind('to')} label="Recipients" hint="Comma-separated addresses" required />
         ) : (
@@ -79,12 +69,9 @@ export function ChannelDialog({
           />
         )}
         <SelectField
-          id="channel-severity"
-          name="min_severity"
+          {...fields.bind('min_severity')}
           label="Alerts from severity"
-          value={minSeverity}
-          options={ALERT_SEVERITIES.map((s) => ({ value: s, label: s }))}
-          onChange={setMinSeverity}
+          options={choices(ALERT_SEVERITIES)}
         />
         <FormActions
           action={create}

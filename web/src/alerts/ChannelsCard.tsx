@@ -1,30 +1,25 @@
 import { useState } from 'react';
 import type { AlertChannelView } from '../api/types.js';
 import { DataTable, DeleteRowButton, LoadedList, RowButton, ToggleRowButton } from '../components/tables.js';
-import { ChangeNotices, EmptyState, OnOffBadge, type Outcome, SecretNotice } from '../components/ui.js';
-import { useAsync } from '../lib/use-async.js';
-import { useFormAction } from '../lib/use-form-action.js';
+import { ChangeNotices, EmptyState, OnOffBadge, SecretNotice } from '../components/ui.js';
+import { useChanges } from '../lib/use-form-action.js';
+import { useList } from '../lib/use-list.js';
 import { useSession } from '../session.js';
 import { ChannelDialog } from './ChannelDialog.js';
 
 /** The org's notification channels: add, enable or disable, send a test, delete. */
 export function ChannelsCard() {
   const session = useSession();
-  const channels = useAsync(
-    (signal) =>
-      session.api.get<{ data: AlertChannelView[] }>('/v1/alert-channels', { signal }).then((r) => r.data),
-    [session.api],
-  );
+  const channels = useList<AlertChannelView>('/v1/alert-channels');
   const [adding, setAdding] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [notice, setNotice] = useState<Outcome | null>(null);
-  const change = useFormAction();
+  const change = useChanges();
   const path = (c: AlertChannelView) => `/v1/alert-channels/${encodeURIComponent(c.id)}`;
 
   const test = (c: AlertChannelView) =>
     change.run(async () => {
       const result = await session.api.post<{ ok: boolean; detail: string }>(`${path(c)}/test`);
-      setNotice(
+      change.report(
         result.ok
           ? { tone: 'success', text: `A test message reached “${c.name}”.` }
           : { tone: 'error', text: `The test message to “${c.name}” failed: ${result.detail}` },
@@ -38,7 +33,7 @@ export function ChannelsCard() {
   const remove = (c: AlertChannelView) =>
     change.run(async () => {
       await session.api.delete(path(c));
-      setNotice({ tone: 'success', text: `“${c.name}” deleted.` });
+      change.report({ tone: 'success', text: `“${c.name}” deleted.` });
       channels.reload();
     });
 
@@ -52,18 +47,12 @@ export function ChannelsCard() {
           </button>
         </div>
         <p className="muted">Where alerts are sent. Secrets are stored and never shown again.</p>
-        <ChangeNotices
-          outcome={notice}
-          onDismiss={() => setNotice(null)}
-          error={change.error}
-          errorTitle="The channel could not be changed"
-        />
+        <ChangeNotices changes={change} errorTitle="The channel could not be changed" />
         <SecretNotice secret={secret} onDismiss={() => setSecret(null)} />
       </div>
       <LoadedList
+        of="channels"
         state={channels}
-        errorTitle="The channels could not be loaded"
-        loadingLabel="Loading channels"
         empty={<EmptyState title="No channels yet">Alerts are listed here but sent nowhere.</EmptyState>}
       >
         {(data) => (
@@ -99,7 +88,7 @@ export function ChannelsCard() {
           onCreated={(created) => {
             setAdding(false);
             if (created.secret) setSecret(created.secret);
-            setNotice({ tone: 'success', text: `“${created.name}” added.` });
+            change.report({ tone: 'success', text: `“${created.name}” added.` });
             channels.reload();
           }}
         />

@@ -1,18 +1,18 @@
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
 import { ALERT_SEVERITIES, type AlertRuleView } from '../api/types.js';
-import { FormActions, FormError, SelectField, TextField } from '../components/forms.js';
+import {
+  choices,
+  FormActions,
+  FormError,
+  NameField,
+  NumberField,
+  SelectField,
+  TextField,
+} from '../components/forms.js';
 import { Dialog } from '../components/ui.js';
 import { useFormAction, useTextFields } from '../lib/use-form-action.js';
 import { useSession } from '../session.js';
-
-const GROUPS = [
-  { value: 'none', label: 'All together' },
-  { value: 'actor', label: 'Per actor' },
-  { value: 'ip', label: 'Per IP address' },
-  { value: 'api_key', label: 'Per API key' },
-  { value: 'resource', label: 'Per resource' },
-];
-const SEVERITIES = ALERT_SEVERITIES.map((s) => ({ value: s, label: s }));
+import { RULE_GROUPINGS } from './labels.js';
 
 /** Creates a custom rule, or (given `rule`) replaces one. Mounted afresh for each opening. */
 export function RuleDialog({
@@ -35,11 +35,11 @@ export function RuleDialog({
       threshold: String(rule?.threshold ?? 5),
       window_minutes: String(rule?.window_minutes ?? 5),
       cooldown_minutes: String(rule?.cooldown_minutes ?? 0),
+      group_by: rule?.group_by ?? 'actor',
+      severity: rule?.severity ?? 'medium',
     },
     save.issues,
   );
-  const [groupBy, setGroupBy] = useState(rule?.group_by ?? 'actor');
-  const [severity, setSeverity] = useState<string>(rule?.severity ?? 'medium');
   const v = fields.values;
 
   const submit = (event: FormEvent) => {
@@ -50,8 +50,8 @@ export function RuleDialog({
       threshold: Number(v.threshold),
       window_minutes: Number(v.window_minutes),
       cooldown_minutes: Number(v.cooldown_minutes),
-      group_by: groupBy,
-      severity,
+      group_by: v.group_by,
+      severity: v.severity,
       filters: { ...(rule?.filters ?? {}), ...(v.actor.trim() ? { actor: v.actor.trim() } : {}) },
       channel_ids: rule?.channel_ids ?? null,
     };
@@ -69,13 +69,7 @@ export function RuleDialog({
     <Dialog open title={rule ? `Edit rule ${rule.name}` : 'Create an alert rule'} onClose={onClose}>
       <form onSubmit={submit} className="stack" aria-label={rule ? 'Edit alert rule' : 'New alert rule'}>
         <FormError error={save.formError} />
-        <TextField
-          {...fields.bind('name')}
-          label="Name"
-          required
-          maxLength={200}
-          placeholder="e.g. Bulk exports"
-        />
+        <NameField {...fields.bind('name')} placeholder="e.g. Bulk exports" />
         <TextField
           {...fields.bind('action')}
           label="Actions"
@@ -84,40 +78,14 @@ export function RuleDialog({
         />
         <TextField {...fields.bind('actor')} label="Only this actor (id or email)" placeholder="Anyone" />
         <div className="form-grid">
-          <TextField
-            {...fields.bind('threshold')}
-            label="Events that fire it"
-            type="number"
-            min={1}
-            required
-          />
-          <TextField
-            {...fields.bind('window_minutes')}
-            label="Within (minutes)"
-            type="number"
-            min={1}
-            required
-          />
+          <NumberField {...fields.bind('threshold')} label="Events that fire it" min={1} required />
+          <NumberField {...fields.bind('window_minutes')} label="Within (minutes)" min={1} required />
         </div>
         <div className="form-grid">
-          <SelectField
-            id="rule-group"
-            name="group_by"
-            label="Count"
-            value={groupBy}
-            options={GROUPS}
-            onChange={setGroupBy}
-          />
-          <TextField {...fields.bind('cooldown_minutes')} label="Cool-down (minutes)" type="number" min={0} />
+          <SelectField {...fields.bind('group_by')} label="Count" options={RULE_GROUPINGS} />
+          <NumberField {...fields.bind('cooldown_minutes')} label="Cool-down (minutes)" min={0} />
         </div>
-        <SelectField
-          id="rule-severity"
-          name="severity"
-          label="Severity"
-          value={severity}
-          options={SEVERITIES}
-          onChange={setSeverity}
-        />
+        <SelectField {...fields.bind('severity')} label="Severity" options={choices(ALERT_SEVERITIES)} />
         <FormActions
           action={save}
           label={rule ? 'Save rule' : 'Create rule'}

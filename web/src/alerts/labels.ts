@@ -20,3 +20,12 @@ export function eventsHref(alert: Pick<AlertView, 'event_filter'>, org: string |
   if (org) params.set('org', org);
   return `/settings/audit-log?${params}`;
 }
+
+/** What a rule counts its events per (`group_by`). */
+export const RULE_GROUPINGS = [
+  { value: 'none', label: 'All together' },
+  { value: 'actor', label: 'Per actor' },
+  { value: 'ip', label: 'Per IP address' },
+  { value: 'api_key', label: 'Per API key' },
+  { value: 'resource', label: 'Per resource' },
+];

@@ -24,6 +24,58 @@ export function FormError({
   );
 }
 
+/** The attributes that tie a field's control to its hint and its issue, for screen readers. */
+function describedControl(id: string, hint: ReactNode, issue: string | undefined) {
+  return {
+    id,
+    'aria-invalid': issue ? true : undefined,
+    'aria-describedby': [hint && `${id}-hint`, issue && `${id}-error`].filter(Boolean).join(' ') || undefined,
+  };
+}
+
+/** A field's label above its control, and its hint and its issue below. */
+function Field({
+  id,
+  label,
+  hint,
+  issue,
+  className,
+  children,
+}: {
+  id: string;
+  label: ReactNode;
+  hint: ReactNode;
+  issue: string | undefined;
+  className: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className={className}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint && (
+        <span id={`${id}-hint`} className="field-hint">
+          {hint}
+        </span>
+      )}
+      {issue && (
+        <span id={`${id}-error`} className="field-error">
+          {issue}
+        </span>
+      )}
+    </div>
+  );
+}
+
+type TextFieldProps = InputHTMLAttributes<HTMLInputElement> & {
+  id: string;
+  label: ReactNode;
+  issue?: string | undefined;
+  hint?: ReactNode;
+  /** A text area, for text whose line breaks matter (PEM certificates). */
+  multiline?: boolean;
+};
+
 /** A labelled input with its hint and its issue, both tied to it for screen readers. */
 export function TextField({
   id,
@@ -33,24 +85,10 @@ export function TextField({
   className = 'field',
   multiline = false,
   ...input
-}: InputHTMLAttributes<HTMLInputElement> & {
-  id: string;
-  label: ReactNode;
-  issue?: string | undefined;
-  hint?: ReactNode;
-  /** A text area, for text whose line breaks matter (PEM certificates). */
-  multiline?: boolean;
-}) {
-  const hintId = hint ? `${id}-hint` : undefined;
-  const issueId = issue ? `${id}-error` : undefined;
-  const described = {
-    id,
-    'aria-invalid': issue ? true : undefined,
-    'aria-describedby': [hintId, issueId].filter(Boolean).join(' ') || undefined,
-  };
+}: TextFieldProps) {
+  const described = describedControl(id, hint, issue);
   return (
-    <div className={className}>
-      <label htmlFor={id}>{label}</label>
+    <Field id={id} label={label} hint={hint} issue={issue} className={className}>
       {multiline ? (
         <textarea
           {...described}
@@ -63,21 +101,26 @@ export function TextField({
       ) : (
         <input {...described} {...input} />
       )}
-      {hint && (
-        <span id={hintId} className="field-hint">
-          {hint}
-        </span>
-      )}
-      {issue && (
-        <span id={issueId} className="field-error">
-          {issue}
-        </span>
-      )}
-    </div>
+    </Field>
   );
 }
 
-/** A labelled list to pick one of. */
+/** The Name of what a dialog creates or edits: required, at most 200 characters. */
+export function NameField(props: Omit<TextFieldProps, 'label'>) {
+  return <TextField {...props} label="Name" required maxLength={200} />;
+}
+
+/** A whole number, with the numeric keypad on touch screens. */
+export function NumberField(props: Omit<TextFieldProps, 'type'>) {
+  return <TextField type="number" inputMode="numeric" {...props} />;
+}
+
+/** A SelectField's options: each value, named by `labels` or else shown as it is. */
+export function choices<T extends string>(values: readonly T[], labels?: Record<T, string>) {
+  return values.map((value) => ({ value, label: labels ? labels[value] : value }));
+}
+
+/** A labelled list to pick one of; bound like a TextField (`{...fields.bind('role')}`). */
 export function SelectField({
   id,
   label,
@@ -85,25 +128,28 @@ export function SelectField({
   value,
   options,
   onChange,
+  issue,
+  hint,
 }: {
   id: string;
   label: string;
   name: string;
   value: string;
   options: readonly { value: string; label: string }[];
-  onChange(value: string): void;
+  onChange: ChangeEventHandler<HTMLSelectElement>;
+  issue?: string | undefined;
+  hint?: ReactNode;
 }) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} name={name} value={value} onChange={(e) => onChange(e.target.value)}>
+    <Field id={id} label={label} hint={hint} issue={issue} className="field">
+      <select {...describedControl(id, hint, issue)} name={name} value={value} onChange={onChange}>
         {options.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
           </option>
         ))}
       </select>
-    </div>
+    </Field>
   );
 }
 

@@ -38,17 +38,18 @@ export function DataTable({
   );
 }
 
-/** What a card shows of a list it loads: why it failed (with Try again), a spinner, or the list. */
+/**
+ * What a card shows of a list it loads: why it failed (with Try again), a spinner, or the list.
+ * `of` names what the list holds, in the plural ("The keys could not be loaded", "Loading keys").
+ */
 export function LoadedList<T>({
+  of,
   state,
-  errorTitle,
-  loadingLabel,
   empty,
   children,
 }: {
+  of: string;
   state: Pick<AsyncState<readonly T[]>, 'data' | 'error' | 'reload'>;
-  errorTitle: string;
-  loadingLabel: string;
   /** Shown instead of an empty list. */
   empty?: ReactNode;
   children(items: readonly T[]): ReactNode;
@@ -56,14 +57,14 @@ export function LoadedList<T>({
   if (state.error) {
     return (
       <div className="card-pad">
-        <ErrorNotice error={state.error} onRetry={state.reload} title={errorTitle} />
+        <ErrorNotice error={state.error} onRetry={state.reload} title={`The ${of} could not be loaded`} />
       </div>
     );
   }
   if (!state.data) {
     return (
       <div className="card-pad">
-        <Spinner label={loadingLabel} />
+        <Spinner label={`Loading ${of}`} />
       </div>
     );
   }

@@ -2,6 +2,7 @@ import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { errorMessage } from '../api/client.js';
 import type { BadgeVariant } from '../lib/actions.js';
 import { formatLocal, formatUtc } from '../lib/time.js';
+import type { Changes } from '../lib/use-form-action.js';
 
 /** Small building blocks shared by every page. Untrusted text is always a React text child. */
 
@@ -106,31 +107,16 @@ export function Notice({
   );
 }
 
-/** What a page's last change did: a dismissable success (or failure) message. */
-export interface Outcome {
-  tone: 'success' | 'error';
-  text: string;
-}
-
 /**
  * The notices above a page's list after a change: its outcome, dismissable, and why it failed
- * when it threw (`error` from the page's useFormAction).
+ * when it threw.
  */
-export function ChangeNotices({
-  outcome,
-  onDismiss,
-  error,
-  errorTitle,
-}: {
-  outcome: Outcome | null;
-  onDismiss(): void;
-  error: unknown;
-  errorTitle: string;
-}) {
+export function ChangeNotices({ changes, errorTitle }: { changes: Changes; errorTitle: string }) {
+  const { outcome, error } = changes;
   return (
     <>
       {outcome && (
-        <Notice tone={outcome.tone} onDismiss={onDismiss}>
+        <Notice tone={outcome.tone} onDismiss={changes.dismiss}>
           {outcome.text}
         </Notice>
       )}

@@ -1,6 +1,13 @@
 import { type FormEvent, useState } from 'react';
 import { API_KEY_SCOPES, type CreatedApiKey } from '../api/types.js';
-import { CheckboxGroup, FormActions, FormError, SelectField, TextField } from '../components/forms.js';
+import {
+  CheckboxGroup,
+  FormActions,
+  FormError,
+  NameField,
+  NumberField,
+  SelectField,
+} from '../components/forms.js';
 import { CopyButton, Dialog, Notice } from '../components/ui.js';
 import { useFormAction, useTextFields } from '../lib/use-form-action.js';
 import { useSession } from '../session.js';
@@ -13,18 +20,13 @@ const SCOPE_HELP: Record<Scope, string> = {
   admin: 'everything, including keys and viewer tokens',
 };
 
-/** The expiry select: days from now, or never. */
-const EXPIRY = {
-  id: 'key-expiry',
-  label: 'Expires',
-  name: 'expiry',
-  options: [
-    { value: '', label: 'Never' },
-    { value: '30', label: 'In 30 days' },
-    { value: '90', label: 'In 90 days' },
-    { value: '365', label: 'In a year' },
-  ],
-};
+/** When a key expires: days from now, or never. */
+const EXPIRY_OPTIONS = [
+  { value: '', label: 'Never' },
+  { value: '30', label: 'In 30 days' },
+  { value: '90', label: 'In 90 days' },
+  { value: '365', label: 'In a year' },
+];
 
 export function CreateKeyDialog({
   open,
@@ -37,16 +39,14 @@ export function CreateKeyDialog({
 }) {
   const session = useSession();
   const [scopes, setScopes] = useState<Scope[]>(['events:write']);
-  const [expiry, setExpiry] = useState('');
   const create = useFormAction();
-  const fields = useTextFields('key', { name: '', rate_limit_per_minute: '' }, create.issues);
+  const fields = useTextFields('key', { name: '', expiry: '', rate_limit_per_minute: '' }, create.issues);
   const name = fields.values.name.trim();
-  const rateLimit = fields.values.rate_limit_per_minute;
+  const { expiry, rate_limit_per_minute: rateLimit } = fields.values;
 
   const reset = () => {
     fields.reset();
     setScopes(['events:write']);
-    setExpiry('');
     create.reset();
   };
   const close = () => {
@@ -70,13 +70,7 @@ export function CreateKeyDialog({
     <Dialog open={open} title="Create an API key" onClose={close}>
       <form onSubmit={submit} className="stack" aria-label="New API key">
         <FormError error={create.formError} />
-        <TextField
-          {...fields.bind('name')}
-          label="Name"
-          required
-          maxLength={200}
-          placeholder="e.g. Production backend"
-        />
+        <NameField {...fields.bind('name')} placeholder="e.g. Production backend" />
         <CheckboxGroup
           legend="Scopes"
           idPrefix="scope"
@@ -92,14 +86,12 @@ export function CreateKeyDialog({
           issue={create.issues.scopes}
         />
         <div className="form-grid">
-          <SelectField {...EXPIRY} value={expiry} onChange={setExpiry} />
-          <TextField
+          <SelectField {...fields.bind('expiry')} label="Expires" options={EXPIRY_OPTIONS} />
+          <NumberField
             {...fields.bind('rate_limit_per_minute')}
             id="key-rate"
             label="Rate limit per minute"
-            type="number"
             min={1}
-            inputMode="numeric"
             placeholder="No limit"
           />
         </div>

@@ -47,9 +47,28 @@ export function useFormAction(): FormAction {
   return { busy, error, issues, formError: Object.keys(issues).length ? null : error, run, reset };
 }
 
+/** What a page's last change did, for a dismissable notice. */
+export interface Outcome {
+  tone: 'success' | 'error';
+  text: string;
+}
+
 /**
- * A form's text inputs by name, each bound to its TextField with its id, value and issue:
- * `<TextField {...bind('email')} label="Email" />`.
+ * A page's changes to what it lists (enable, test, delete): each runs as a FormAction, and
+ * `report` keeps how it went for ChangeNotices until dismissed.
+ */
+export function useChanges() {
+  const action = useFormAction();
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const dismiss = useCallback(() => setOutcome(null), []);
+  return { ...action, outcome, report: setOutcome, dismiss };
+}
+
+export type Changes = ReturnType<typeof useChanges>;
+
+/**
+ * A form's text inputs and selects by name, each bound to its TextField or SelectField with its id,
+ * value and issue: `<TextField {...bind('email')} label="Email" />`.
  */
 export function useTextFields<T extends Record<string, string>>(
   idPrefix: string,
@@ -61,7 +80,7 @@ export function useTextFields<T extends Record<string, string>>(
     id: `${idPrefix}-${name}`,
     name,
     value: values[name],
-    onChange: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
+    onChange: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
       const value = event.target.value;
       setValues((current) => ({ ...current, [name]: value }));
     },

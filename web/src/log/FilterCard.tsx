@@ -56,6 +56,27 @@ function groupActions(actions: ActionCount[]): [string, ActionCount[]][] {
   return [...groups];
 }
 
+/** The first and last day of a custom range, as the date inputs hold them. */
+type Days = ReturnType<typeof dayInputs>;
+
+/** One end of the custom range: it cannot pass the other end, and a picked day applies at once. */
+function DayInput({ edge, days, onPick }: { edge: keyof Days; days: Days; onPick(days: Days): void }) {
+  return (
+    <input
+      className="range-date"
+      type="date"
+      name={edge}
+      aria-label={edge === 'from' ? 'From date' : 'To date'}
+      value={days[edge]}
+      min={edge === 'to' ? days.from : undefined}
+      max={edge === 'from' ? days.to : undefined}
+      onChange={(e) => {
+        if (e.target.value) onPick({ ...days, [edge]: e.target.value });
+      }}
+    />
+  );
+}
+
 /**
  * The filter card. Choices from a list (range, action, status) apply at once; typed fields apply
  * with Enter or the Apply button, so a search does not run on every keystroke.
@@ -95,6 +116,8 @@ export function FilterCard({
     }
     onApply(next);
   };
+
+  const applyDays = (picked: Days) => apply({ range: 'custom', ...customRange(picked.from, picked.to) });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -146,7 +169,7 @@ export function FilterCard({
                 value={filters.range}
                 onChange={(e) => {
                   const range = e.target.value as LogFilters['range'];
-                  if (range === 'custom') apply({ range, ...customRange(days.from, days.to) });
+                  if (range === 'custom') applyDays(days);
                   else apply({ range });
                 }}
               >
@@ -157,31 +180,11 @@ export function FilterCard({
                 ))}
                 <option value="custom">Custom dates</option>
               </select>
-              <input
-                className="range-date"
-                type="date"
-                name="from"
-                aria-label="From date"
-                value={days.from}
-                max={days.to}
-                onChange={(e) => {
-                  if (e.target.value) apply({ range: 'custom', ...customRange(e.target.value, days.to) });
-                }}
-              />
+              <DayInput edge="from" days={days} onPick={applyDays} />
               <span className="range-dash" aria-hidden="true">
                 –
               </span>
-              <input
-                className="range-date"
-                type="date"
-                name="to"
-                aria-label="To date"
-                value={days.to}
-                min={days.from}
-                onChange={(e) => {
-                  if (e.target.value) apply({ range: 'custom', ...customRange(days.from, e.target.value) });
-                }}
-              />
+              <DayInput edge="to" days={days} onPick={applyDays} />
             </div>
           </div>
           <div className="field">
@@ -225,7 +228,7 @@ export function FilterCard({
             name="status"
             value={filters.status ?? ''}
             options={STATUS_CHOICES}
-            onChange={(status) => apply({ status })}
+            onChange={(e) => apply({ status: e.target.value })}
           />
           {text('actor', 'id or email')}
           {text('resource_type', 'e.g. template')}

@@ -36,7 +36,7 @@ export function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited(invi
         name="role"
         value={role}
         options={roles.map((r) => ({ value: r.id, label: r.name }))}
-        onChange={setRole}
+        onChange={(e) => setRole(e.target.value)}
       />
       <button type="submit" className="button button-primary" disabled={invite.busy}>
         {invite.busy ? 'Inviting…' : 'Send invitation'}

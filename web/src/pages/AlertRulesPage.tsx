@@ -4,8 +4,8 @@ import { RuleDialog } from '../alerts/RuleDialog.js';
 import type { AlertRuleView, DetectorView } from '../api/types.js';
 import { DataTable, DeleteRowButton, LoadedList, RowButton, ToggleRowButton } from '../components/tables.js';
 import { EmptyState, ErrorNotice, OnOffBadge, PageHeader } from '../components/ui.js';
-import { useAsync } from '../lib/use-async.js';
 import { useFormAction } from '../lib/use-form-action.js';
+import { useList } from '../lib/use-list.js';
 import { useSession } from '../session.js';
 
 function ruleSummary(rule: AlertRuleView): string {
@@ -17,15 +17,8 @@ function ruleSummary(rule: AlertRuleView): string {
 /** The built-in detectors, the org's custom rules and its channels. */
 export function AlertRulesPage() {
   const session = useSession();
-  const detectors = useAsync(
-    (signal) =>
-      session.api.get<{ data: DetectorView[] }>('/v1/alert-detectors', { signal }).then((r) => r.data),
-    [session.api],
-  );
-  const rules = useAsync(
-    (signal) => session.api.get<{ data: AlertRuleView[] }>('/v1/alert-rules', { signal }).then((r) => r.data),
-    [session.api],
-  );
+  const detectors = useList<DetectorView>('/v1/alert-detectors');
+  const rules = useList<AlertRuleView>('/v1/alert-rules');
   const [editing, setEditing] = useState<AlertRuleView | 'new' | null>(null);
   const change = useFormAction();
 
@@ -62,11 +55,7 @@ export function AlertRulesPage() {
         <div className="card-pad">
           <h2>Built-in detectors</h2>
         </div>
-        <LoadedList
-          state={detectors}
-          errorTitle="The detectors could not be loaded"
-          loadingLabel="Loading detectors"
-        >
+        <LoadedList of="detectors" state={detectors}>
           {(data) => (
             <DataTable caption="Built-in detectors" columns={['Detector', 'Watches for', 'Status']} actions>
               {data.map((d) => (
@@ -95,9 +84,8 @@ export function AlertRulesPage() {
           <h2>Custom rules</h2>
         </div>
         <LoadedList
+          of="rules"
           state={rules}
-          errorTitle="The rules could not be loaded"
-          loadingLabel="Loading rules"
           empty={
             <EmptyState title="No custom rules">Create one to be told about your own actions.</EmptyState>
           }

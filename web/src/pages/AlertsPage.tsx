@@ -1,10 +1,9 @@
-import { useState } from 'react';
 import { eventsHref, SEVERITY_VARIANT, STATUS_VARIANT } from '../alerts/labels.js';
 import type { AlertList, AlertView } from '../api/types.js';
 import { DataTable, LoadedList, RowButton } from '../components/tables.js';
-import { Badge, EmptyState, ErrorNotice, Notice, PageHeader, Timestamp } from '../components/ui.js';
+import { Badge, ChangeNotices, EmptyState, PageHeader, Timestamp } from '../components/ui.js';
 import { useAsync } from '../lib/use-async.js';
-import { useFormAction } from '../lib/use-form-action.js';
+import { useChanges } from '../lib/use-form-action.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 
@@ -21,12 +20,14 @@ export function AlertsPage() {
     },
     [session.api],
   );
-  const [notice, setNotice] = useState<string | null>(null);
-  const change = useFormAction();
+  const change = useChanges();
   const act = (alert: AlertView, verb: 'acknowledge' | 'resolve') =>
     change.run(async () => {
       await session.api.post(`/v1/alerts/${encodeURIComponent(alert.id)}/${verb}`);
-      setNotice(`“${alert.title}” ${verb === 'acknowledge' ? 'acknowledged' : 'resolved'}.`);
+      change.report({
+        tone: 'success',
+        text: `“${alert.title}” ${verb === 'acknowledge' ? 'acknowledged' : 'resolved'}.`,
+      });
       alerts.reload();
     });
 
@@ -41,17 +42,11 @@ export function AlertsPage() {
           </button>
         }
       />
-      {notice && (
-        <Notice tone="success" onDismiss={() => setNotice(null)}>
-          {notice}
-        </Notice>
-      )}
-      {change.error !== null && <ErrorNotice error={change.error} title="The alert could not be changed" />}
+      <ChangeNotices changes={change} errorTitle="The alert could not be changed" />
       <section className="card" aria-label="Alerts">
         <LoadedList
+          of="alerts"
           state={alerts}
-          errorTitle="The alerts could not be loaded"
-          loadingLabel="Loading alerts"
           empty={
             <EmptyState title="No alerts">
               <p>Nothing has raised an alert. Detectors and rules are set up under Rules &amp; channels.</p>

@@ -2,29 +2,28 @@ import { useState } from 'react';
 import type { ApiKey, CreatedApiKey } from '../api/types.js';
 import { type Confirmation, ConfirmDialog } from '../components/forms.js';
 import { LoadedList } from '../components/tables.js';
-import { EmptyState, ErrorNotice, Notice, PageHeader } from '../components/ui.js';
+import { ChangeNotices, EmptyState, PageHeader } from '../components/ui.js';
 import { ApiKeysTable } from '../keys/ApiKeysTable.js';
 import { CreateKeyDialog, SecretDialog } from '../keys/CreateKeyDialog.js';
-import { useAsync } from '../lib/use-async.js';
-import { useFormAction } from '../lib/use-form-action.js';
+import { useChanges } from '../lib/use-form-action.js';
+import { useList } from '../lib/use-list.js';
 import { useSession } from '../session.js';
 
 export function ApiKeysPage() {
   const session = useSession();
-  const keys = useAsync(
-    (signal) => session.api.get<{ data: ApiKey[] }>('/v1/api-keys', { signal }).then((r) => r.data),
-    [session.api],
-  );
+  const keys = useList<ApiKey>('/v1/api-keys');
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<Confirmation | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
 
-  const statusChange = useFormAction();
+  const change = useChanges();
   const setStatus = (key: ApiKey, status: ApiKey['status']) =>
-    statusChange.run(async () => {
+    change.run(async () => {
       await session.api.patch(`/v1/api-keys/${encodeURIComponent(key.id)}`, { status });
-      setNotice(`“${key.name}” is now ${status === 'active' ? 'enabled' : 'disabled'}.`);
+      change.report({
+        tone: 'success',
+        text: `“${key.name}” is now ${status === 'active' ? 'enabled' : 'disabled'}.`,
+      });
       keys.reload();
     });
 
@@ -45,7 +44,7 @@ export function ApiKeysPage() {
       run: async () => {
         await session.api.delete(`/v1/api-keys/${encodeURIComponent(key.id)}`);
         setRevoking(null);
-        setNotice(`“${key.name}” has been revoked.`);
+        change.report({ tone: 'success', text: `“${key.name}” has been revoked.` });
         keys.reload();
       },
     });
@@ -61,19 +60,11 @@ export function ApiKeysPage() {
           </button>
         }
       />
-      {notice && (
-        <Notice tone="success" onDismiss={() => setNotice(null)}>
-          {notice}
-        </Notice>
-      )}
-      {statusChange.error !== null && (
-        <ErrorNotice error={statusChange.error} title="The key could not be changed" />
-      )}
+      <ChangeNotices changes={change} errorTitle="The key could not be changed" />
       <section className="card" aria-label="API keys">
         <LoadedList
+          of="keys"
           state={keys}
-          errorTitle="The keys could not be loaded"
-          loadingLabel="Loading keys"
           empty={
             <EmptyState title="No API keys yet">
               <p>

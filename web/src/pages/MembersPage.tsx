@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { ApiError } from '../api/client.js';
-import type { Invitation, Member, MemberList, Role, RoleList } from '../api/types.js';
+import type { Invitation, Member, MemberList, Role } from '../api/types.js';
 import { type Confirmation, ConfirmDialog } from '../components/forms.js';
 import { LoadedList } from '../components/tables.js';
 import { CopyButton, EmptyState, ErrorNotice, Notice, PageHeader } from '../components/ui.js';
 import { formatLocal } from '../lib/time.js';
 import { useAsync } from '../lib/use-async.js';
 import { useFormAction } from '../lib/use-form-action.js';
+import { useList } from '../lib/use-list.js';
 import { InviteForm } from '../members/InviteForm.js';
 import { MembersTable, PendingInvitations } from '../members/MembersTable.js';
 import { RoleDialog } from '../members/RoleDialog.js';
@@ -35,10 +36,7 @@ export function MembersPage() {
   const list = useAsync((signal) => session.api.get<MemberList>('/v1/members', { signal }), [session.api]);
   const members = { ...list, data: list.data?.data };
   const pending = list.data?.invitations ?? [];
-  const roles = useAsync(
-    (signal) => session.api.get<RoleList>('/v1/roles', { signal }).then((r) => r.data),
-    [session.api],
-  );
+  const roles = useList<Role>('/v1/roles');
   const [invitation, setInvitation] = useState<Invitation | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState<Role | null | 'new'>(null);
@@ -126,12 +124,7 @@ export function MembersPage() {
             <Notice tone="info">Seeing the member list needs the “Manage members” permission.</Notice>
           </div>
         ) : (
-          <LoadedList
-            state={members}
-            errorTitle="The members could not be loaded"
-            loadingLabel="Loading members"
-            empty={<EmptyState title="No members yet" />}
-          >
+          <LoadedList of="members" state={members} empty={<EmptyState title="No members yet" />}>
             {(data) => (
               <MembersTable
                 members={data}
@@ -157,7 +150,7 @@ export function MembersPage() {
             </button>
           )}
         </div>
-        <LoadedList state={roles} errorTitle="The roles could not be loaded" loadingLabel="Loading roles">
+        <LoadedList of="roles" state={roles}>
           {(data) => (
             <RolesTable
               roles={data}

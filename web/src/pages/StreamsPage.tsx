@@ -1,19 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { CreatedStream, Stream, StreamList, StreamTestResult } from '../api/types.js';
+import type { CreatedStream, Stream, StreamTestResult } from '../api/types.js';
 import { type Confirmation, ConfirmDialog } from '../components/forms.js';
 import { DataTable, DeleteRowButton, LoadedList, RowButton, ToggleRowButton } from '../components/tables.js';
-import {
-  Badge,
-  ChangeNotices,
-  EmptyState,
-  LocalTime,
-  type Outcome,
-  PageHeader,
-  SecretNotice,
-} from '../components/ui.js';
+import { Badge, ChangeNotices, EmptyState, LocalTime, PageHeader, SecretNotice } from '../components/ui.js';
 import { relative } from '../lib/time.js';
-import { useAsync } from '../lib/use-async.js';
-import { useFormAction } from '../lib/use-form-action.js';
+import { type Outcome, useChanges } from '../lib/use-form-action.js';
+import { useList } from '../lib/use-list.js';
 import { useSession } from '../session.js';
 import { DESTINATION_LABELS, destinationTarget, FORMAT_LABELS, lagText } from '../streams/labels.js';
 import { StreamDialog } from '../streams/StreamDialog.js';
@@ -54,10 +46,7 @@ function testOutcome(stream: Stream, result: StreamTestResult): Outcome {
 /** The org's streams to its SIEM and storage, with what each has delivered and what it has not. */
 export function StreamsPage() {
   const session = useSession();
-  const streams = useAsync(
-    (signal) => session.api.get<StreamList>('/v1/streams', { signal }).then((r) => r.data),
-    [session.api],
-  );
+  const streams = useList<Stream>('/v1/streams');
   const { reload } = streams;
   useEffect(() => {
     const timer = window.setInterval(reload, REFRESH_MS);
@@ -65,20 +54,19 @@ export function StreamsPage() {
   }, [reload]);
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [notice, setNotice] = useState<Outcome | null>(null);
   const [deleting, setDeleting] = useState<Confirmation | null>(null);
-  const change = useFormAction();
+  const change = useChanges();
   const path = (s: Stream) => `/v1/streams/${encodeURIComponent(s.id)}`;
 
   const test = (s: Stream) =>
     change.run(async () =>
-      setNotice(testOutcome(s, await session.api.post<StreamTestResult>(`${path(s)}/test`))),
+      change.report(testOutcome(s, await session.api.post<StreamTestResult>(`${path(s)}/test`))),
     );
   const pauseOrResume = (s: Stream) =>
     change.run(async () => {
       const verb = s.status === 'paused' ? 'resume' : 'pause';
       await session.api.post(`${path(s)}/${verb}`);
-      setNotice({ tone: 'success', text: `“${s.name}” ${verb === 'pause' ? 'paused' : 'resumed'}.` });
+      change.report({ tone: 'success', text: `“${s.name}” ${verb === 'pause' ? 'paused' : 'resumed'}.` });
       reload();
     });
   const confirmDelete = (s: Stream) =>
@@ -95,7 +83,7 @@ export function StreamsPage() {
       run: async () => {
         await session.api.delete(path(s));
         setDeleting(null);
-        setNotice({ tone: 'success', text: `“${s.name}” deleted.` });
+        change.report({ tone: 'success', text: `“${s.name}” deleted.` });
         reload();
       },
     });
@@ -111,18 +99,12 @@ export function StreamsPage() {
           </button>
         }
       />
-      <ChangeNotices
-        outcome={notice}
-        onDismiss={() => setNotice(null)}
-        error={change.error}
-        errorTitle="The stream could not be changed"
-      />
+      <ChangeNotices changes={change} errorTitle="The stream could not be changed" />
       <SecretNotice secret={secret} onDismiss={() => setSecret(null)} />
       <section className="card" aria-label="Streams">
         <LoadedList
+          of="streams"
           state={streams}
-          errorTitle="The streams could not be loaded"
-          loadingLabel="Loading streams"
           empty={
             <EmptyState title="No streams yet">
               <p>Create one to send every new event to a webhook, Splunk, Datadog, syslog or S3.</p>
@@ -187,7 +169,7 @@ export function StreamsPage() {
           onCreated={(created: CreatedStream) => {
             setCreating(false);
             if (created.generated_secret) setSecret(created.generated_secret);
-            setNotice({ tone: 'success', text: `“${created.name}” created.` });
+            change.report({ tone: 'success', text: `“${created.name}” created.` });
             reload();
           }}
         />

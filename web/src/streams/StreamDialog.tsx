@@ -7,7 +7,15 @@ import {
   STREAM_KINDS,
   type StreamDestinationType,
 } from '../api/types.js';
-import { CheckboxGroup, FormActions, FormError, SelectField, TextField } from '../components/forms.js';
+import {
+  CheckboxGroup,
+  choices,
+  FormActions,
+  FormError,
+  NameField,
+  SelectField,
+  TextField,
+} from '../components/forms.js';
 import { Dialog } from '../components/ui.js';
 import { useFormAction, useTextFields } from '../lib/use-form-action.js';
 import { useSession } from '../session.js';
@@ -88,6 +96,21 @@ const SETTINGS: Record<StreamDestinationType, SettingField[]> = {
   ],
 };
 
+/** A new stream's form: its text settings empty, its selects on their defaults. */
+const INITIAL = {
+  ...EMPTY,
+  type: 'webhook',
+  site: DATADOG_SITES[0] as string,
+  format: 'native',
+  start_from: 'now',
+};
+
+/** Where in the log a new stream begins. */
+const START_OPTIONS = [
+  { value: 'now', label: 'New events from now on' },
+  { value: 'beginning', label: 'The whole log, then new events' },
+];
+
 const list = (text: string) =>
   text
     .split(',')
@@ -104,14 +127,12 @@ export function StreamDialog({
 }) {
   const session = useSession();
   const create = useFormAction();
-  const fields = useTextFields('stream', EMPTY, create.issues);
-  const [type, setType] = useState<StreamDestinationType>('webhook');
-  const [format, setFormat] = useState<string>('native');
-  const [site, setSite] = useState<string>(DATADOG_SITES[0]);
+  const fields = useTextFields('stream', INITIAL, create.issues);
   const [tls, setTls] = useState(true);
   const [kinds, setKinds] = useState<(typeof STREAM_KINDS)[number][]>([...STREAM_KINDS]);
-  const [startFrom, setStartFrom] = useState('now');
   const v = fields.values;
+  // The type select offers only STREAM_DESTINATION_TYPES.
+  const type = v.type as StreamDestinationType;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -123,14 +144,14 @@ export function StreamDialog({
       else if (field.name === 'tags') destination.tags = list(value);
       else destination[field.name] = value;
     }
-    if (type === 'datadog') destination.site = site;
+    if (type === 'datadog') destination.site = v.site;
     if (type === 'syslog') destination.tls = tls;
     const body = {
       name: v.name.trim(),
-      format,
+      format: v.format,
       destination,
       filter: { actions: list(v.actions), kinds: kinds.length === STREAM_KINDS.length ? [] : kinds },
-      start_from: startFrom,
+      start_from: v.start_from,
     };
     void create.run(async () => {
       onCreated(await session.api.post<CreatedStream>('/v1/streams', body));
@@ -141,14 +162,11 @@ export function StreamDialog({
     <Dialog open title="Create a stream" onClose={onClose}>
       <form onSubmit={submit} className="stack" aria-label="New stream">
         <FormError error={create.formError} />
-        <TextField {...fields.bind('name')} label="Name" required maxLength={200} placeholder="e.g. SIEM" />
+        <NameField {...fields.bind('name')} placeholder="e.g. SIEM" />
         <SelectField
-          id="stream-type"
-          name="type"
+          {...fields.bind('type')}
           label="Destination"
-          value={type}
-          options={STREAM_DESTINATION_TYPES.map((t) => ({ value: t, label: DESTINATION_LABELS[t] }))}
-          onChange={(value) => setType(value as StreamDestinationType)}
+          options={choices(STREAM_DESTINATION_TYPES, DESTINATION_LABELS)}
         />
         {SETTINGS[type].map((field) => (
           <TextField
@@ -163,14 +181,7 @@ export function StreamDialog({
           />
         ))}
         {type === 'datadog' && (
-          <SelectField
-            id="stream-site"
-            name="site"
-            label="Datadog site"
-            value={site}
-            options={DATADOG_SITES.map((s) => ({ value: s, label: s }))}
-            onChange={setSite}
-          />
+          <SelectField {...fields.bind('site')} label="Datadog site" options={choices(DATADOG_SITES)} />
         )}
         {type === 'syslog' && (
           <div className="checkbox-field">
@@ -179,12 +190,9 @@ export function StreamDialog({
           </div>
         )}
         <SelectField
-          id="stream-format"
-          name="format"
+          {...fields.bind('format')}
           label="Format"
-          value={format}
-          options={STREAM_FORMAT_NAMES.map((f) => ({ value: f, label: FORMAT_LABELS[f] }))}
-          onChange={setFormat}
+          options={choices(STREAM_FORMAT_NAMES, FORMAT_LABELS)}
         />
         <TextField
           {...fields.bind('actions')}
@@ -199,17 +207,7 @@ export function StreamDialog({
           onChange={setKinds}
           labelOf={(kind) => (kind === 'audit' ? 'Audit events' : 'API requests')}
         />
-        <SelectField
-          id="stream-start"
-          name="start_from"
-          label="Start from"
-          value={startFrom}
-          options={[
-            { value: 'now', label: 'New events from now on' },
-            { value: 'beginning', label: 'The whole log, then new events' },
-          ]}
-          onChange={setStartFrom}
-        />
+        <SelectField {...fields.bind('start_from')} label="Start from" options={START_OPTIONS} />
         <FormActions
           action={create}
           label="Create stream"
