@@ -51,6 +51,8 @@ interface Pair {
   writtenAt: number;
   /** A cursor write under way, which the work goes on beside. */
   writing: Promise<void> | undefined;
+  /** Taken on after that write started: write again when it ends. */
+  writeAgain: boolean;
 }
 
 /**
@@ -69,6 +71,8 @@ export class LogConsumers {
   /** Lease names this process holds. */
   private readonly held = new Set<string>();
   private readonly tasks = new Set<Promise<void>>();
+  /** Cursor writes under way (writeCursorSoon). */
+  private readonly writes = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
@@ -132,6 +136,7 @@ export class LogConsumers {
   async runOnce(): Promise<void> {
     await this.tick();
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    await this.cursorsWritten();
   }
 
   /** Stops polling, waits for batches under way and gives up this process's leases. */
@@ -141,6 +146,7 @@ export class LogConsumers {
     this.timer = undefined;
     await this.ticking;
     await Promise.allSettled([...this.tasks]);
+    await this.cursorsWritten();
     await Promise.allSettled(
       [...this.held].map((name) => this.options.store.leases.release(name, this.options.holder)),
     );
@@ -269,11 +275,7 @@ export class LogConsumers {
           return;
         }
         if (!pair.writing && Date.now() - pair.writtenAt >= this.cursorEveryMs) {
-          // Not awaited: on SQLite a write waits for the ingest writer, and reading on meanwhile
-          // keeps the consumer's pace. One at a time; the run's end waits for it.
-          pair.writing = this.writeCursor(consumer, org, pair).finally(() => {
-            pair.writing = undefined;
-          });
+          this.writeCursorSoon(consumer, org, pair);
         }
       }
     } catch (error) {
@@ -281,10 +283,39 @@ export class LogConsumers {
       pair.notBefore = Date.now() + this.pollMs;
       log.warn({ err: error, consumer: consumer.name, org }, 'log consumer could not read or commit');
     } finally {
-      // Whichever way the run ends, what the consumer took is written down.
-      await pair.writing;
-      await this.writeCursor(consumer, org, pair);
+      // Whichever way the run ends, what the consumer took is written down; the pair's next run
+      // need not wait for it, as it starts from what was taken.
+      this.writeCursorSoon(consumer, org, pair);
     }
+  }
+
+  /**
+   * Writes the cursor in the background, one write at a time per pair (a write asked for while
+   * one is under way follows it). Not awaited by the work: on SQLite a write waits for the ingest
+   * writer, 100 ms to seconds under full-rate ingest, and delivery would stop meanwhile.
+   */
+  private writeCursorSoon(consumer: LogConsumer, org: string, pair: Pair): void {
+    if (pair.writing) {
+      pair.writeAgain = true;
+      return;
+    }
+    const write = (async () => {
+      do {
+        pair.writeAgain = false;
+        await this.writeCursor(consumer, org, pair);
+      } while (pair.writeAgain);
+    })();
+    pair.writing = write;
+    this.writes.add(write);
+    void write.finally(() => {
+      pair.writing = undefined;
+      this.writes.delete(write);
+    });
+  }
+
+  /** Waits for the cursor writes under way. */
+  private async cursorsWritten(): Promise<void> {
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
   }
 
   /**
@@ -329,6 +360,7 @@ export class LogConsumers {
         written: 0,
         writtenAt: 0,
         writing: undefined,
+        writeAgain: false,
       };
       this.pairs.set(key, pair);
     }
