@@ -23,7 +23,8 @@ class CountingReceiver {
   private server: Server = createServer((request, response) => {
     let count = 0;
     request.on('data', (chunk: Buffer) => {
-      for (const byte of chunk) if (byte === 10) count++;
+      // indexOf scans natively: byte by byte in JavaScript, the count took milliseconds a request.
+      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) count++;
     });
     request.on('end', () => {
       const path = request.url ?? '/';
