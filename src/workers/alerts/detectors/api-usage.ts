@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { KEEP_FRACTION, keepMostRecent } from '../bounded-map.js';
+import { isRecord, KEEP_FRACTION, keepMostRecent } from '../bounded-map.js';
 import { duration, iso, windowFiring } from '../firing.js';
 import { type CompiledSource, NO_FIRINGS } from '../types.js';
-import { isNumbers, isRecord, isStrings } from '../window-counter.js';
+import { isNumbers, isStrings } from '../window-counter.js';
 import { type DetectorDefinition, MINUTE_MS, setting } from './definition.js';
 
 const settings = Type.Object(

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { actionMatcher } from '../action-pattern.js';
+import { isRecord } from '../bounded-map.js';
 import { duration, windowFiring } from '../firing.js';
 import { type AlertSource, type CompiledSource, type EventView, type Firing, NO_FIRINGS } from '../types.js';
-import { isRecord, WindowCounter, type WindowHit } from '../window-counter.js';
+import { WindowCounter, type WindowHit } from '../window-counter.js';
 import { type DetectorDefinition, MINUTE_MS, setting } from './definition.js';
 import { FAILED_SIGN_IN_ACTIONS, SIGN_IN_ACTIONS } from './sign-in-actions.js';
 
