@@ -150,7 +150,8 @@ export function clockAndTuples(
   if (!Array.isArray(tuples)) return undefined;
   const clock = SweepClock.fromJSON(json);
   if (!clock) return undefined;
-  for (const tuple of tuples as unknown[])
+  for (const tuple of tuples as unknown[]) {
     if (!Array.isArray(tuple) || tuple.length !== width) return undefined;
+  }
   return { clock, tuples: tuples as unknown[][] };
 }

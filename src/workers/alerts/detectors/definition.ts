@@ -16,7 +16,7 @@ export interface DetectorDefinition<T extends TObject = TObject> {
   compile(settings: Static<T>): CompiledSource<unknown>;
 }
 
-/** What a detector is called: where the variants of one family of detectors differ by name. */
+/** A detector's id, and its name and description for people: what sets a family's variants apart. */
 export type DetectorIdentity = Pick<DetectorDefinition, 'id' | 'name' | 'description'>;
 
 /** A variant's identity alone, without the rest of what describes it. */
@@ -61,7 +61,10 @@ export const setting = {
     }),
 };
 
-/** A detector's settings schema: the switch and severity every detector has, then its own, and none other. */
+/**
+ * A detector's settings schema: the switch and the severity every detector has, then its own
+ * settings, and no others.
+ */
 export function detectorSettings<P extends TProperties>(enabled: boolean, severity: Severity, own: P) {
   return Type.Object(
     { enabled: setting.enabled(enabled), severity: setting.severity(severity), ...own },
