@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AlertSeverity, AlertStatus, ChannelType, DeliveryStatus } from '../contracts/alerts.js';
+import type { AlertSeverity, AlertStatus, DeliveryStatus } from '../contracts/alerts.js';
 import type {
   AlertChannelRecord,
   AlertReads,
@@ -11,6 +11,7 @@ import type {
 } from './alert-store.js';
 import { isoTime } from './identity-tables.js';
 import { hasNul } from './nul.js';
+import { flag, json, orNull, plain, rowMapping, time } from './row-codec.js';
 
 /**
  * Alerting's queries, written once for both backends: flags are 0/1 integers and JSON is text
@@ -87,8 +88,8 @@ type Db = Kysely<AlertTables>;
 /** The tables of an org's alerting objects, each keyed by (org_id, id). */
 type OrgItemTable = 'alert_rules' | 'alert_channels' | 'alerts';
 
-// Kysely cannot type a query over a table name left generic: these are typed over the three,
-// and the rows are the ones of the table named.
+// Kysely cannot type a query over a table name left generic: the helpers below are typed over
+// the tables they take, and the rows are the ones of the table named.
 
 /** The org's object `id` of `table`, if any. */
 async function orgItem<T extends OrgItemTable>(db: Db, table: T, org: string, id: string) {
@@ -113,63 +114,65 @@ async function orgItems<T extends OrgItemTable>(db: Db, table: T, org: string) {
   return rows as Selectable<AlertTables[T]>[];
 }
 
-function ruleFromRow(row: Selectable<AlertTables['alert_rules']>): AlertRuleRecord {
-  return {
-    org: row.org_id,
-    id: row.id,
-    name: row.name,
-    enabled: Number(row.enabled) === 1,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
-    channel_ids: row.channel_ids === null ? null : (JSON.parse(row.channel_ids) as string[]),
-    created_at: isoTime(row.created_at),
-    updated_at: isoTime(row.updated_at),
-    created_by: row.created_by,
-  };
+/**
+ * Writes an org's object of `table` from its full row: every column but its key and those
+ * `kept` from its creation.
+ */
+async function rewriteOrgItem<T extends 'alert_rules' | 'alert_channels'>(
+  db: Db,
+  table: T,
+  row: AlertTables[T],
+  kept: readonly Exclude<keyof AlertTables[T], 'org_id' | 'id'>[],
+): Promise<void> {
+  const changes: Record<string, unknown> = { ...row };
+  for (const column of ['org_id', 'id', ...kept]) delete changes[column as string];
+  await db
+    .updateTable(table as 'alert_rules' | 'alert_channels')
+    .set(changes)
+    .where('org_id', '=', row.org_id)
+    .where('id', '=', row.id)
+    .execute();
 }
 
-function ruleRow(rule: AlertRuleRecord): AlertTables['alert_rules'] {
-  return {
-    org_id: rule.org,
-    id: rule.id,
-    name: rule.name,
-    enabled: rule.enabled ? 1 : 0,
-    spec: JSON.stringify(rule.spec),
-    channel_ids: rule.channel_ids === null ? null : JSON.stringify(rule.channel_ids),
-    created_at: rule.created_at,
-    updated_at: rule.updated_at,
-    created_by: rule.created_by,
-  };
+/** The tables that hold one row per org, keyed by org_id. */
+type OrgRowTable = 'alert_settings' | 'alert_engine_state';
+
+/** The org's row of `table`, if any. */
+async function orgRow<T extends OrgRowTable>(db: Db, table: T, org: string) {
+  const row = await db
+    .selectFrom(table as OrgRowTable)
+    .selectAll()
+    .where('org_id', '=', org)
+    .executeTakeFirst();
+  return row as Selectable<AlertTables[T]> | undefined;
 }
 
-function channelFromRow(row: Selectable<AlertTables['alert_channels']>): AlertChannelRecord {
-  return {
-    org: row.org_id,
-    id: row.id,
-    name: row.name,
-    type: row.type as ChannelType,
-    enabled: Number(row.enabled) === 1,
-    min_severity: row.min_severity as AlertSeverity,
-    config: JSON.parse(row.config) as AlertChannelRecord['config'],
-    secret: row.secret,
-    created_at: isoTime(row.created_at),
-    updated_at: isoTime(row.updated_at),
-  };
-}
+/** How a rule is kept: its definition and channel list as JSON text. */
+const rules = rowMapping<AlertRuleRecord, AlertTables['alert_rules']>({
+  org: plain(),
+  id: plain(),
+  name: plain(),
+  enabled: flag,
+  spec: json(),
+  channel_ids: orNull(json()),
+  created_at: time,
+  updated_at: time,
+  created_by: plain(),
+});
 
-function channelRow(channel: AlertChannelRecord): AlertTables['alert_channels'] {
-  return {
-    org_id: channel.org,
-    id: channel.id,
-    name: channel.name,
-    type: channel.type,
-    enabled: channel.enabled ? 1 : 0,
-    min_severity: channel.min_severity,
-    config: JSON.stringify(channel.config),
-    secret: channel.secret,
-    created_at: channel.created_at,
-    updated_at: channel.updated_at,
-  };
-}
+/** How a channel is kept: what may be shown in `config` (JSON text), the secret beside it. */
+const channels = rowMapping<AlertChannelRecord, AlertTables['alert_channels']>({
+  org: plain(),
+  id: plain(),
+  name: plain(),
+  type: plain(),
+  enabled: flag,
+  min_severity: plain(),
+  config: json(),
+  secret: plain(),
+  created_at: time,
+  updated_at: time,
+});
 
 function alertFromRow(row: Selectable<AlertTables['alerts']>): AlertRecord {
   return {
@@ -218,18 +221,14 @@ function engineFromRow(row: Selectable<AlertTables['alert_engine_state']>): Engi
 export function alertReads(db: Db): AlertReads {
   return {
     async listRules(org) {
-      return (await orgItems(db, 'alert_rules', org)).map(ruleFromRow);
+      return (await orgItems(db, 'alert_rules', org)).map(rules.fromRow);
     },
     async getRule(org, id) {
       const row = await orgItem(db, 'alert_rules', org, id);
-      return row && ruleFromRow(row);
+      return row && rules.fromRow(row);
     },
     async settings(org) {
-      const row = await db
-        .selectFrom('alert_settings')
-        .selectAll()
-        .where('org_id', '=', org)
-        .executeTakeFirst();
+      const row = await orgRow(db, 'alert_settings', org);
       if (!row) return { detectors: {}, config_version: 0 };
       return {
         detectors: JSON.parse(row.detectors) as Record<string, unknown>,
@@ -237,11 +236,11 @@ export function alertReads(db: Db): AlertReads {
       };
     },
     async listChannels(org) {
-      return (await orgItems(db, 'alert_channels', org)).map(channelFromRow);
+      return (await orgItems(db, 'alert_channels', org)).map(channels.fromRow);
     },
     async getChannel(org, id) {
       const row = await orgItem(db, 'alert_channels', org, id);
-      return row && channelFromRow(row);
+      return row && channels.fromRow(row);
     },
     async listAlerts(org, query) {
       let q = db.selectFrom('alerts').selectAll().where('org_id', '=', org);
@@ -287,11 +286,7 @@ export function alertReads(db: Db): AlertReads {
       return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
     },
     async engineState(org) {
-      const row = await db
-        .selectFrom('alert_engine_state')
-        .selectAll()
-        .where('org_id', '=', org)
-        .executeTakeFirst();
+      const row = await orgRow(db, 'alert_engine_state', org);
       return row && engineFromRow(row);
     },
   };
@@ -315,17 +310,11 @@ export function alertWrites(db: Db, options: { forUpdate: boolean }): AlertWrite
   return {
     ...alertReads(db),
     async insertRule(rule) {
-      await db.insertInto('alert_rules').values(ruleRow(rule)).execute();
+      await db.insertInto('alert_rules').values(rules.toRow(rule)).execute();
       await bumpConfig(rule.org, rule.updated_at);
     },
     async updateRule(rule) {
-      const { org_id, id, created_at: _c, created_by: _b, ...changes } = ruleRow(rule);
-      await db
-        .updateTable('alert_rules')
-        .set(changes)
-        .where('org_id', '=', org_id)
-        .where('id', '=', id)
-        .execute();
+      await rewriteOrgItem(db, 'alert_rules', rules.toRow(rule), ['created_at', 'created_by']);
       await bumpConfig(rule.org, rule.updated_at);
     },
     async deleteRule(org, id) {
@@ -337,16 +326,10 @@ export function alertWrites(db: Db, options: { forUpdate: boolean }): AlertWrite
     },
     bumpConfig: (org, now) => bumpConfig(org, now),
     async insertChannel(channel) {
-      await db.insertInto('alert_channels').values(channelRow(channel)).execute();
+      await db.insertInto('alert_channels').values(channels.toRow(channel)).execute();
     },
     async updateChannel(channel) {
-      const { org_id, id, created_at: _c, ...changes } = channelRow(channel);
-      await db
-        .updateTable('alert_channels')
-        .set(changes)
-        .where('org_id', '=', org_id)
-        .where('id', '=', id)
-        .execute();
+      await rewriteOrgItem(db, 'alert_channels', channels.toRow(channel), ['created_at']);
     },
     async deleteChannel(org, id) {
       await db

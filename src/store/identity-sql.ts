@@ -167,34 +167,46 @@ function byTokenHash<T extends TokenTable>(db: Db, table: T, tokenHash: string) 
   >;
 }
 
-async function getMember(db: Db, org: string, userId: string): Promise<MemberRecord | undefined> {
-  if (hasNul(org, userId)) return undefined;
-  const row = await membersQuery(db)
-    .where('m.org_id', '=', org)
-    .where('m.user_id', '=', userId)
-    .executeTakeFirst();
-  return row && memberFromRow(row);
+/**
+ * The record of the one row `query` finds, if any. Keys holding NUL find none, without asking
+ * the database (nul.ts).
+ */
+async function findOne<Row, R>(
+  keys: string[],
+  query: () => { executeTakeFirst(): Promise<Row | undefined> },
+  fromRow: (row: Row) => R,
+): Promise<R | undefined> {
+  if (hasNul(...keys)) return undefined;
+  const row = await query().executeTakeFirst();
+  return row === undefined ? undefined : fromRow(row);
 }
 
-async function getRole(db: Db, org: string, id: string): Promise<RoleRecord | undefined> {
-  if (hasNul(org, id)) return undefined;
-  const row = await db
-    .selectFrom('roles')
-    .selectAll()
-    .where('org_id', '=', org)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row && roleFromRow(row);
+function getMember(db: Db, org: string, userId: string): Promise<MemberRecord | undefined> {
+  return findOne(
+    [org, userId],
+    () => membersQuery(db).where('m.org_id', '=', org).where('m.user_id', '=', userId),
+    memberFromRow,
+  );
 }
 
-async function getApiKey(db: Db, org: string, id: string): Promise<ApiKeyListing | undefined> {
-  if (hasNul(org, id)) return undefined;
-  const row = await keyListingQuery(db)
-    .where('k.org_id', '=', org)
-    .where('k.id', '=', id)
-    .where('k.status', '!=', 'deleted')
-    .executeTakeFirst();
-  return row && keyListing(row);
+function getRole(db: Db, org: string, id: string): Promise<RoleRecord | undefined> {
+  return findOne(
+    [org, id],
+    () => db.selectFrom('roles').selectAll().where('org_id', '=', org).where('id', '=', id),
+    roleFromRow,
+  );
+}
+
+function getApiKey(db: Db, org: string, id: string): Promise<ApiKeyListing | undefined> {
+  return findOne(
+    [org, id],
+    () =>
+      keyListingQuery(db)
+        .where('k.org_id', '=', org)
+        .where('k.id', '=', id)
+        .where('k.status', '!=', 'deleted'),
+    keyListing,
+  );
 }
 
 export function identityReads(db: Db): IdentityReads {
@@ -206,20 +218,14 @@ export function identityReads(db: Db): IdentityReads {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    async getUser(id) {
-      if (hasNul(id)) return undefined;
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-      return row && userFromRow(row);
-    },
-    async findUserByEmail(email) {
-      if (hasNul(email)) return undefined;
-      const row = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('email', '=', email.toLowerCase())
-        .executeTakeFirst();
-      return row && userFromRow(row);
-    },
+    getUser: (id) =>
+      findOne([id], () => db.selectFrom('users').selectAll().where('id', '=', id), userFromRow),
+    findUserByEmail: (email) =>
+      findOne(
+        [email],
+        () => db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()),
+        userFromRow,
+      ),
     async findSessionByHash(tokenHash) {
       const row = await byTokenHash(db, 'sessions', tokenHash);
       return row && sessionFromRow(row);

@@ -7,7 +7,7 @@ import {
   ChannelTestResultSchema,
   CreatedAlertChannelSchema,
 } from '../../contracts/alerts.js';
-import { AppError } from '../../domain/errors.js';
+import { found } from '../../domain/errors.js';
 import {
   createAlertChannel,
   deleteAlertChannel,
@@ -107,8 +107,10 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
       response: { 200: ChannelTestResultSchema },
     },
     async ({ access, params }) => {
-      const channel = await ctx.store.alerts.getChannel(access.org, params.id);
-      if (!channel) throw new AppError('not_found', `alert channel ${params.id} not found`);
+      const channel = found(
+        await ctx.store.alerts.getChannel(access.org, params.id),
+        `alert channel ${params.id}`,
+      );
       const result = await sendAlert(channel, testAlert(access.org, ctx.now()), ctx.alerting.notify, {
         test: true,
       });

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AlertRuleListSchema, AlertRuleSchema } from '../../contracts/alerts.js';
-import { AppError } from '../../domain/errors.js';
+import { found } from '../../domain/errors.js';
 import {
   createAlertRule,
   deleteAlertRule,
@@ -64,8 +64,7 @@ export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
     '/v1/alert-rules/:id',
     { summary: 'One custom alert rule (manageAlerts)', params: IdParams, response: { 200: AlertRuleSchema } },
     async ({ access, params }) => {
-      const rule = await ctx.store.alerts.getRule(access.org, params.id);
-      if (!rule) throw new AppError('not_found', `alert rule ${params.id} not found`);
+      const rule = found(await ctx.store.alerts.getRule(access.org, params.id), `alert rule ${params.id}`);
       return ruleView(rule);
     },
   );

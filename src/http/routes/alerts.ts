@@ -9,7 +9,7 @@ import {
   DetectorListSchema,
   type DetectorView,
 } from '../../contracts/alerts.js';
-import { AppError, validationError } from '../../domain/errors.js';
+import { found, validationError } from '../../domain/errors.js';
 import { updateDetectors } from '../../operations/alert-rules.js';
 import { acknowledgeAlert, resolveAlert } from '../../operations/alerts.js';
 import type { AlertRecord } from '../../store/alert-store.js';
@@ -124,8 +124,7 @@ export function alertRoutes(app: TypeBoxApp, ctx: AppContext): void {
       response: { 200: AlertSchema },
     },
     async ({ access, params }) => {
-      const alert = await ctx.store.alerts.getAlert(access.org, params.id);
-      if (!alert) throw new AppError('not_found', `alert ${params.id} not found`);
+      const alert = found(await ctx.store.alerts.getAlert(access.org, params.id), `alert ${params.id}`);
       return (await withDeliveries(ctx, access.org, [alert]))[0]!;
     },
   );

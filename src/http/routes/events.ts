@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { ActionCountSchema } from '../../contracts/api.js';
 import { EventBatchSchema, EventInputSchema, MAX_REQUEST_BYTES } from '../../contracts/event-schema.js';
-import { AppError } from '../../domain/errors.js';
+import { AppError, found } from '../../domain/errors.js';
 import type { EventInput } from '../../domain/event.js';
 import { prepareEvent } from '../../domain/prepare-event.js';
 import { encodeCursor } from '../../domain/query.js';
@@ -127,8 +127,7 @@ export function eventRoutes(app: TypeBoxApp, ctx: AppContext): void {
     { summary: 'One event, whole', params: Type.Object({ id: Type.String({ maxLength: 256 }) }) },
     async ({ access, params: { id }, cause }) => {
       await ctx.views.viewed(access.org, access.principal, cause.origin);
-      const event = await store.getEvent(access.org, id, access.scope);
-      if (!event) throw new AppError('not_found', `event ${id} not found`);
+      const event = found(await store.getEvent(access.org, id, access.scope), `event ${id}`);
       return event;
     },
   );

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CreatedApiKeySchema, OrgSchema } from '../../contracts/api.js';
-import { AppError } from '../../domain/errors.js';
+import { AppError, found } from '../../domain/errors.js';
 import { createOrg, updateOrg } from '../../operations/orgs.js';
 import { authenticate, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
@@ -97,8 +97,7 @@ export function orgRoutes(app: TypeBoxApp, ctx: AppContext): void {
     '/v1/orgs/:org',
     { summary: 'One organization', ...inOrg, response: { 200: OrgSchema } },
     async ({ params: { org: id } }) => {
-      const org = await store.getOrg(id);
-      if (!org) throw new AppError('not_found', `organization ${id} not found`);
+      const org = found(await store.getOrg(id), `organization ${id}`);
       return org;
     },
   );

@@ -9,7 +9,7 @@ import {
   StreamSchema,
   StreamTestResultSchema,
 } from '../../contracts/streams.js';
-import { AppError } from '../../domain/errors.js';
+import { found } from '../../domain/errors.js';
 import {
   createStream,
   deleteStream,
@@ -41,8 +41,7 @@ export function streamRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const view = async (stream: StreamRecord) =>
     streamView(stream, await ctx.background.consumers.lag(streamConsumerName(stream.id), stream.org));
   const load = async (org: string, id: string) => {
-    const stream = await ctx.store.streams.get(org, id);
-    if (!stream) throw new AppError('not_found', `stream ${id} not found`);
+    const stream = found(await ctx.store.streams.get(org, id), `stream ${id}`);
     return stream;
   };
   /** A change to a stream takes effect at once: the running streams are brought up to date. */

@@ -19,14 +19,26 @@ function copyValue(value: string | number | null): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : value;
 }
 
-export function* textChunks(
-  columns: readonly (readonly [keyof EventRow, ColumnType])[],
-  rows: EventRow[],
-  chunk: number,
-): Generator<string> {
+/** The columns a COPY writes, in order, each with the type it is written as. */
+export type CopyColumns = readonly (readonly [keyof EventRow, ColumnType])[];
+
+interface Run {
+  rows: EventRow[];
+  first: boolean;
+  last: boolean;
+}
+
+/** The rows in runs of at most `chunk`, one COPY write each. */
+function* runsOf(rows: EventRow[], chunk: number): Generator<Run> {
   for (let start = 0; start < rows.length; start += chunk) {
+    yield { rows: rows.slice(start, start + chunk), first: start === 0, last: start + chunk >= rows.length };
+  }
+}
+
+export function* textChunks(columns: CopyColumns, rows: EventRow[], chunk: number): Generator<string> {
+  for (const run of runsOf(rows, chunk)) {
     let text = '';
-    for (const row of rows.slice(start, start + chunk)) {
+    for (const row of run.rows) {
       let line = '';
       for (let i = 0; i < columns.length; i++) line += (i ? '\t' : '') + copyValue(row[columns[i]![0]]);
       text += `${line}\n`;
@@ -80,7 +92,7 @@ function writeField(buf: Buffer, type: ColumnType, value: string | number | null
 }
 
 /** An upper bound of a row's encoded size: 3 bytes per UTF-16 unit covers any text. */
-function boundOf(columns: readonly (readonly [keyof EventRow, ColumnType])[], row: EventRow): number {
+function boundOf(columns: CopyColumns, row: EventRow): number {
   let size = 2;
   for (const [name] of columns) {
     const value = row[name];
@@ -89,19 +101,13 @@ function boundOf(columns: readonly (readonly [keyof EventRow, ColumnType])[], ro
   return size;
 }
 
-export function* binaryChunks(
-  columns: readonly (readonly [keyof EventRow, ColumnType])[],
-  rows: EventRow[],
-  chunk: number,
-): Generator<Buffer> {
-  for (let start = 0; start < rows.length; start += chunk) {
-    const part = rows.slice(start, start + chunk);
-    let bound = start === 0 ? HEADER.length : 0;
+export function* binaryChunks(columns: CopyColumns, rows: EventRow[], chunk: number): Generator<Buffer> {
+  for (const { rows: part, first, last } of runsOf(rows, chunk)) {
+    let bound = first ? HEADER.length : 0;
     for (const row of part) bound += boundOf(columns, row);
-    const last = start + chunk >= rows.length;
     if (last) bound += TRAILER.length;
     const buf = Buffer.allocUnsafe(bound);
-    let at = start === 0 ? HEADER.copy(buf, 0) : 0;
+    let at = first ? HEADER.copy(buf, 0) : 0;
     for (const row of part) {
       buf.writeInt16BE(columns.length, at);
       at += 2;

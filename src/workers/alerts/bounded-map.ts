@@ -130,3 +130,28 @@ export const orNull = (n: number) => (Number.isFinite(n) ? n : null);
 export function isNumberOrNull(value: unknown): value is number | null {
   return value === null || typeof value === 'number';
 }
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The clock and the entries of an owner's JSON as its toJSON() wrote them: the clock's members
+ * beside `list`, an array of tuples of `width` members each. Undefined when the JSON is not that
+ * shape; what each tuple holds is for the owner to check.
+ */
+export function clockAndTuples(
+  json: unknown,
+  list: string,
+  width: number,
+): { clock: SweepClock; tuples: unknown[][] } | undefined {
+  if (!isRecord(json)) return undefined;
+  const tuples = json[list];
+  if (!Array.isArray(tuples)) return undefined;
+  const clock = SweepClock.fromJSON(json);
+  if (!clock) return undefined;
+  for (const tuple of tuples as unknown[]) {
+    if (!Array.isArray(tuple) || tuple.length !== width) return undefined;
+  }
+  return { clock, tuples: tuples as unknown[][] };
+}

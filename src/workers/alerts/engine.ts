@@ -1,9 +1,9 @@
 import type { StoredEvent } from '../../domain/event.js';
+import { isRecord } from './bounded-map.js';
 import { DETECTORS, type DetectorOverrides, resolveDetectorSettings } from './detectors/index.js';
 import { LazyEventView } from './event-view.js';
 import { type AlertRule, compileRule } from './rules.js';
 import { type CompiledSource, DETECTOR_IDS, type Firing } from './types.js';
-import { isRecord } from './window-counter.js';
 
 /**
  * The alert engine for one org: its detectors and rules applied to its events in seq order.

@@ -1,5 +1,4 @@
-import { KEEP_FRACTION, keepMostRecent, removeStale, SweepClock } from './bounded-map.js';
-import { isRecord } from './window-counter.js';
+import { clockAndTuples, KEEP_FRACTION, keepMostRecent, removeStale, SweepClock } from './bounded-map.js';
 
 /**
  * Per actor, the values (countries, IP addresses) seen with their sign-ins and when each was
@@ -107,14 +106,11 @@ export class SeenHistory {
   }
 
   static fromJSON(json: unknown, lookbackMs: number, bounds: SeenBounds): SeenHistory | undefined {
-    if (!isRecord(json) || !Array.isArray(json.actors)) return undefined;
-    const clock = SweepClock.fromJSON(json);
-    if (!clock) return undefined;
+    const saved = clockAndTuples(json, 'actors', 3);
+    if (!saved) return undefined;
     const history = new SeenHistory(lookbackMs, bounds);
-    history.clock = clock;
-    for (const item of json.actors as unknown[]) {
-      if (!Array.isArray(item) || item.length !== 3) return undefined;
-      const [actor, touched, seen] = item as unknown[];
+    history.clock = saved.clock;
+    for (const [actor, touched, seen] of saved.tuples) {
       if (typeof actor !== 'string' || typeof touched !== 'number') return undefined;
       if (!Array.isArray(seen) || seen.length % 2 !== 0) return undefined;
       for (let i = 0; i < seen.length; i += 2) {

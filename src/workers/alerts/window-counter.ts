@@ -1,4 +1,5 @@
 import {
+  clockAndTuples,
   isNumberOrNull,
   KEEP_FRACTION,
   keepMostRecent,
@@ -218,14 +219,11 @@ export class WindowCounter {
 
   /** Rebuilds a counter from toJSON()'s output; undefined if `json` is not that shape. */
   static fromJSON(json: unknown, spec: WindowSpec, bounds?: WindowBounds): WindowCounter | undefined {
-    if (!isRecord(json) || !Array.isArray(json.groups)) return undefined;
-    const clock = SweepClock.fromJSON(json);
-    if (!clock) return undefined;
+    const saved = clockAndTuples(json, 'groups', 6);
+    if (!saved) return undefined;
     const counter = new WindowCounter(spec, bounds);
-    counter.clock = clock;
-    for (const item of json.groups as unknown[]) {
-      if (!Array.isArray(item) || item.length !== 6) return undefined;
-      const [key, quiet, touched, times, seqs, ids] = item as unknown[];
+    counter.clock = saved.clock;
+    for (const [key, quiet, touched, times, seqs, ids] of saved.tuples) {
       if (typeof key !== 'string' || !isNumberOrNull(quiet) || typeof touched !== 'number') return undefined;
       if (!isNumbers(times) || !isNumbers(seqs) || !isStrings(ids)) return undefined;
       if (times.length !== seqs.length || times.length !== ids.length) return undefined;
@@ -241,10 +239,6 @@ export class WindowCounter {
     }
     return counter;
   }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function isNumbers(value: unknown): value is number[] {

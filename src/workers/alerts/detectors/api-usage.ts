@@ -1,48 +1,43 @@
 import { Type } from '@sinclair/typebox';
-import { KEEP_FRACTION, keepMostRecent } from '../bounded-map.js';
+import { isRecord, KEEP_FRACTION, keepMostRecent } from '../bounded-map.js';
 import { duration, iso, windowFiring } from '../firing.js';
 import { type CompiledSource, NO_FIRINGS } from '../types.js';
-import { isNumbers, isRecord, isStrings } from '../window-counter.js';
-import { type DetectorDefinition, MINUTE_MS, setting } from './definition.js';
+import { isNumbers, isStrings } from '../window-counter.js';
+import { type DetectorDefinition, detectorSettings, MINUTE_MS, setting } from './definition.js';
 
-const settings = Type.Object(
-  {
-    enabled: setting.enabled(true),
-    severity: setting.severity('medium'),
-    window_minutes: Type.Integer({
-      minimum: 1,
-      maximum: 60,
-      default: 1,
-      description: 'Length of the windows requests are counted in',
-    }),
-    factor: Type.Number({
-      minimum: 1.5,
-      maximum: 1000,
-      default: 10,
-      description: "How many times the key's baseline a window must exceed",
-    }),
-    floor: Type.Integer({
-      minimum: 1,
-      maximum: 10_000_000,
-      default: 100,
-      description: 'Requests a window must exceed whatever the baseline',
-    }),
-    history_windows: Type.Integer({
-      minimum: 2,
-      maximum: 1440,
-      default: 15,
-      description: 'Windows the baseline averages over',
-    }),
-    min_history_windows: Type.Integer({
-      minimum: 1,
-      maximum: 1440,
-      default: 5,
-      description: 'Windows of history a key needs before it can raise an alert',
-    }),
-    cooldown_minutes: setting.cooldownMinutes(10),
-  },
-  { additionalProperties: false },
-);
+const settings = detectorSettings(true, 'medium', {
+  window_minutes: Type.Integer({
+    minimum: 1,
+    maximum: 60,
+    default: 1,
+    description: 'Length of the windows requests are counted in',
+  }),
+  factor: Type.Number({
+    minimum: 1.5,
+    maximum: 1000,
+    default: 10,
+    description: "How many times the key's baseline a window must exceed",
+  }),
+  floor: Type.Integer({
+    minimum: 1,
+    maximum: 10_000_000,
+    default: 100,
+    description: 'Requests a window must exceed whatever the baseline',
+  }),
+  history_windows: Type.Integer({
+    minimum: 2,
+    maximum: 1440,
+    default: 15,
+    description: 'Windows the baseline averages over',
+  }),
+  min_history_windows: Type.Integer({
+    minimum: 1,
+    maximum: 1440,
+    default: 5,
+    description: 'Windows of history a key needs before it can raise an alert',
+  }),
+  cooldown_minutes: setting.cooldownMinutes(10),
+});
 
 /** At most this many keys per org: at the bound, the least recently used go, down to 80% of it. */
 const MAX_KEYS = 5000;

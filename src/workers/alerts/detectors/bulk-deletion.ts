@@ -1,24 +1,18 @@
-import { Type } from '@sinclair/typebox';
 import { actionMatcher } from '../action-pattern.js';
 import { duration, windowFiring } from '../firing.js';
 import { type CompiledSource, NO_FIRINGS } from '../types.js';
 import { WindowCounter } from '../window-counter.js';
-import { type DetectorDefinition, MINUTE_MS, setting } from './definition.js';
+import { type DetectorDefinition, detectorSettings, MINUTE_MS, setting } from './definition.js';
 
 /** Any action whose last segment starts with `delete` (`template.deleted`, `user.delete`). */
 export const DELETE_ACTIONS = '*.delete*';
 
-const settings = Type.Object(
-  {
-    enabled: setting.enabled(true),
-    severity: setting.severity('high'),
-    threshold: setting.threshold(50, 2, 1000),
-    window_minutes: setting.windowMinutes(2),
-    cooldown_minutes: setting.cooldownMinutes(2),
-    actions: setting.actions(DELETE_ACTIONS, 'Actions that are deletions'),
-  },
-  { additionalProperties: false },
-);
+const settings = detectorSettings(true, 'high', {
+  threshold: setting.threshold(50, 2, 1000),
+  window_minutes: setting.windowMinutes(2),
+  cooldown_minutes: setting.cooldownMinutes(2),
+  actions: setting.actions(DELETE_ACTIONS, 'Actions that are deletions'),
+});
 
 /**
  * Bulk deletion: `threshold` deletions by one actor within the window (a compromised account

@@ -1,4 +1,4 @@
-import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { type Static, type TObject, type TProperties, Type } from '@sinclair/typebox';
 import { ActionPatternSchema } from '../action-pattern.js';
 import { type CompiledSource, type DetectorId, SEVERITIES, type Severity } from '../types.js';
 
@@ -15,6 +15,17 @@ export interface DetectorDefinition<T extends TObject = TObject> {
   defaults: Static<T>;
   compile(settings: Static<T>): CompiledSource<unknown>;
 }
+
+/** A detector's id, and its name and description for people: what sets a family's variants apart. */
+export type DetectorIdentity = Pick<DetectorDefinition, 'id' | 'name' | 'description'>;
+
+/** A variant's identity alone, without the rest of what describes it. */
+export function identityOf(variant: DetectorIdentity): DetectorIdentity {
+  return { id: variant.id, name: variant.name, description: variant.description };
+}
+
+/** The source of the alerts detector `id` raises. */
+export const detectorSource = (id: DetectorId) => ({ kind: 'detector', id }) as const;
 
 /** Helpers for settings schemas, so that every detector names its common settings alike. */
 export const setting = {
@@ -49,6 +60,17 @@ export const setting = {
       description: `${description}. ${ActionPatternSchema.description}`,
     }),
 };
+
+/**
+ * A detector's settings schema: the switch and the severity every detector has, then its own
+ * settings, and no others.
+ */
+export function detectorSettings<P extends TProperties>(enabled: boolean, severity: Severity, own: P) {
+  return Type.Object(
+    { enabled: setting.enabled(enabled), severity: setting.severity(severity), ...own },
+    { additionalProperties: false },
+  );
+}
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;

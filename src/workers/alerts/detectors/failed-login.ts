@@ -1,31 +1,27 @@
 import { Type } from '@sinclair/typebox';
 import { actionMatcher } from '../action-pattern.js';
+import { isRecord } from '../bounded-map.js';
 import { duration, windowFiring } from '../firing.js';
 import { type AlertSource, type CompiledSource, type EventView, type Firing, NO_FIRINGS } from '../types.js';
-import { isRecord, WindowCounter, type WindowHit } from '../window-counter.js';
-import { type DetectorDefinition, MINUTE_MS, setting } from './definition.js';
+import { WindowCounter, type WindowHit } from '../window-counter.js';
+import { type DetectorDefinition, detectorSettings, MINUTE_MS, setting } from './definition.js';
 import { FAILED_SIGN_IN_ACTIONS, SIGN_IN_ACTIONS } from './sign-in-actions.js';
 
-const settings = Type.Object(
-  {
-    enabled: setting.enabled(true),
-    severity: setting.severity('high'),
-    threshold: setting.threshold(10, 2, 1000),
-    window_minutes: setting.windowMinutes(5),
-    cooldown_minutes: setting.cooldownMinutes(5),
-    by_actor: Type.Boolean({ default: true, description: 'Count per actor' }),
-    by_ip: Type.Boolean({ default: true, description: 'Count per IP address' }),
-    failed_actions: setting.actions(
-      FAILED_SIGN_IN_ACTIONS,
-      'Actions that are failed sign-ins whatever their status',
-    ),
-    sign_in_actions: setting.actions(
-      SIGN_IN_ACTIONS,
-      'Sign-in actions that are failed ones when their status is failure',
-    ),
-  },
-  { additionalProperties: false },
-);
+const settings = detectorSettings(true, 'high', {
+  threshold: setting.threshold(10, 2, 1000),
+  window_minutes: setting.windowMinutes(5),
+  cooldown_minutes: setting.cooldownMinutes(5),
+  by_actor: Type.Boolean({ default: true, description: 'Count per actor' }),
+  by_ip: Type.Boolean({ default: true, description: 'Count per IP address' }),
+  failed_actions: setting.actions(
+    FAILED_SIGN_IN_ACTIONS,
+    'Actions that are failed sign-ins whatever their status',
+  ),
+  sign_in_actions: setting.actions(
+    SIGN_IN_ACTIONS,
+    'Sign-in actions that are failed ones when their status is failure',
+  ),
+});
 
 interface State {
   actor: WindowCounter;

@@ -2,34 +2,34 @@ import { Type } from '@sinclair/typebox';
 import { actionMatcher } from '../action-pattern.js';
 import { duration, eventFiring, iso } from '../firing.js';
 import { type SeenBounds, SeenHistory } from '../seen-history.js';
-import { type CompiledSource, type DetectorId, type EventView, NO_FIRINGS, type Severity } from '../types.js';
-import { DAY_MS, type DetectorDefinition, setting } from './definition.js';
+import { type CompiledSource, type EventView, NO_FIRINGS, type Severity } from '../types.js';
+import {
+  DAY_MS,
+  type DetectorDefinition,
+  type DetectorIdentity,
+  detectorSettings,
+  detectorSource,
+  identityOf,
+  setting,
+} from './definition.js';
 import { SIGN_IN_ACTIONS } from './sign-in-actions.js';
 
 function settingsSchema(enabled: boolean, severity: Severity) {
-  return Type.Object(
-    {
-      enabled: setting.enabled(enabled),
-      severity: setting.severity(severity),
-      lookback_days: Type.Integer({
-        minimum: 1,
-        maximum: 365,
-        default: 90,
-        description: 'Days a value stays known after the sign-in that last used it',
-      }),
-      sign_in_actions: setting.actions(
-        SIGN_IN_ACTIONS,
-        'Actions that are sign-ins when their status is success',
-      ),
-    },
-    { additionalProperties: false },
-  );
+  return detectorSettings(enabled, severity, {
+    lookback_days: Type.Integer({
+      minimum: 1,
+      maximum: 365,
+      default: 90,
+      description: 'Days a value stays known after the sign-in that last used it',
+    }),
+    sign_in_actions: setting.actions(
+      SIGN_IN_ACTIONS,
+      'Actions that are sign-ins when their status is success',
+    ),
+  });
 }
 
-interface Variant {
-  id: DetectorId;
-  name: string;
-  description: string;
+interface Variant extends DetectorIdentity {
   enabled: boolean;
   severity: Severity;
   /** What is compared: a country code or an IP address. */
@@ -47,9 +47,7 @@ interface Variant {
  */
 function newValueDetector(variant: Variant): DetectorDefinition<ReturnType<typeof settingsSchema>> {
   return {
-    id: variant.id,
-    name: variant.name,
-    description: variant.description,
+    ...identityOf(variant),
     settings: settingsSchema(variant.enabled, variant.severity),
     defaults: {
       enabled: variant.enabled,
@@ -58,7 +56,7 @@ function newValueDetector(variant: Variant): DetectorDefinition<ReturnType<typeo
       sign_in_actions: SIGN_IN_ACTIONS,
     },
     compile(s) {
-      const source = { kind: 'detector', id: variant.id } as const;
+      const source = detectorSource(variant.id);
       const isSignIn = actionMatcher(s.sign_in_actions);
       const lookbackMs = s.lookback_days * DAY_MS;
       const compiled: CompiledSource<SeenHistory> = {

@@ -1,24 +1,22 @@
-import { Type } from '@sinclair/typebox';
 import { actionMatcher } from '../action-pattern.js';
 import { eventFiring } from '../firing.js';
-import { type CompiledSource, type DetectorId, NO_FIRINGS, type Severity } from '../types.js';
-import { type DetectorDefinition, setting } from './definition.js';
+import { type CompiledSource, NO_FIRINGS, type Severity } from '../types.js';
+import {
+  type DetectorDefinition,
+  type DetectorIdentity,
+  detectorSettings,
+  detectorSource,
+  identityOf,
+  setting,
+} from './definition.js';
 
 function settingsSchema(actions: string, severity: Severity) {
-  return Type.Object(
-    {
-      enabled: setting.enabled(true),
-      severity: setting.severity(severity),
-      actions: setting.actions(actions, 'Actions that raise the alert'),
-    },
-    { additionalProperties: false },
-  );
+  return detectorSettings(true, severity, {
+    actions: setting.actions(actions, 'Actions that raise the alert'),
+  });
 }
 
-interface Variant {
-  id: DetectorId;
-  name: string;
-  description: string;
+interface Variant extends DetectorIdentity {
   /** Trailmark's own action (SPEC §5), the default; an org adds its product's equivalents. */
   actions: string;
   severity: Severity;
@@ -32,13 +30,11 @@ interface Variant {
  */
 function immediateDetector(variant: Variant): DetectorDefinition<ReturnType<typeof settingsSchema>> {
   return {
-    id: variant.id,
-    name: variant.name,
-    description: variant.description,
+    ...identityOf(variant),
     settings: settingsSchema(variant.actions, variant.severity),
     defaults: { enabled: true, severity: variant.severity, actions: variant.actions },
     compile(s) {
-      const source = { kind: 'detector', id: variant.id } as const;
+      const source = detectorSource(variant.id);
       const compiled: CompiledSource<null> = {
         source,
         fingerprint: '',
