@@ -1,5 +1,4 @@
-import { rememberBodyText } from '../domain/body-text.js';
-import type { ConsumerStore } from './consumer-store.js';
+import type { ConsumerStore, LoggedText } from './consumer-store.js';
 import { type IntegrityConnection, orgPk } from './integrity-connection.js';
 import { hasNul } from './nul.js';
 import { eventFromRow } from './rows.js';
@@ -21,6 +20,20 @@ export type ConsumerTables = {
  */
 export function consumersSql(c: IntegrityConnection): ConsumerStore {
   const db = c.db.withTables<ConsumerTables>();
+  async function readText(org: string, fromSeq: number, limit: number): Promise<LoggedText[]> {
+    const pk = await orgPk(c, org);
+    if (pk === undefined) return [];
+    const rows = await c.rows(
+      db
+        .selectFrom('events')
+        .select(['seq', 'body', 'prev_hash', 'hash'])
+        .where('org_pk', '=', pk)
+        .where('seq', '>=', fromSeq)
+        .orderBy('seq')
+        .limit(limit),
+    );
+    return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+  }
   return {
     async cursor(consumer, org) {
       if (hasNul(org) || hasNul(consumer)) return { seq: 0, state: null };
@@ -75,24 +88,10 @@ export function consumersSql(c: IntegrityConnection): ConsumerStore {
     },
 
     async read(org, fromSeq, limit) {
-      const pk = await orgPk(c, org);
-      if (pk === undefined) return [];
-      const rows = await c.rows(
-        db
-          .selectFrom('events')
-          .select(['seq', 'body', 'prev_hash', 'hash'])
-          .where('org_pk', '=', pk)
-          .where('seq', '>=', fromSeq)
-          .orderBy('seq')
-          .limit(limit),
-      );
-      // Consumers that write the event out whole (native streams) reuse the text read.
-      return rows.map((row) => {
-        const event = eventFromRow(row);
-        rememberBodyText(event, row.body);
-        return event;
-      });
+      return (await readText(org, fromSeq, limit)).map(eventFromRow);
     },
+
+    readText,
 
     async forget(consumer) {
       await c.write((trx) =>

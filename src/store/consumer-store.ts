@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../domain/event.js';
+import type { EventTextRow } from './event-row.js';
 
 /**
  * Durable cursors of the log consumers (src/workers/consumers): per consumer and org, the last
@@ -22,6 +23,11 @@ export interface ConsumerProgress {
   seq: number;
 }
 
+/** An event as stored, not parsed: its seq, the canonical body it was hashed from, its links. */
+export interface LoggedText extends EventTextRow {
+  seq: number;
+}
+
 export interface ConsumerStore {
   cursor(consumer: string, org: string): Promise<ConsumerCursor>;
   /**
@@ -36,6 +42,8 @@ export interface ConsumerStore {
   progress(consumer: string, org?: string): Promise<ConsumerProgress[]>;
   /** Up to `limit` of the org's events from `fromSeq` on, in seq order. */
   read(org: string, fromSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The same events as stored text, for a consumer that parses them elsewhere (a thread). */
+  readText(org: string, fromSeq: number, limit: number): Promise<LoggedText[]>;
   /** Drops every cursor of the consumer (a stream deleted). */
   forget(consumer: string): Promise<void>;
 }

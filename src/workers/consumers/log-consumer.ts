@@ -1,10 +1,8 @@
 import type { StoredEvent } from '../../domain/event.js';
+import type { LoggedText } from '../../store/consumer-store.js';
 
-/**
- * Something that reads the log as it grows (alerts, each stream), run by `LogConsumers`
- * (log-consumers.ts) from a durable cursor per consumer and org.
- */
-export interface LogConsumer {
+/** What every log consumer is, whichever form it takes the events in. */
+interface ConsumerBase<Entry> {
   /** Stable name, the durable cursor's key: 'alerts', 'stream:<streamId>'. */
   readonly name: string;
   /** The orgs it reads: 'all', or one org (a stream belongs to one org). */
@@ -17,7 +15,7 @@ export interface LogConsumer {
    * (bounded, jittered). May return a smaller seq to take only a prefix (e.g. a batch not yet
    * full): the rest comes again at the next poll, not at once.
    */
-  consume(orgId: string, events: readonly StoredEvent[]): Promise<number | undefined>;
+  consume(orgId: string, events: readonly Entry[]): Promise<number | undefined>;
   /**
    * Most events given to one `consume` call (default: the runner's). The alerts consumer stores
    * its engine's state in one transaction per call, so it takes larger batches.
@@ -30,6 +28,24 @@ export interface LogConsumer {
    */
   readonly readAhead?: boolean;
 }
+
+/**
+ * Something that reads the log as it grows (alerts, each stream), run by `LogConsumers`
+ * (log-consumers.ts) from a durable cursor per consumer and org. This one takes the events parsed.
+ */
+export interface LogConsumer extends ConsumerBase<StoredEvent> {
+  readonly reads?: 'events';
+}
+
+/**
+ * A log consumer that takes the events as stored text and parses them elsewhere (a stream, on
+ * its sender thread): the main thread, which ingest needs, does not parse them for it.
+ */
+export interface TextLogConsumer extends ConsumerBase<LoggedText> {
+  readonly reads: 'text';
+}
+
+export type AnyLogConsumer = LogConsumer | TextLogConsumer;
 
 /** How far one consumer is behind in one org. */
 export interface ConsumerLag {

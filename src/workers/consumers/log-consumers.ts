@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../../domain/event.js';
 import type { AuditStore } from '../../store/store.js';
-import type { ConsumerLag, ConsumerMetrics, LogConsumer } from './log-consumer.js';
+import type { AnyLogConsumer, ConsumerLag, ConsumerMetrics } from './log-consumer.js';
 
 export interface LogConsumersOptions {
   store: AuditStore;
@@ -66,7 +66,7 @@ interface Pair {
  * pairs between them instead of the first taking all. On SQLite one process owns everything.
  */
 export class LogConsumers {
-  private readonly consumers = new Map<string, LogConsumer>();
+  private readonly consumers = new Map<string, AnyLogConsumer>();
   private readonly pairs = new Map<string, Pair>();
   /** Lease names this process holds. */
   private readonly held = new Set<string>();
@@ -101,7 +101,7 @@ export class LogConsumers {
   }
 
   /** Adds a consumer, or replaces the one of the same name (its cursor is kept). */
-  register(consumer: LogConsumer): void {
+  register(consumer: AnyLogConsumer): void {
     this.consumers.set(consumer.name, consumer);
     this.notify();
   }
@@ -219,12 +219,12 @@ export class LogConsumers {
   }
 
   /** Works on one (consumer, org) until it has caught up, fails, or loses its lease. */
-  private async work(consumer: LogConsumer, org: string, pair: Pair): Promise<void> {
+  private async work(consumer: AnyLogConsumer, org: string, pair: Pair): Promise<void> {
     const { store, log } = this.options;
     const lease = leaseName(consumer.name, org);
     const limit = consumer.batchEvents ?? this.batchEvents;
     /** The read of the events after the last ones given, started while they were consumed. */
-    let ahead: { from: number; events: Promise<StoredEvent[]> } | undefined;
+    let ahead: { from: number; read: Promise<ConsumerRead> } | undefined;
     try {
       for (;;) {
         if (this.stopped || this.consumers.get(consumer.name) !== consumer) return;
@@ -232,23 +232,23 @@ export class LogConsumers {
         // Read after taking the lease: the previous owner's last commit is visible.
         pair.written = Math.max(pair.written, (await store.consumers.cursor(consumer.name, org)).seq);
         const from = Math.max(pair.written, pair.taken);
-        const events =
-          ahead?.from === from + 1 ? await ahead.events : await store.consumers.read(org, from + 1, limit);
+        const batch =
+          ahead?.from === from + 1 ? await ahead.read : await readFor(store, consumer, org, from + 1, limit);
         ahead = undefined;
-        if (events.length === 0) {
+        if (batch.count === 0) {
           pair.oldestPendingMs = undefined;
           return;
         }
-        pair.oldestPendingMs = Date.parse(events[0]!.received_at);
-        const last = events[events.length - 1]!.seq;
+        pair.oldestPendingMs = batch.firstReceivedMs;
+        const last = batch.lastSeq;
         let committed: number;
         try {
-          const consuming = consumer.consume(org, events);
-          if (consumer.readAhead && events.length === limit) {
-            const read = store.consumers.read(org, last + 1, limit);
+          const consuming = batch.consume();
+          if (consumer.readAhead && batch.count === limit) {
+            const read = readFor(store, consumer, org, last + 1, limit);
             // Used only when everything given is taken; a failed read is read again then.
             read.catch(() => undefined);
-            ahead = { from: last + 1, events: read };
+            ahead = { from: last + 1, read };
           }
           const answered = await consuming;
           committed = answered === undefined ? last : Math.min(answered, last);
@@ -270,7 +270,7 @@ export class LogConsumers {
           return;
         }
         // Caught up with the head as it was read: the next commit's notify() brings us back.
-        if (events.length < limit) {
+        if (batch.count < limit) {
           pair.oldestPendingMs = undefined;
           return;
         }
@@ -294,7 +294,7 @@ export class LogConsumers {
    * one is under way follows it). Not awaited by the work: on SQLite a write waits for the ingest
    * writer, 100 ms to seconds under full-rate ingest, and delivery would stop meanwhile.
    */
-  private writeCursorSoon(consumer: LogConsumer, org: string, pair: Pair): void {
+  private writeCursorSoon(consumer: AnyLogConsumer, org: string, pair: Pair): void {
     if (pair.writing) {
       pair.writeAgain = true;
       return;
@@ -322,7 +322,7 @@ export class LogConsumers {
    * Writes the cursor up to what the consumer took, when the stored one is behind; a failure is
    * logged and the next write tries again.
    */
-  private async writeCursor(consumer: LogConsumer, org: string, pair: Pair): Promise<void> {
+  private async writeCursor(consumer: AnyLogConsumer, org: string, pair: Pair): Promise<void> {
     const seq = pair.taken;
     if (seq <= pair.written) return;
     try {
@@ -383,6 +383,44 @@ export class LogConsumers {
     }
     metrics.lag(consumer, events, seconds);
   }
+}
+
+/** A consumer's next events, read in the form it takes them, and what the runner needs of them. */
+interface ConsumerRead {
+  count: number;
+  /** received_at of the first, in ms (0 when none). */
+  firstReceivedMs: number;
+  lastSeq: number;
+  /** Hands them to the consumer. */
+  consume(): Promise<number | undefined>;
+}
+
+async function readFor(
+  store: AuditStore,
+  consumer: AnyLogConsumer,
+  org: string,
+  from: number,
+  limit: number,
+): Promise<ConsumerRead> {
+  if (consumer.reads === 'text') {
+    const rows = await store.consumers.readText(org, from, limit);
+    const first = rows[0];
+    return {
+      count: rows.length,
+      // One body parsed to know the batch's age; the consumer parses the rest elsewhere.
+      firstReceivedMs: first ? Date.parse((JSON.parse(first.body) as StoredEvent).received_at) : 0,
+      lastSeq: rows[rows.length - 1]?.seq ?? 0,
+      consume: () => consumer.consume(org, rows),
+    };
+  }
+  const events = await store.consumers.read(org, from, limit);
+  const first = events[0];
+  return {
+    count: events.length,
+    firstReceivedMs: first ? Date.parse(first.received_at) : 0,
+    lastSeq: events[events.length - 1]?.seq ?? 0,
+    consume: () => consumer.consume(org, events),
+  };
 }
 
 function pairKey(consumer: string, org: string): string {

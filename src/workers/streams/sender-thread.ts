@@ -1,20 +1,29 @@
 import { parentPort } from 'node:worker_threads';
 import type { Transport } from '../../delivery/send-result.js';
 import { rememberBodyText } from '../../domain/body-text.js';
+import type { StoredEvent } from '../../domain/event.js';
 import type { StreamFormat } from '../../export/formats/stream-format.js';
 import { streamFormat } from '../../export/formats/stream-format.js';
 import { eventFromRow } from '../../store/rows.js';
-import { sendBatches } from './stream-batches.js';
+import { sendBatches, streamFilter } from './stream-batches.js';
 import type { SenderReply, SenderRequest, SenderSettings } from './stream-senders.js';
 import { transportFor } from './stream-transport.js';
 
 /**
  * The streams' formatting and sending, on a thread of their own (stream-senders.ts says why):
- * one transport and format per open stream; each `send` parses the rows it is given, writes them
- * in the stream's format and sends them as sendBatches does, and answers how far it got.
+ * one filter, format and transport per open stream; each `send` parses the rows it is given,
+ * keeps those the filter passes, writes them in the stream's format and sends them as
+ * sendBatches does, and answers how far it got. The text read is kept beside each event, so a
+ * native stream writes it out as stored.
  */
 const port = parentPort!;
-const open = new Map<string, { settings: SenderSettings; format: StreamFormat; transport: Transport }>();
+interface OpenStream {
+  settings: SenderSettings;
+  matches: (event: StoredEvent) => boolean;
+  format: StreamFormat;
+  transport: Transport;
+}
+const open = new Map<string, OpenStream>();
 
 async function handle(request: SenderRequest): Promise<SenderReply | undefined> {
   switch (request.kind) {
@@ -24,6 +33,7 @@ async function handle(request: SenderRequest): Promise<SenderReply | undefined> 
       const { settings } = request;
       open.set(request.stream, {
         settings,
+        matches: streamFilter(settings.filter),
         format: streamFormat(settings.format, { productVersion: settings.productVersion }),
         transport: transportFor(settings),
       });
@@ -47,6 +57,7 @@ async function handle(request: SenderRequest): Promise<SenderReply | undefined> 
       });
       const outcome = await sendBatches(
         events,
+        entry.matches,
         entry.format,
         entry.transport,
         entry.settings.batch,

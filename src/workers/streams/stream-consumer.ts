@@ -5,11 +5,10 @@ import {
   shouldGiveUp,
 } from '../../delivery/retry-policy.js';
 import type { SendResult } from '../../delivery/send-result.js';
-import type { StoredEvent } from '../../domain/event.js';
-import { eventKind } from '../../domain/event.js';
+import type { LoggedText } from '../../store/consumer-store.js';
 import type { AuditStore } from '../../store/store.js';
 import { type StreamRecord, streamConsumerName } from '../../store/stream-store.js';
-import type { LogConsumer } from '../consumers/log-consumer.js';
+import type { TextLogConsumer } from '../consumers/log-consumer.js';
 import type { StreamSender } from './stream-senders.js';
 
 export interface StreamConsumerDeps {
@@ -31,12 +30,12 @@ const SUCCESS_WRITE_EVERY_MS = 1000;
  * failing for 24 h without a success pauses the stream with the reason. Events are resent only
  * across a retry boundary, with the same id.
  */
-export class StreamConsumer implements LogConsumer {
+export class StreamConsumer implements TextLogConsumer {
   readonly name: string;
   readonly orgs: { orgId: string };
-  /** Sending happens on the sender thread: the next read overlaps it. */
+  /** The sender thread parses, filters, formats and sends; the next read overlaps it. */
+  readonly reads = 'text';
   readonly readAhead = true;
-  private readonly matches: (event: StoredEvent) => boolean;
   private attempt = 0;
   private retryAt = 0;
   private failingSince: number | undefined;
@@ -51,28 +50,17 @@ export class StreamConsumer implements LogConsumer {
   ) {
     this.name = streamConsumerName(stream.id);
     this.orgs = { orgId: stream.org };
-    this.matches = streamFilter(stream.filter);
     this.failingSince = stream.failing_since ? Date.parse(stream.failing_since) : undefined;
   }
 
-  async consume(_org: string, events: readonly StoredEvent[]): Promise<number | undefined> {
-    const nothing = events[0]!.seq - 1;
+  async consume(_org: string, rows: readonly LoggedText[]): Promise<number | undefined> {
     const now = Date.now();
-    if (now < this.retryAt) return nothing;
-    const wanted = events.filter(this.matches);
-    if (wanted.length === 0) return undefined;
-    const { sent, failure } = await this.deps.sender.send(wanted, now);
-    if (failure) {
-      // Commit what went through: up to the first event not acknowledged.
-      if (sent > 0) await this.noteSuccess();
-      await this.noteFailure(failure);
-      return (wanted[sent]?.seq ?? wanted[wanted.length - 1]!.seq + 1) - 1;
-    }
-    if (sent === 0) return nothing;
-    await this.noteSuccess();
-    // Everything sent: every event given is handled (filtered ones too). Else the short batch
-    // left waits: commit up to its first event, which comes again at the next poll.
-    return sent === wanted.length ? undefined : wanted[sent]!.seq - 1;
+    if (now < this.retryAt) return rows[0]!.seq - 1;
+    const { handled, delivered, failure } = await this.deps.sender.send(rows, now);
+    // Commit what went through (and what the filter passed over): up to `handled`.
+    if (delivered > 0) await this.noteSuccess();
+    if (failure) await this.noteFailure(failure);
+    return handled;
   }
 
   private async noteSuccess(): Promise<void> {
@@ -122,23 +110,4 @@ export class StreamConsumer implements LogConsumer {
       );
     }
   }
-}
-
-/** A stream's filter as a predicate: action exact, `prefix*`, `*.suffix`; kinds. None: everything. */
-export function streamFilter(filter: StreamRecord['filter']): (event: StoredEvent) => boolean {
-  const exact = new Set<string>();
-  const prefixes: string[] = [];
-  const suffixes: string[] = [];
-  for (const item of filter.actions) {
-    if (item.startsWith('*')) suffixes.push(item.slice(1).replace(/\*$/, ''));
-    else if (item.endsWith('*')) prefixes.push(item.slice(0, -1));
-    else exact.add(item);
-  }
-  const kinds = new Set<string>(filter.kinds);
-  const anyAction = filter.actions.length === 0;
-  return (event) => {
-    if (kinds.size > 0 && !kinds.has(eventKind(event))) return false;
-    if (anyAction || exact.has(event.action)) return true;
-    return prefixes.some((p) => event.action.startsWith(p)) || suffixes.some((s) => event.action.endsWith(s));
-  };
 }

@@ -71,6 +71,7 @@ export class StreamDeliveries {
           destination: stream.destination,
           batch: stream.batch,
           format: stream.format,
+          filter: stream.filter,
           productVersion: PRODUCT_VERSION,
         });
         const consumer = new StreamConsumer(stream, {

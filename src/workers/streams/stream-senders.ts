@@ -1,22 +1,18 @@
 import type { Worker } from 'node:worker_threads';
-import { bodyTextOf } from '../../domain/body-text.js';
-import { hashedBody } from '../../domain/chain.js';
-import type { StoredEvent } from '../../domain/event.js';
-import { canonicalJson } from '../../domain/jcs.js';
-import type { EventTextRow } from '../../store/event-row.js';
+import type { LoggedText } from '../../store/consumer-store.js';
 import type { StreamRecord } from '../../store/stream-store.js';
 import { startThread } from '../../store/threads.js';
 import type { BatchOutcome } from './stream-batches.js';
 
-/** What the sender thread needs of a stream: where, how batched, which format. */
-export interface SenderSettings extends Pick<StreamRecord, 'destination' | 'batch' | 'format'> {
+/** What the sender thread needs of a stream: where, how batched, which format, which events. */
+export interface SenderSettings extends Pick<StreamRecord, 'destination' | 'batch' | 'format' | 'filter'> {
   productVersion: string;
 }
 
 /** To the sender thread (sender-thread.ts). */
 export type SenderRequest =
   | { kind: 'open'; stream: string; settings: SenderSettings }
-  | { kind: 'send'; call: number; stream: string; rows: EventTextRow[]; now: number }
+  | { kind: 'send'; call: number; stream: string; rows: readonly LoggedText[]; now: number }
   | { kind: 'close'; call: number; stream: string };
 
 /** From the sender thread: the answer to one call. */
@@ -25,9 +21,9 @@ export type SenderReply =
   | { kind: 'done'; call: number }
   | { kind: 'failed'; call: number; message: string };
 
-/** One stream's way out: formats and sends events as sendBatches (stream-batches.ts) does. */
+/** One stream's way out: filters, formats and sends events as sendBatches (stream-batches.ts) does. */
 export interface StreamSender {
-  send(events: readonly StoredEvent[], now: number): Promise<BatchOutcome>;
+  send(rows: readonly LoggedText[], now: number): Promise<BatchOutcome>;
   close(): Promise<void>;
 }
 
@@ -37,9 +33,9 @@ type Pending = { resolve(reply: SenderReply): void; reject(error: Error): void }
  * Formats and sends every stream's batches on one thread of its own. On the main thread each
  * request a stream sent waited for event-loop turns that ingest's requests filled: under the
  * batch ingest benchmark a 2,000-event read took 150 to 700 ms to deliver as four requests, and
- * the streams fell 7 to 11 s behind. Here the main thread reads and filters, and hands the rows
- * over as their stored text (strings copy cheaply between threads); the thread parses, formats
- * and waits on the receivers, and one message comes back per read.
+ * the streams fell 7 to 11 s behind. Here the main thread only reads the rows, as their stored
+ * text (strings copy cheaply between threads); the thread parses, filters, formats and waits on
+ * the receivers, and one message comes back per read.
  *
  * The thread is started on first use. If it dies, the calls under way fail (their consumers retry
  * from their cursors, so nothing is lost) and the next call starts it again with every stream
@@ -56,8 +52,7 @@ export class SenderThread {
     this.streams.set(stream, settings);
     this.worker?.postMessage({ kind: 'open', stream, settings } satisfies SenderRequest);
     return {
-      send: async (events, now) => {
-        const rows = events.map(textRow);
+      send: async (rows, now) => {
         const reply = await this.call((call) => ({ kind: 'send', call, stream, rows, now }));
         if (reply.kind !== 'sent') throw new Error(`stream sender: unexpected ${reply.kind} reply`);
         return reply.outcome;
@@ -119,13 +114,4 @@ export class SenderThread {
     this.pending.clear();
     for (const call of calls) call.reject(error);
   }
-}
-
-/** The event as the store holds it: the text it was read from, when the read kept it. */
-function textRow(event: StoredEvent): EventTextRow {
-  return {
-    body: bodyTextOf(event) ?? canonicalJson(hashedBody(event)),
-    prev_hash: event.prev_hash,
-    hash: event.hash,
-  };
 }
