@@ -13,7 +13,7 @@ interface ConsumerBase<Entry> {
    * writes the cursor past them when it catches up or stops, and about once a second while it
    * works through a backlog. Throwing takes none of them, and the runner retries with backoff
    * (bounded, jittered). May return a smaller seq to take only a prefix (e.g. a batch not yet
-   * full): the rest comes again at the next poll, not at once.
+   * full): the rest comes again at the next poll, not at once, or from `resumeAt()` on.
    */
   consume(orgId: string, events: readonly Entry[]): Promise<number | undefined>;
   /**
@@ -27,6 +27,12 @@ interface ConsumerBase<Entry> {
    * it instead of following it; a consumer that works on the main thread gains nothing from it.
    */
   readonly readAhead?: boolean;
+  /**
+   * After a prefix: when (ms) to offer the rest again, once more is committed or at a poll. A
+   * stream holding a short batch wants it as soon as more events could fill it; one waiting out
+   * a retry's backoff, not before the backoff ends.
+   */
+  resumeAt?(): number;
 }
 
 /**

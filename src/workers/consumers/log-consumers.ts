@@ -265,8 +265,10 @@ export class LogConsumers {
         pair.failures = 0;
         pair.taken = Math.max(pair.taken, committed);
         if (committed < last) {
-          // The consumer keeps the rest for later (a batch not yet full): not before the next poll.
-          pair.notBefore = Date.now() + this.pollMs;
+          // The consumer keeps the rest for later (a batch not yet full, a backoff): not before
+          // it asks, and never sooner than a settle; by default, the next poll.
+          const now = Date.now();
+          pair.notBefore = Math.max(now + this.settleMs, consumer.resumeAt?.() ?? now + this.pollMs);
           return;
         }
         // Caught up with the head as it was read: the next commit's notify() brings us back.

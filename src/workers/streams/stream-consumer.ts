@@ -63,6 +63,11 @@ export class StreamConsumer implements TextLogConsumer {
     return handled;
   }
 
+  /** A short batch is offered again as soon as more may have come; a retry, after its backoff. */
+  resumeAt(): number {
+    return this.retryAt;
+  }
+
   private async noteSuccess(): Promise<void> {
     const recovered = this.failingSince !== undefined;
     this.attempt = 0;
