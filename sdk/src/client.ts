@@ -3,7 +3,7 @@ import { type RetryOptions, type RetryPolicy, retryPolicy, sleep, unrefTimer } f
 import { type DeliveryOutcome, deliver, type RetryNotice } from './deliver.js';
 import { TrailmarkError } from './errors.js';
 import type { Connection, FetchLike } from './http.js';
-import { newEventId } from './ids.js';
+import { isoTime, newEventId } from './ids.js';
 import {
   type Batch,
   batchBody,
@@ -405,10 +405,12 @@ export class Trailmark {
     // into a new object first doubled the cost of serialising it. A Date serialises as its ISO
     // string (Date#toJSON).
     let added = '';
-    const id = event.id === undefined ? newEventId() : event.id;
+    const now = Date.now();
+    const id = event.id === undefined ? newEventId(now) : event.id;
     if (typeof id !== 'string') throw new TypeError('id must be a string');
-    if (event.id === undefined) added += `"id":${JSON.stringify(id)},`;
-    if (at === undefined) added += `"occurred_at":"${new Date().toISOString()}",`;
+    // A generated id is Crockford base32 after `evt_`: nothing in it needs escaping.
+    if (event.id === undefined) added += `"id":"${id}",`;
+    if (at === undefined) added += `"occurred_at":"${isoTime(now)}",`;
     const org = event.org ?? this.defaultOrg;
     if (event.org === undefined && org !== undefined) added += `"org":${JSON.stringify(org)},`;
     const text = JSON.stringify(event);

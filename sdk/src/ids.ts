@@ -29,6 +29,18 @@ function timePart(now: number): string {
   return time;
 }
 
+let isoMs = -1;
+let iso = '';
+
+/** `now` as an ISO 8601 string, formatted once per millisecond: many events share one. */
+export function isoTime(now: number): string {
+  if (now !== isoMs) {
+    iso = new Date(now).toISOString();
+    isoMs = now;
+  }
+  return iso;
+}
+
 /**
  * An event id in the server's own form: `evt_` + 48-bit millisecond time + 80 random bits in
  * Crockford base32. Time-ordered ids append at the right edge of the server's per-org id index;
