@@ -4,6 +4,7 @@ import { type DeliveryOutcome, deliver, type RetryNotice } from './deliver.js';
 import { TrailmarkError } from './errors.js';
 import type { Connection, FetchLike } from './http.js';
 import { isoTime, newEventId } from './ids.js';
+import { fetchPost, nodePost } from './post.js';
 import {
   type Batch,
   batchBody,
@@ -65,7 +66,10 @@ export interface TrailmarkOptions {
   timeoutMs?: number;
   /** Keeps events on disk until acknowledged (`FileSpool` from `@trailmark/sdk/spool`). */
   spool?: Spool;
-  /** Default: the global fetch. */
+  /**
+   * Used for everything when given. Default: the global fetch, except that on Node (20.16+)
+   * events are sent with node:http(s), which takes a third of fetch's CPU per request.
+   */
   fetch?: FetchLike;
   headers?: Record<string, string>;
   /** Every event lost, refused or dropped, and spool failures. Default: a console warning. */
@@ -188,10 +192,13 @@ export class Trailmark {
     if (!options.apiKey) throw new TypeError('Trailmark: apiKey is required');
     const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!fetchImpl) throw new TypeError('Trailmark: no fetch in this runtime; pass options.fetch');
+    const baseUrl = options.url.replace(/\/+$/, '');
     this.connection = {
-      baseUrl: options.url.replace(/\/+$/, ''),
+      baseUrl,
       apiKey: options.apiKey,
       fetch: fetchImpl,
+      // A fetch the caller passes is used for everything; otherwise events go by node:http on Node.
+      post: (options.fetch ? undefined : nodePost(baseUrl)) ?? fetchPost(fetchImpl),
       headers: options.headers ?? {},
       timeoutMs: between('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs, 1, 3_600_000),
     };
