@@ -423,7 +423,11 @@ export class Trailmark {
     const text = JSON.stringify(event);
     if (typeof text !== 'string' || text[0] !== '{') throw new TypeError('an event must be a plain object');
     const json = added ? `{${added}${text.slice(1)}` : text;
-    const queued: QueuedEvent = { n: 0, id, org, json, bytes: utf8Length(json) };
+    // Sized in its flat parts: sizing the joined string would copy it into one first. Only an
+    // org can put anything but ASCII in what was added.
+    const bytes =
+      utf8Length(text) + (org !== undefined && event.org === undefined ? utf8Length(added) : added.length);
+    const queued: QueuedEvent = { n: 0, id, org, json, bytes };
     if (singleBatchBytes(queued) > this.limits.bytes) {
       throw new RangeError(
         `the event is ${queued.bytes} bytes as JSON, over the batch limit of ${this.limits.bytes}`,
