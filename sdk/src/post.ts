@@ -92,6 +92,21 @@ export function nodePost(baseUrl: string): Post | undefined {
   // An idle connection closes after 5 s, or sooner when the server's Keep-Alive header says it
   // closes idle connections sooner, so as not to send on one the server is closing.
   const agent = new http.Agent({ keepAlive: true, timeout: 5000 });
+  // Requests in flight, and one abort listener per signal for all of them: a listener per
+  // request would pass Node's limit of 10 per signal (and its warning) at concurrency 11.
+  const inFlight = new Map<NodeRequest, AbortSignal>();
+  const watched = new WeakSet<AbortSignal>();
+  const watch = (signal: AbortSignal) => {
+    if (watched.has(signal)) return;
+    watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const [request, of] of inFlight) if (of === signal) request.destroy(new Error('aborted'));
+      },
+      { once: true },
+    );
+  };
 
   const once = (
     url: string,
@@ -107,7 +122,7 @@ export function nodePost(baseUrl: string): Post | undefined {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        inFlight.delete(request);
         if (error) reject(error);
         else resolve(answer!);
       };
@@ -142,15 +157,15 @@ export function nodePost(baseUrl: string): Post | undefined {
           finish(undefined, { status: 0, statusText: '', retryAfter: null, text: '', staleConnection: true });
         } else finish(error);
       });
-      const onAbort = () => request.destroy(new Error('aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
+      inFlight.set(request, signal);
+      watch(signal);
       const timer = setTimeout(
         () => request.destroy(new Error(`no complete answer within ${timeoutMs} ms`)),
         timeoutMs,
       );
       // The request's connection keeps the process alive, not its time limit.
       unrefTimer(timer);
-      if (signal.aborted) onAbort();
+      if (signal.aborted) request.destroy(new Error('aborted'));
       request.end(body);
     });
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { events, newEventId, Trailmark } from '../../sdk/src/index.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/test-server.js';
 import type { TestOrg } from '../http/support.js';
@@ -57,6 +57,38 @@ describe('recording', () => {
       dropped: 0,
     });
     await client.shutdown();
+  });
+
+  it('keeps `concurrency` requests in flight, past the 10 listeners Node allows a signal without a warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const p = await startProxy(t.url, () => ({ wait: held }));
+    try {
+      const { client, errors } = testClient({
+        url: p.url,
+        apiKey: org.writeKey,
+        batchSize: 1,
+        concurrency: 16,
+      });
+      for (let i = 0; i < 20; i++)
+        await client.record({ action: 'concurrent.sent', actor: { type: 'user', id: 'u_c' } });
+      await vi.waitFor(() => expect(p.inFlight()).toBe(16));
+      release();
+      await client.flush();
+      await client.shutdown();
+      expect(errors).toEqual([]);
+      expect(client.stats().acknowledged).toBe(20);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await p.close();
+    }
   });
 
   it('stamps occurred_at at record time and snapshots the event, so later changes do not leak in', async () => {
