@@ -8,6 +8,8 @@ import { fetchPost, nodePost } from './post.js';
 import {
   type Batch,
   batchBody,
+  encodeEvent,
+  eventJson,
   type QueuedEvent,
   singleBatchBytes,
   utf8Length,
@@ -427,13 +429,12 @@ export class Trailmark {
     // org can put anything but ASCII in what was added.
     const bytes =
       utf8Length(text) + (org !== undefined && event.org === undefined ? utf8Length(added) : added.length);
-    const queued: QueuedEvent = { n: 0, id, org, json, bytes };
-    if (singleBatchBytes(queued) > this.limits.bytes) {
+    if (singleBatchBytes(bytes) > this.limits.bytes) {
       throw new RangeError(
-        `the event is ${queued.bytes} bytes as JSON, over the batch limit of ${this.limits.bytes}`,
+        `the event is ${bytes} bytes as JSON, over the batch limit of ${this.limits.bytes}`,
       );
     }
-    return queued;
+    return { n: 0, id, org, data: encodeEvent(json, bytes), bytes };
   }
 
   /** Events held: waiting, being spooled, being sent. The bound applies to this. */
@@ -460,7 +461,7 @@ export class Trailmark {
       const spool = this.spool;
       if (spool) {
         try {
-          await spool.append(this.spooling.map(({ id, org, json }) => ({ id, org, json })));
+          await spool.append(this.spooling.map((e) => ({ id: e.id, org: e.org, json: eventJson(e) })));
         } catch (error) {
           this.spoolFailed(error);
         }
@@ -476,7 +477,8 @@ export class Trailmark {
     try {
       const replayed = await spool.open();
       for (const { id, org, json } of replayed) {
-        this.waiting.push({ n: this.nextN++, id, org, json, bytes: utf8Length(json) });
+        const bytes = utf8Length(json);
+        this.waiting.push({ n: this.nextN++, id, org, data: encodeEvent(json, bytes), bytes });
       }
       if (replayed.length > 0) {
         // Events from an earlier run are due at once.
@@ -638,7 +640,7 @@ export class Trailmark {
         ...extra,
         ...(extra.problem ? { problem: extra.problem } : {}),
         eventIds: events.map((e) => e.id),
-        eventJson: events.map((e) => e.json),
+        eventJson: events.map(eventJson),
       }),
     );
   }

@@ -25,7 +25,7 @@ export interface RetryNotice {
  */
 export async function deliver(
   connection: Connection,
-  body: string,
+  body: Uint8Array<ArrayBuffer>,
   policy: RetryPolicy,
   signal: AbortSignal,
   onRetry?: (notice: RetryNotice) => void,

@@ -17,7 +17,7 @@ export interface PostAnswer {
 export type Post = (
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: Uint8Array<ArrayBuffer>,
   timeoutMs: number,
   signal: AbortSignal,
 ) => Promise<PostAnswer>;
@@ -60,7 +60,7 @@ interface NodeRequest {
   reusedSocket: boolean;
   on(event: 'error', listener: (error: Error) => void): void;
   destroy(error?: Error): void;
-  end(body: string): void;
+  end(body: Uint8Array<ArrayBuffer>): void;
 }
 
 interface NodeHttp {
@@ -111,7 +111,7 @@ export function nodePost(baseUrl: string): Post | undefined {
   const once = (
     url: string,
     headers: Record<string, string>,
-    body: string,
+    body: Uint8Array<ArrayBuffer>,
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<PostAnswer & { staleConnection?: true }> =>

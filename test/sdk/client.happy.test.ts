@@ -127,6 +127,41 @@ describe('recording', () => {
     await client.shutdown();
   });
 
+  it('sends text outside ASCII, and events larger than the blocks small ones share, as recorded', async () => {
+    const { client, errors } = testClient({ url: t.url, apiKey: org.writeKey, batchSize: 10 });
+    const texts = [
+      'Zoë signed the contract — ✓',
+      '日本語のテキスト',
+      'emoji 🎉👍 and a pair: 𝄞',
+      `long ${'é'.repeat(3000)} ${'x'.repeat(3000)}`,
+      'plain',
+    ];
+    const recorded = [];
+    for (let round = 0; round < 4; round++) {
+      for (const [i, text] of texts.entries()) {
+        recorded.push(
+          await client.record({
+            action: 'text.recorded',
+            actor: { type: 'user', id: `ü_${i}`, name: text.slice(0, 40) },
+            metadata: { text, round },
+          }),
+        );
+      }
+    }
+    await client.flush();
+    expect(errors).toEqual([]);
+    const stored = new Map(
+      (await storedEvents(t, org.readKey, { action: 'text.recorded' })).map((e) => [e.id, e]),
+    );
+    expect(stored.size).toBe(recorded.length);
+    for (const [n, { id }] of recorded.entries()) {
+      const text = texts[n % texts.length]!;
+      expect(stored.get(id)!.metadata).toEqual({ text, round: Math.floor(n / texts.length) });
+      expect(stored.get(id)!.actor).toMatchObject({ id: `ü_${n % texts.length}`, name: text.slice(0, 40) });
+    }
+    await client.shutdown();
+  });
+
   it('keeps caller ids and dates, and recordMany keeps order', async () => {
     const { client, errors } = testClient({ url: t.url, apiKey: org.writeKey });
     const ids = [newEventId(), 'order:42:paid', newEventId()];
