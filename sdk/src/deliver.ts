@@ -1,5 +1,5 @@
 import { backoffDelay, isTransientStatus, parseRetryAfter, type RetryPolicy, sleep } from './backoff.js';
-import { type Connection, connectionHeaders, readProblem, requestSignal } from './http.js';
+import { type Connection, connectionHeaders, problemFrom } from './http.js';
 import type { Acknowledgement, Problem } from './types.js';
 
 export type DeliveryOutcome =
@@ -25,7 +25,7 @@ export interface RetryNotice {
  */
 export async function deliver(
   connection: Connection,
-  body: string,
+  body: Uint8Array<ArrayBuffer>,
   policy: RetryPolicy,
   signal: AbortSignal,
   onRetry?: (notice: RetryNotice) => void,
@@ -37,20 +37,14 @@ export async function deliver(
     let retryAfter: number | undefined;
     let failure: { status?: number; problem?: Problem; cause?: unknown };
     try {
-      const response = await connection.fetch(url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: requestSignal(connection.timeoutMs, signal),
-      });
-      if (response.ok) {
-        const answer = (await response.json()) as { events: Acknowledgement[] };
-        return { kind: 'acked', acks: answer.events };
+      const answer = await connection.post(url, headers, body, connection.timeoutMs, signal);
+      if (answer.status >= 200 && answer.status < 300) {
+        return { kind: 'acked', acks: (JSON.parse(answer.text) as { events: Acknowledgement[] }).events };
       }
-      const problem = await readProblem(response);
-      if (!isTransientStatus(response.status)) return { kind: 'rejected', status: response.status, problem };
-      retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-      failure = { status: response.status, problem };
+      const problem = problemFrom(answer.status, answer.statusText, answer.text);
+      if (!isTransientStatus(answer.status)) return { kind: 'rejected', status: answer.status, problem };
+      retryAfter = parseRetryAfter(answer.retryAfter);
+      failure = { status: answer.status, problem };
     } catch (cause) {
       // A network error, a timeout, or a 2xx whose body was cut off: all worth another attempt.
       if (signal.aborted) return { kind: 'abandoned' };

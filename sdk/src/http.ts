@@ -1,3 +1,4 @@
+import type { Post } from './post.js';
 import type { Problem } from './types.js';
 
 export const SDK_VERSION = '0.1.0';
@@ -9,6 +10,8 @@ export interface Connection {
   baseUrl: string;
   apiKey: string;
   fetch: FetchLike;
+  /** How batches of events are posted: `fetch`, or node:http where that is cheaper. */
+  post: Post;
   /** Extra headers on every request (a proxy's, a tracing header). */
   headers: Record<string, string>;
   timeoutMs: number;
@@ -45,13 +48,18 @@ function anySignal(signals: AbortSignal[]): AbortSignal {
 /** The problem+json body of an error response, or a problem made from whatever it was. */
 export async function readProblem(response: Response): Promise<Problem> {
   const text = await response.text().catch(() => '');
+  return problemFrom(response.status, response.statusText, text);
+}
+
+/** The problem an error answer's body states, or one made from its status when it is not one. */
+export function problemFrom(status: number, statusText: string, text: string): Problem {
   try {
     const body = JSON.parse(text) as Partial<Problem>;
     if (body && typeof body === 'object' && typeof body.title === 'string') {
       return {
         type: String(body.type ?? 'about:blank'),
         title: body.title,
-        status: typeof body.status === 'number' ? body.status : response.status,
+        status: typeof body.status === 'number' ? body.status : status,
         detail: String(body.detail ?? ''),
         ...(Array.isArray(body.errors) ? { errors: body.errors } : {}),
       };
@@ -61,8 +69,8 @@ export async function readProblem(response: Response): Promise<Problem> {
   }
   return {
     type: 'about:blank',
-    title: response.statusText || `HTTP ${response.status}`,
-    status: response.status,
+    title: statusText || `HTTP ${status}`,
+    status,
     detail: text.slice(0, 500),
   };
 }

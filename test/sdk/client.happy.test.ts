@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { events, newEventId, Trailmark } from '../../sdk/src/index.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/test-server.js';
 import type { TestOrg } from '../http/support.js';
@@ -59,6 +59,38 @@ describe('recording', () => {
     await client.shutdown();
   });
 
+  it('keeps `concurrency` requests in flight, past the 10 listeners Node allows a signal without a warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const p = await startProxy(t.url, () => ({ wait: held }));
+    try {
+      const { client, errors } = testClient({
+        url: p.url,
+        apiKey: org.writeKey,
+        batchSize: 1,
+        concurrency: 16,
+      });
+      for (let i = 0; i < 20; i++)
+        await client.record({ action: 'concurrent.sent', actor: { type: 'user', id: 'u_c' } });
+      await vi.waitFor(() => expect(p.inFlight()).toBe(16));
+      release();
+      await client.flush();
+      await client.shutdown();
+      expect(errors).toEqual([]);
+      expect(client.stats().acknowledged).toBe(20);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await p.close();
+    }
+  });
+
   it('stamps occurred_at at record time and snapshots the event, so later changes do not leak in', async () => {
     const { client, errors } = testClient({ url: t.url, apiKey: org.writeKey, flushIntervalMs: 60_000 });
     const event = {
@@ -92,6 +124,41 @@ describe('recording', () => {
     expect(client.stats().acknowledged).toBe(1);
     expect(errors).toEqual([]);
     expect((await storedEvents(t, org.readKey, { action: 'window.passed' })).map((e) => e.id)).toEqual([id]);
+    await client.shutdown();
+  });
+
+  it('sends text outside ASCII, and events larger than the blocks small ones share, as recorded', async () => {
+    const { client, errors } = testClient({ url: t.url, apiKey: org.writeKey, batchSize: 10 });
+    const texts = [
+      'Zoë signed the contract — ✓',
+      '日本語のテキスト',
+      'emoji 🎉👍 and a pair: 𝄞',
+      `long ${'é'.repeat(3000)} ${'x'.repeat(3000)}`,
+      'plain',
+    ];
+    const recorded = [];
+    for (let round = 0; round < 4; round++) {
+      for (const [i, text] of texts.entries()) {
+        recorded.push(
+          await client.record({
+            action: 'text.recorded',
+            actor: { type: 'user', id: `ü_${i}`, name: text.slice(0, 40) },
+            metadata: { text, round },
+          }),
+        );
+      }
+    }
+    await client.flush();
+    expect(errors).toEqual([]);
+    const stored = new Map(
+      (await storedEvents(t, org.readKey, { action: 'text.recorded' })).map((e) => [e.id, e]),
+    );
+    expect(stored.size).toBe(recorded.length);
+    for (const [n, { id }] of recorded.entries()) {
+      const text = texts[n % texts.length]!;
+      expect(stored.get(id)!.metadata).toEqual({ text, round: Math.floor(n / texts.length) });
+      expect(stored.get(id)!.actor).toMatchObject({ id: `ü_${n % texts.length}`, name: text.slice(0, 40) });
+    }
     await client.shutdown();
   });
 

@@ -233,6 +233,25 @@ describe('retried', () => {
     await client.shutdown();
   });
 
+  it('sends again at once, on a new connection, when a kept-alive one fails before any answer', async () => {
+    const p = await proxied();
+    decide = (_request, index) => (index === 1 ? { destroy: true } : undefined);
+    const { client, errors } = testClient({ url: p.url, apiKey: org.writeKey });
+    const first = await client.record(event('stale.connection'));
+    await client.flush();
+    // The second request goes out on the first one's connection, which the proxy then closes.
+    const second = await client.record(event('stale.connection'));
+    await client.flush();
+    expect(p.ingests()).toHaveLength(3);
+    expect(p.ingests()[2]!.body).toBe(p.ingests()[1]!.body);
+    expect(errors).toEqual([]);
+    expect(client.stats()).toMatchObject({ acknowledged: 2, retries: 0 });
+    expect(
+      (await storedEvents(t, org.readKey, { action: 'stale.connection' })).map((e) => e.id).sort(),
+    ).toEqual([first.id, second.id].sort());
+    await client.shutdown();
+  });
+
   it('gives up after maxAttempts, and says so', async () => {
     const p = await proxied();
     decide = () => ({ answer: { status: 500, body: problemBody(500, 'Internal server error', 'down') } });
@@ -258,5 +277,63 @@ describe('retried', () => {
     expect(result).toEqual({ delivered: false, spooled: 0, undelivered: 2 });
     expect(errors.map((e) => e.kind)).toEqual(['undelivered']);
     expect([...errors[0]!.eventIds].sort()).toEqual(recorded.map((r) => r.id).sort());
+  });
+});
+
+describe('through a fetch passed in (what runtimes without node:http use)', () => {
+  it('retries a network error, a 5xx, a 429 after its Retry-After and a lost answer, storing once', async () => {
+    const p = await proxied();
+    decide = (_request, index) =>
+      [
+        { destroy: true } as const,
+        { answer: { status: 503, body: problemBody(503, 'Unavailable', 'busy') } },
+        {
+          answer: {
+            status: 429,
+            headers: { 'retry-after': '1' },
+            body: problemBody(429, 'Too many requests', 'slow down'),
+          },
+        },
+        { dropAnswer: true } as const,
+      ][index];
+    let calls = 0;
+    const { client, errors } = testClient({
+      url: p.url,
+      apiKey: org.writeKey,
+      fetch: (input, init) => {
+        calls += 1;
+        return fetch(input, init);
+      },
+    });
+    const recorded = await client.recordMany([event('via.fetch'), event('via.fetch')]);
+    await client.flush();
+    const sent = p.ingests();
+    expect(sent).toHaveLength(5);
+    expect(calls).toBe(5);
+    expect(new Set(sent.map((r) => r.body)).size).toBe(1);
+    expect(sent[3]!.at - sent[2]!.at).toBeGreaterThanOrEqual(1000 - 5);
+    expect(errors).toEqual([]);
+    expect(client.stats()).toMatchObject({ acknowledged: 2, duplicates: 2, retries: 4 });
+    expect((await storedEvents(t, org.readKey, { action: 'via.fetch' })).map((e) => e.id).sort()).toEqual(
+      recorded.map((r) => r.id).sort(),
+    );
+    await client.shutdown();
+  });
+
+  it('does not retry a 413, and reports it with its problem', async () => {
+    const p = await proxied();
+    decide = () => ({ answer: { status: 413, body: problemBody(413, 'Payload too large', 'too big') } });
+    const { client, errors } = testClient({
+      url: p.url,
+      apiKey: org.writeKey,
+      fetch: (i, init) => fetch(i, init),
+    });
+    const { id } = await client.record(event('via.fetch.refused'));
+    await client.flush();
+    expect(p.ingests()).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ kind: 'rejected', status: 413, eventIds: [id] });
+    expect(errors[0]!.problem).toMatchObject({ status: 413, title: 'Payload too large', detail: 'too big' });
+    await client.shutdown();
   });
 });
