@@ -21,6 +21,22 @@ export interface OutboundRecord {
   json: boolean;
 }
 
+/**
+ * The bytes `record` takes as one line of NDJSON, its line break included. Counted once: batches
+ * are cut by bytes more than once on their way out, and counting means reading the whole text.
+ */
+export function lineBytes(record: OutboundRecord): number {
+  let bytes = textBytes.get(record);
+  if (bytes === undefined) {
+    bytes = Buffer.byteLength(record.text);
+    textBytes.set(record, bytes);
+  }
+  return bytes + 1;
+}
+
+/** Kept beside the record, not in it: a copy with other text must be counted again. */
+const textBytes = new WeakMap<OutboundRecord, number>();
+
 export function outboundRecord(event: StoredEvent, text: string, json: boolean): OutboundRecord {
   return {
     id: event.id,

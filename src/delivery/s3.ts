@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { AwsV4Signer } from 'aws4fetch';
 import { httpSend } from './http-send.js';
-import type { OutboundRecord } from './record.js';
+import { lineBytes, type OutboundRecord } from './record.js';
 import { after, delivered, type SendResult, type Transport } from './send-result.js';
 
 const gzipAsync = promisify(gzip);
@@ -61,7 +61,7 @@ export function objectRuns(records: readonly OutboundRecord[], maxObjectBytes: n
   let hour = Number.NaN;
   for (const record of records) {
     const recordHour = Math.floor(record.receivedAt / 3_600_000);
-    const size = Buffer.byteLength(record.text) + 1;
+    const size = lineBytes(record);
     if (run.length > 0 && (recordHour !== hour || bytes + size > maxObjectBytes)) {
       runs.push(run);
       run = [];

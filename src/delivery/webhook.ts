@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { requestParts, sendInParts } from './batches.js';
 import { httpSend } from './http-send.js';
-import type { OutboundRecord } from './record.js';
+import { lineBytes, type OutboundRecord } from './record.js';
 import type { SendResult, Transport } from './send-result.js';
 import { webhookHeaders } from './standard-webhooks.js';
 
@@ -44,10 +44,11 @@ export function createWebhookTransport(config: WebhookConfig): Transport {
       const parts = requestParts(
         records,
         { maxRecords: settings.maxRecordsPerRequest, maxBytes: settings.maxRequestBytes },
-        (record) => Buffer.byteLength(record.text) + 1,
+        lineBytes,
       );
       return sendInParts(parts, (part) => {
-        const body = `${part.map((record) => record.text).join('\n')}\n`;
+        // Encoded once: signing and sending take the same bytes (a string is encoded for each).
+        const body = Buffer.from(`${part.map((record) => record.text).join('\n')}\n`);
         return httpSend(
           {
             url: settings.url,

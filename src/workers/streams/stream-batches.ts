@@ -1,5 +1,5 @@
 import { requestParts } from '../../delivery/batches.js';
-import { outboundRecord } from '../../delivery/record.js';
+import { lineBytes, outboundRecord } from '../../delivery/record.js';
 import type { SendResult, Transport } from '../../delivery/send-result.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { eventKind } from '../../domain/event.js';
@@ -37,10 +37,10 @@ export async function sendBatches(
   const lastGiven = events[events.length - 1]?.seq ?? 0;
   const records = wanted.map((event) => outboundRecord(event, format.format(event), format.json));
   const limits = { maxRecords: batch.max_events, maxBytes: batch.max_bytes };
-  const parts = [...requestParts(records, limits, (record) => Buffer.byteLength(record.text) + 1)];
+  const parts = [...requestParts(records, limits, lineBytes)];
   const last = parts[parts.length - 1];
   if (last) {
-    const bytes = last.reduce((n, record) => n + Buffer.byteLength(record.text) + 1, 0);
+    const bytes = last.reduce((n, record) => n + lineBytes(record), 0);
     const full = last.length >= batch.max_events || bytes >= batch.max_bytes;
     if (!full && now - last[0]!.receivedAt < batch.max_wait_ms) parts.pop();
   }
