@@ -122,6 +122,17 @@ describe('the stream sender thread', () => {
     });
   });
 
+  it('answers every send of a stream it could not open with the reason', async () => {
+    const { receiver, thread } = await setUp();
+    const sender = thread.open('str_1', {
+      ...settings(receiver),
+      destination: { type: 'carrier_pigeon' },
+    });
+    await expect(sender.send(rows(events(1)), Date.now())).rejects.toThrow(
+      /could not be opened.*unknown destination type carrier_pigeon/,
+    );
+  });
+
   it('refuses to send for a stream it has closed', async () => {
     const { receiver, thread } = await setUp();
     const sender = thread.open('str_1', settings(receiver));

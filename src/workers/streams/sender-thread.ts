@@ -24,32 +24,43 @@ interface OpenStream {
   transport: Transport;
 }
 const open = new Map<string, OpenStream>();
+/** Why a stream could not be opened (its settings name no transport): each send answers it. */
+const unopened = new Map<string, string>();
 
 async function handle(request: SenderRequest): Promise<SenderReply | undefined> {
   switch (request.kind) {
     case 'open': {
       // Replaced at once: a send that follows goes through the new settings.
       const before = open.get(request.stream);
+      open.delete(request.stream);
+      unopened.delete(request.stream);
       const { settings } = request;
-      open.set(request.stream, {
-        settings,
-        matches: streamFilter(settings.filter),
-        format: streamFormat(settings.format, { productVersion: settings.productVersion }),
-        transport: transportFor(settings),
-      });
+      try {
+        open.set(request.stream, {
+          settings,
+          matches: streamFilter(settings.filter),
+          format: streamFormat(settings.format, { productVersion: settings.productVersion }),
+          transport: transportFor(settings),
+        });
+      } catch (error) {
+        unopened.set(request.stream, `stream ${request.stream} could not be opened: ${String(error)}`);
+      }
       await before?.transport.close().catch(() => undefined);
       return undefined;
     }
     case 'close': {
       const entry = open.get(request.stream);
       open.delete(request.stream);
+      unopened.delete(request.stream);
       await entry?.transport.close().catch(() => undefined);
       return { kind: 'done', call: request.call };
     }
     case 'send': {
       const entry = open.get(request.stream);
-      if (!entry)
-        return { kind: 'failed', call: request.call, message: `stream ${request.stream} is not open` };
+      if (!entry) {
+        const message = unopened.get(request.stream) ?? `stream ${request.stream} is not open`;
+        return { kind: 'failed', call: request.call, message };
+      }
       const events = request.rows.map((row) => {
         const event = eventFromRow(row);
         rememberBodyText(event, row.body);
