@@ -32,7 +32,8 @@ export function prepareEvent(
   if (input.description !== undefined) event.description = input.description;
   event.id = input.id ?? newId('evt', receivedAt.getTime());
   if (input.metadata !== undefined) event.metadata = input.metadata;
-  event.occurred_at = input.occurred_at ? new Date(input.occurred_at).toISOString() : receivedIso;
+  const occurredAt = input.occurred_at ? new Date(input.occurred_at).toISOString() : undefined;
+  event.occurred_at = occurredAt ?? receivedIso;
   event.org = org;
   event.received_at = receivedIso;
   if (request) event.request = storedRequest(request);
@@ -40,7 +41,7 @@ export function prepareEvent(
   event.status = input.status ?? 'success';
   if (input.workspace !== undefined) event.workspace = input.workspace;
   // Only a client-chosen id can be sent again; a generated one is new by construction.
-  event.input_hash = input.id !== undefined ? inputHash(input) : '';
+  event.input_hash = input.id !== undefined ? inputHashOf(input, event as unknown as PendingEvent) : '';
   event.client_id = input.id !== undefined;
   return event as unknown as PendingEvent;
 }
@@ -89,13 +90,49 @@ function storedRequest(request: NonNullable<EventInput['request']>): NonNullable
 }
 
 /**
- * Identity of what the client sent, for "same id, same content". `org` is left out because the
- * key already decides it, and a missing `occurred_at` counts as missing, not as the receive time,
- * so a retry of the same request is recognised as the same event.
+ * Identity of what the client sent, for "same id, same content": the SHA-256 of the canonical
+ * JSON of the input as sent, without `org` (the key already decides it) and with `occurred_at`
+ * normalised (the same instant written two ways is the same content). A missing `occurred_at`
+ * counts as missing, not as the receive time, so a retry of the same request is recognised.
+ *
+ * Stored hashes are compared with those of later retries, so this value never changes. It is
+ * built from what the prepared event already holds (the actor and resource as stored: the same
+ * members, in canonical order; the normalised time) with every member in canonical order, so
+ * canonicalisation copies only the client's free maps (metadata, request body, query, params,
+ * headers) where they are out of order: half the cost of canonicalising the parsed input.
  */
-export function inputHash(input: EventInput): string {
-  const { org: _org, ...content } = input;
-  // The same instant written two ways (…:00Z, …:00.000+00:00) is the same content.
-  if (content.occurred_at !== undefined) content.occurred_at = new Date(content.occurred_at).toISOString();
+function inputHashOf(input: EventInput, event: PendingEvent): string {
+  const content: Record<string, unknown> = { action: input.action, actor: event.actor };
+  if (input.context !== undefined) content.context = contextInput(input.context);
+  if (input.description !== undefined) content.description = input.description;
+  content.id = input.id;
+  if (input.metadata !== undefined) content.metadata = input.metadata;
+  if (input.occurred_at !== undefined) content.occurred_at = event.occurred_at;
+  if (input.request !== undefined) content.request = requestInput(input.request);
+  if (input.resource !== undefined) content.resource = event.resource;
+  if (input.status !== undefined) content.status = input.status;
+  if (input.workspace !== undefined) content.workspace = input.workspace;
   return sha256Hex(canonicalJson(content));
+}
+
+function contextInput(context: NonNullable<EventInput['context']>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (context.auth_type !== undefined) out.auth_type = context.auth_type;
+  if (context.ip !== undefined) out.ip = context.ip;
+  if (context.user_agent !== undefined) out.user_agent = context.user_agent;
+  return out;
+}
+
+function requestInput(request: NonNullable<EventInput['request']>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (request.api_key_last4 !== undefined) out.api_key_last4 = request.api_key_last4;
+  if (request.body !== undefined) out.body = request.body;
+  if (request.duration_ms !== undefined) out.duration_ms = request.duration_ms;
+  if (request.headers !== undefined) out.headers = request.headers;
+  out.method = request.method;
+  if (request.params !== undefined) out.params = request.params;
+  out.path = request.path;
+  if (request.query !== undefined) out.query = request.query;
+  out.status_code = request.status_code;
+  return out;
 }
