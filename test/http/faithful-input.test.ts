@@ -164,13 +164,22 @@ for (const backend of SERVER_BACKENDS) {
     });
 
     it.each(['0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '9999-12-31T23:59:59-01:00'])(
-      'refuses an API key expiry of %s with 400, not 500',
+      'refuses an API key expiry of %s with 400, not 500, for an org key and a deployment-wide key',
       async (expiresAt) => {
         await expectProblem(
           await t.request('/v1/api-keys', {
             method: 'POST',
             key: org.adminKey,
             json: { name: 'dated', scopes: ['events:read'], expires_at: expiresAt },
+          }),
+          400,
+          '/expires_at',
+        );
+        await expectProblem(
+          await t.request('/v1/deployment/api-keys', {
+            method: 'POST',
+            key: ADMIN_KEY,
+            json: { name: 'dated', scopes: ['events:write'], expires_at: expiresAt },
           }),
           400,
           '/expires_at',

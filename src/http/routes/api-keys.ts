@@ -1,8 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { type ApiKey, ApiKeySchema, type CreatedApiKey, CreatedApiKeySchema } from '../../contracts/api.js';
-import { AppError, validationError } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import { API_KEY_SCOPES } from '../../domain/principal.js';
-import { storableTimeProblem } from '../../domain/time-range.js';
 import { createOrgApiKey, deleteApiKey, setApiKeyStatus } from '../../operations/api-keys.js';
 import type { ApiKeyListing } from '../../store/identity-store.js';
 import type { Access } from '../auth.js';
@@ -42,9 +41,6 @@ export async function createOrgKey(
   body: Static<typeof NewApiKeyBody>,
   cause: RequestCause,
 ): Promise<CreatedApiKey> {
-  // A time in the past is accepted: the key is born expired and never authenticates.
-  const expiryProblem = body.expires_at === undefined ? undefined : storableTimeProblem(body.expires_at);
-  if (expiryProblem) throw validationError([{ path: '/expires_at', message: expiryProblem }]);
   return createdKeyView(await createOrgApiKey(ctx, access.org, newKeyInput(body), access.grants, cause));
 }
 

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { CreatedApiKey as CreatedApiKeyView } from '../../contracts/api.js';
+import { validationError } from '../../domain/errors.js';
 import type { ApiKeyScope } from '../../domain/principal.js';
+import { storableTimeProblem } from '../../domain/time-range.js';
 import type { CreatedApiKey, NewApiKeyInput } from '../../operations/api-keys.js';
 import { Text } from './text.js';
 
@@ -26,13 +28,18 @@ export function newKeyBody<S extends ApiKeyScope>(scopes: readonly S[]) {
   );
 }
 
-/** A new key's body as the operations take it. */
+/**
+ * A new key's body as the operations take it; 400 for an expiry outside what both backends
+ * store. A time in the past is accepted: the key is born expired and never authenticates.
+ */
 export function newKeyInput(body: {
   name: string;
   scopes: ApiKeyScope[];
   expires_at?: string;
   rate_limit_per_minute?: number;
 }): NewApiKeyInput {
+  const expiryProblem = body.expires_at === undefined ? undefined : storableTimeProblem(body.expires_at);
+  if (expiryProblem) throw validationError([{ path: '/expires_at', message: expiryProblem }]);
   return {
     name: body.name,
     scopes: body.scopes,
