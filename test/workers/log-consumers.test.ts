@@ -192,6 +192,37 @@ for (const backend of BACKENDS) {
       expect(flaky.seen.get(org)).toEqual(range(1, 250));
     });
 
+    it('runs a consumer with restMs at most once a rest after it catches up, and loses nothing meanwhile', async () => {
+      const { store } = await fresh(backend);
+      const org = await createOrg(store);
+      const calls: Array<{ at: number; seqs: number[] }> = [];
+      const consumers = runner(store, { pollMs: 20, settleMs: 1 });
+      consumers.register({
+        name: 'resting',
+        orgs: 'all',
+        restMs: 300,
+        async consume(_org, events) {
+          calls.push({ at: Date.now(), seqs: events.map((e) => e.seq) });
+          return undefined;
+        },
+      });
+      consumers.start();
+      // Ten commits 50 ms apart, each waking the runner: they are taken in a few calls, not ten.
+      for (let i = 0; i < 10; i++) {
+        await seed(store, org, 1);
+        consumers.notify();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (let i = 0; i < 100 && calls.flatMap((c) => c.seqs).length < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(calls.flatMap((c) => c.seqs)).toEqual(range(1, 10));
+      expect(calls.length).toBeLessThanOrEqual(4);
+      for (let i = 1; i < calls.length; i++) {
+        expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(290);
+      }
+    });
+
     it('reports lag in events and seconds, by metric and on request', async () => {
       const { store } = await fresh(backend);
       const org = await createOrg(store);

@@ -47,6 +47,12 @@ export class AlertsConsumer implements LogConsumer {
   readonly orgs = 'all' as const;
   /** Each call stores the engine's state in a transaction: fewer, larger ones keep up with ingest. */
   readonly batchEvents = 10_000;
+  /**
+   * Each call also serialises and stores the engine's whole state (every window and seen
+   * history, whatever the batch's size) in a main-thread transaction that pauses the ingest
+   * writer: under full-rate ingest, once a second rather than at every commit.
+   */
+  readonly restMs = 1000;
   private readonly engines = new Map<string, CachedEngine>();
 
   constructor(private readonly options: AlertsConsumerOptions) {}

@@ -22,6 +22,12 @@ interface ConsumerBase<Entry> {
    */
   readonly batchEvents?: number;
   /**
+   * After catching up, how long (ms) before it runs again. A consumer whose
+   * every call costs a fixed amount whatever its size gathers events for a while instead of
+   * running at every commit, several times a second.
+   */
+  readonly restMs?: number;
+  /**
    * Read the next events while `consume` works on these (when these were a full read). For a
    * consumer whose work happens off the main thread (a stream's sending), the read then overlaps
    * it instead of following it; a consumer that works on the main thread gains nothing from it.

@@ -41,6 +41,8 @@ interface Pair {
   failures: number;
   /** ms: not before this (a retry's backoff, or a consumer that committed only a prefix). */
   notBefore: number;
+  /** ms: a consumer with `restMs` that caught up is not woken by commits before this. */
+  restUntil: number;
   /** received_at (ms) of the oldest event not yet committed, when known. */
   oldestPendingMs: number | undefined;
   /** The last seq the consumer took in this process, which the stored cursor may not yet say. */
@@ -134,7 +136,7 @@ export class LogConsumers {
 
   /** Runs one poll now and waits for the work it started (tests drive the runner with it). */
   async runOnce(): Promise<void> {
-    await this.tick();
+    await this.tick(false);
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
     await this.cursorsWritten();
   }
@@ -190,7 +192,7 @@ export class LogConsumers {
   }
 
   /** One poll: each consumer's progress in its orgs, and a task for each pair behind. */
-  private async tick(): Promise<void> {
+  private async tick(honourRest = true): Promise<void> {
     let newLeases = 0;
     for (const consumer of [...this.consumers.values()]) {
       if (this.stopped) return;
@@ -203,6 +205,7 @@ export class LogConsumers {
           continue;
         const pair = this.pair(consumer.name, row.org);
         if (pair.running || pair.notBefore > now || this.tasks.size >= this.concurrency) continue;
+        if (honourRest && pair.restUntil > now) continue;
         const lease = leaseName(consumer.name, row.org);
         if (!this.options.store.servedByOneProcess && !this.held.has(lease)) {
           if (newLeases >= 1) continue;
@@ -237,6 +240,7 @@ export class LogConsumers {
         ahead = undefined;
         if (batch.count === 0) {
           pair.oldestPendingMs = undefined;
+          pair.restUntil = Date.now() + (consumer.restMs ?? 0);
           return;
         }
         pair.oldestPendingMs = batch.firstReceivedMs;
@@ -274,6 +278,7 @@ export class LogConsumers {
         // Caught up with the head as it was read: the next commit's notify() brings us back.
         if (batch.count < limit) {
           pair.oldestPendingMs = undefined;
+          pair.restUntil = Date.now() + (consumer.restMs ?? 0);
           return;
         }
         if (!pair.writing && Date.now() - pair.writtenAt >= this.cursorEveryMs) {
@@ -357,6 +362,7 @@ export class LogConsumers {
         running: false,
         failures: 0,
         notBefore: 0,
+        restUntil: 0,
         oldestPendingMs: undefined,
         taken: 0,
         written: 0,
