@@ -84,10 +84,17 @@ export class StreamDeliveries {
         this.options.consumers.register(consumer);
       }
     };
-    // One sync at a time; a sync asked for meanwhile runs after it.
-    const next = (this.syncing ?? Promise.resolve()).then(run, run);
-    this.syncing = next.finally(() => {
-      if (this.syncing === next) this.syncing = undefined;
+    // One sync at a time; a sync asked for meanwhile runs after it. The caller sees a failure;
+    // the chain the next sync waits on never rejects, so a failure (the database restarting)
+    // leaves no promise rejected unhandled, which would end the process.
+    const next = (this.syncing ?? Promise.resolve()).then(run);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.syncing = settled;
+    void settled.then(() => {
+      if (this.syncing === settled) this.syncing = undefined;
     });
     return next;
   }
@@ -128,7 +135,7 @@ export class StreamDeliveries {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.syncing?.catch(() => undefined);
+    await this.syncing;
     for (const id of [...this.running.keys()]) await this.remove(id);
     await this.senders.stop();
   }
