@@ -4,7 +4,7 @@ import { AppError, type FieldIssue, found, validationError } from '../domain/err
 import { newId } from '../domain/ids.js';
 import type { AlertChannelRecord } from '../store/alert-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields, changeMetadata } from './audited.js';
+import { auditedIn, changedFields, changeMetadata, type OrgChange } from './audited.js';
 
 /**
  * An org's notification channels (SPEC §7): a signed webhook, email over SMTP, a Slack-compatible
@@ -77,40 +77,38 @@ async function existingChannel(tx: StoreTx, org: string, id: string): Promise<Al
 }
 
 export async function createAlertChannel(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   input: ChannelInput,
-  cause: Cause,
 ): Promise<{ channel: AlertChannelRecord; generatedSecret?: string }> {
-  const at = deps.now().toISOString();
+  const { org } = change;
   const generatedSecret = input.type === 'webhook' && !input.secret ? generateWebhookSecret() : undefined;
-  const channel: AlertChannelRecord = {
-    org,
-    id: newId('chan'),
-    name: input.name,
-    type: input.type,
-    enabled: input.enabled ?? true,
-    min_severity: input.min_severity ?? 'low',
-    config:
-      input.type === 'email'
-        ? { to: input.to ?? [] }
-        : input.type === 'webhook'
-          ? { url: input.url ?? '' }
-          : {},
-    secret:
-      input.type === 'slack'
-        ? (input.url ?? null)
-        : input.type === 'webhook'
-          ? (input.secret ?? generatedSecret!)
-          : null,
-    created_at: at,
-    updated_at: at,
-  };
-  check(channel);
-  return audited(deps, cause, async (tx, record) => {
+  return auditedIn(change, async (tx, record, at) => {
+    const channel: AlertChannelRecord = {
+      org,
+      id: newId('chan'),
+      name: input.name,
+      type: input.type,
+      enabled: input.enabled ?? true,
+      min_severity: input.min_severity ?? 'low',
+      config:
+        input.type === 'email'
+          ? { to: input.to ?? [] }
+          : input.type === 'webhook'
+            ? { url: input.url ?? '' }
+            : {},
+      secret:
+        input.type === 'slack'
+          ? (input.url ?? null)
+          : input.type === 'webhook'
+            ? (input.secret ?? generatedSecret!)
+            : null,
+      created_at: at,
+      updated_at: at,
+    };
+    check(channel);
     await tx.alerts.insertChannel(channel);
     await tx.alerts.bumpConfig(org, at);
-    record(org, 'alert_channel.created', {
+    record('alert_channel.created', {
       resource: { type: 'alert_channel', id: channel.id, name: channel.name },
       description: `Alert channel ${channel.name} (${channel.type}) created`,
       metadata: { channel: publicFields(channel) },
@@ -120,14 +118,12 @@ export async function createAlertChannel(
 }
 
 export async function updateAlertChannel(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   id: string,
   changes: ChannelChanges,
-  cause: Cause,
 ): Promise<AlertChannelRecord> {
-  const at = deps.now().toISOString();
-  return audited(deps, cause, async (tx, record) => {
+  const { org } = change;
+  return auditedIn(change, async (tx, record, at) => {
     const before = await existingChannel(tx, org, id);
     const after: AlertChannelRecord = {
       ...before,
@@ -160,7 +156,7 @@ export async function updateAlertChannel(
     await tx.alerts.updateChannel(after);
     await tx.alerts.bumpConfig(org, at);
     const shown = changed.filter((f) => f !== 'secret' && !(before.type === 'slack' && f === 'url'));
-    record(org, 'alert_channel.updated', {
+    record('alert_channel.updated', {
       resource: { type: 'alert_channel', id, name: after.name },
       description: `Alert channel ${after.name} updated`,
       metadata: changeMetadata(changed, publicFields(before), publicFields(after), shown),
@@ -169,14 +165,9 @@ export async function updateAlertChannel(
   });
 }
 
-export async function deleteAlertChannel(
-  deps: ChangeDeps,
-  org: string,
-  id: string,
-  cause: Cause,
-): Promise<void> {
-  const at = deps.now().toISOString();
-  await audited(deps, cause, async (tx, record) => {
+export async function deleteAlertChannel(change: OrgChange, id: string): Promise<void> {
+  const { org } = change;
+  await auditedIn(change, async (tx, record, at) => {
     const before = await existingChannel(tx, org, id);
     const users = (await tx.alerts.listRules(org)).filter((r) => r.channel_ids?.includes(id));
     if (users.length) {
@@ -187,7 +178,7 @@ export async function deleteAlertChannel(
     }
     await tx.alerts.deleteChannel(org, id);
     await tx.alerts.bumpConfig(org, at);
-    record(org, 'alert_channel.deleted', {
+    record('alert_channel.deleted', {
       resource: { type: 'alert_channel', id, name: before.name },
       description: `Alert channel ${before.name} deleted`,
       metadata: { channel: publicFields(before) },

@@ -5,7 +5,7 @@ import type { ApiKeyScope } from '../domain/principal.js';
 import { API_KEY_PREFIX, hashApiKey } from '../identity/tokens.js';
 import type { ApiKeyListing } from '../store/identity-store.js';
 import type { ApiKeyRecord, StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, causedBy } from './audited.js';
+import { audited, auditedIn, type Cause, type ChangeDeps, causedBy, type OrgChange } from './audited.js';
 
 export interface CreatedApiKey {
   record: ApiKeyRecord;
@@ -128,22 +128,19 @@ async function existing(tx: StoreTx, org: string, id: string): Promise<ApiKeyLis
 
 /** Enables or disables a key; disabled keys are refused from the next request on. */
 export async function setApiKeyStatus(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   id: string,
   status: 'active' | 'disabled',
-  cause: Cause,
 ): Promise<ApiKeyListing> {
-  return audited(deps, cause, async (tx, record) => {
+  const { org } = change;
+  return auditedIn(change, async (tx, record, at) => {
     const before = await existing(tx, org, id);
     if (before.status === status) return before;
     await tx.identity.setApiKeyStatus(org, id, status);
     // The viewer tokens a key minted go with it, for good: enabling it again does not revive them.
     const revoked =
-      status === 'disabled'
-        ? await tx.identity.revokeViewerTokens(org, { createdBy: id }, deps.now().toISOString())
-        : 0;
-    record(org, 'api_key.status_updated', {
+      status === 'disabled' ? await tx.identity.revokeViewerTokens(org, { createdBy: id }, at) : 0;
+    record('api_key.status_updated', {
       resource: { type: 'api_key', id, name: before.name },
       description: `API key ${before.name} ${status === 'active' ? 'enabled' : 'disabled'}`,
       metadata: {
@@ -159,13 +156,13 @@ export async function setApiKeyStatus(
 }
 
 /** Deletes a key: it stops working at once; its row stays so that its events still name it. */
-export async function deleteApiKey(deps: ChangeDeps, org: string, id: string, cause: Cause): Promise<void> {
-  await audited(deps, cause, async (tx, record) => {
+export async function deleteApiKey(change: OrgChange, id: string): Promise<void> {
+  const { org } = change;
+  await auditedIn(change, async (tx, record, at) => {
     const before = await existing(tx, org, id);
-    const at = deps.now().toISOString();
     await tx.identity.deleteApiKey(org, id, at);
     const revoked = await tx.identity.revokeViewerTokens(org, { createdBy: id }, at);
-    record(org, 'api_key.deleted', {
+    record('api_key.deleted', {
       resource: { type: 'api_key', id, name: before.name },
       description: `API key ${before.name} deleted`,
       metadata: {

@@ -61,6 +61,33 @@ export async function audited<T>(
   return (await auditedWithEvents(deps, cause, change)).result;
 }
 
+/**
+ * A change to one org's things: what it needs, the org, and who causes it. The org-scoped routes
+ * hand one to the operations they call (OrgRequest.change), so that an operation's own arguments
+ * are what the change is about: the thing's id, the changes asked for.
+ */
+export interface OrgChange<C extends Cause = Cause> {
+  deps: ChangeDeps;
+  org: string;
+  cause: C;
+}
+
+/** Records one of Trailmark's own events about a change, in the change's org. */
+export type RecordInOrg = (action: SelfAction, fields: EventFields) => void;
+
+/**
+ * audited() for a change in one org: `record` records in that org, and `at` is the change's time
+ * (ISO text) for whatever it stamps.
+ */
+export function auditedIn<T>(
+  change: OrgChange,
+  apply: (tx: StoreTx, record: RecordInOrg, at: string) => Promise<T>,
+): Promise<T> {
+  const { deps, org, cause } = change;
+  const at = deps.now().toISOString();
+  return audited(deps, cause, (tx, record) => apply(tx, (action, fields) => record(org, action, fields), at));
+}
+
 /** audited(), also answering the events the change recorded as stored (with seq and hash). */
 export async function auditedWithEvents<T>(
   deps: ChangeDeps,

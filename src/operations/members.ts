@@ -6,7 +6,7 @@ import { actsAsOwner } from '../identity/access.js';
 import { assertHolds, rolePermissions } from '../identity/roles.js';
 import type { MemberRecord, UserRecord } from '../store/identity-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps } from './audited.js';
+import { audited, auditedIn, type Cause, type ChangeDeps, type OrgChange } from './audited.js';
 
 /** Who is acting on the members of an org, and what they hold there. */
 export interface Actor {
@@ -43,13 +43,12 @@ async function assertNotLastOwner(tx: StoreTx, org: string, target: MemberRecord
 }
 
 export async function changeMemberRole(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange<Actor>,
   userId: string,
   role: string,
-  actor: Actor,
 ): Promise<MemberRecord> {
-  return audited(deps, actor, async (tx, record) => {
+  const { org, cause: actor } = change;
+  return auditedIn(change, async (tx, record) => {
     const target = await existingMember(tx, org, userId);
     if (target.role === role) return target;
     const next = await rolePermissions(tx, org, role);
@@ -57,7 +56,7 @@ export async function changeMemberRole(
     assertMayAssign(actor, role, next.permissions);
     await assertNotLastOwner(tx, org, target);
     await tx.identity.setMemberRole(org, userId, role);
-    record(org, 'member.role_changed', {
+    record('member.role_changed', {
       resource: { type: 'member', id: userId, name: target.email },
       description: `${target.email}: role changed from ${target.role_name} to ${next.name}`,
       metadata: {
@@ -70,18 +69,14 @@ export async function changeMemberRole(
   });
 }
 
-export async function removeMember(
-  deps: ChangeDeps,
-  org: string,
-  userId: string,
-  actor: Actor,
-): Promise<void> {
-  await audited(deps, actor, async (tx, record) => {
+export async function removeMember(change: OrgChange<Actor>, userId: string): Promise<void> {
+  const { org, cause: actor } = change;
+  await auditedIn(change, async (tx, record) => {
     const target = await existingMember(tx, org, userId);
     assertMayManage(actor, target);
     await assertNotLastOwner(tx, org, target);
     await tx.identity.removeMember(org, userId);
-    record(org, 'member.removed', {
+    record('member.removed', {
       resource: { type: 'member', id: userId, name: target.email },
       description: `${target.email} removed (was ${target.role_name})`,
       metadata: {

@@ -2,7 +2,7 @@ import type { MintedViewerToken } from '../contracts/api.js';
 import { found } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from '../identity/tokens.js';
-import { audited, type Cause, type ChangeDeps, causedBy } from './audited.js';
+import { audited, auditedIn, type Cause, type ChangeDeps, causedBy, type OrgChange } from './audited.js';
 
 export const VIEWER_TOKEN_DEFAULT_TTL_S = 3600;
 export const VIEWER_TOKEN_MAX_TTL_S = 24 * 3600;
@@ -57,17 +57,12 @@ export async function mintViewerToken(
 }
 
 /** Revokes one viewer token at once; revoking one already revoked changes and records nothing. */
-export async function revokeViewerToken(
-  deps: ChangeDeps,
-  org: string,
-  id: string,
-  cause: Cause,
-): Promise<void> {
-  await audited(deps, cause, async (tx, record) => {
+export async function revokeViewerToken(change: OrgChange, id: string): Promise<void> {
+  const { org } = change;
+  await auditedIn(change, async (tx, record, revokedAt) => {
     const token = found(await tx.identity.getViewerToken(org, id), `viewer token ${id}`);
-    const revokedAt = deps.now().toISOString();
     if ((await tx.identity.revokeViewerTokens(org, { id }, revokedAt)) === 0) return;
-    record(org, 'viewer_token.revoked', {
+    record('viewer_token.revoked', {
       resource: { type: 'viewer_token', id },
       description: `Viewer token revoked${token.workspace !== null ? ` (workspace ${token.workspace})` : ''}`,
       metadata: {

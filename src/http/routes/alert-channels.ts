@@ -75,8 +75,8 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: CreateBody,
       response: { 201: CreatedAlertChannelSchema },
     },
-    async ({ access, body, cause }) => {
-      const { channel, generatedSecret } = await createAlertChannel(ctx, access.org, body, cause);
+    async ({ change, body }) => {
+      const { channel, generatedSecret } = await createAlertChannel(change, body);
       return { ...channelView(channel), ...(generatedSecret ? { secret: generatedSecret } : {}) };
     },
   );
@@ -89,14 +89,13 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: UpdateBody,
       response: { 200: AlertChannelSchema },
     },
-    async ({ access, params, body, cause }) =>
-      channelView(await updateAlertChannel(ctx, access.org, params.id, body, cause)),
+    async ({ change, params, body }) => channelView(await updateAlertChannel(change, params.id, body)),
   );
 
   routes.delete(
     '/v1/alert-channels/:id',
     { summary: 'Delete a channel no rule names (manageAlerts; alert_channel.deleted)', params: IdParams },
-    ({ access, params, cause }) => deleteAlertChannel(ctx, access.org, params.id, cause),
+    ({ change, params }) => deleteAlertChannel(change, params.id),
   );
 
   routes.post(

@@ -81,13 +81,12 @@ export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
       ),
       response: { 200: ApiKeySchema },
     },
-    async ({ access, params, body, cause }) =>
-      listed(await setApiKeyStatus(ctx, access.org, params.id, body.status, cause)),
+    async ({ change, params, body }) => listed(await setApiKeyStatus(change, params.id, body.status)),
   );
 
   routes.delete(
     '/v1/api-keys/:id',
     { summary: 'Delete an API key; it stops working at once', params: KeyIdParams },
-    ({ access, params, cause }) => deleteApiKey(ctx, access.org, params.id, cause),
+    ({ change, params }) => deleteApiKey(change, params.id),
   );
 }

@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Grant } from '../../domain/permissions.js';
 import type { Principal } from '../../domain/principal.js';
-import type { Cause } from '../../operations/audited.js';
+import type { Cause, OrgChange } from '../../operations/audited.js';
 import { type Access, authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 
@@ -50,6 +50,8 @@ export interface OrgRequest<P extends Schema, B extends Schema, Q extends Schema
   body: Of<B>;
   query: Of<Q>;
   cause: RequestCause;
+  /** The change the request asks for, in the caller's org: what the operations take. */
+  change: OrgChange<RequestCause>;
   request: FastifyRequest;
 }
 
@@ -120,12 +122,14 @@ export function orgScopedRoutes(
           // follow a schema left generic to its static type.
           const parts = request as unknown as { params: Of<P>; body: Of<B>; query: Of<Q> };
           const access = await authorize(request, ctx, need, org?.(parts.params));
+          const cause = causeOf(request, access);
           const result = await handle({
             access,
             params: parts.params,
             body: parts.body,
             query: parts.query,
-            cause: causeOf(request, access),
+            cause,
+            change: { deps: ctx, org: access.org, cause },
             request,
           });
           if (method === 'DELETE') return reply.code(204).send();

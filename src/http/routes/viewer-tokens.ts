@@ -50,6 +50,6 @@ export function viewerTokenRoutes(app: TypeBoxApp, ctx: AppContext): void {
   routes.delete(
     '/v1/viewer-tokens/:id',
     { summary: 'Revoke a viewer token at once (API key with the admin scope)', params: IdParams },
-    ({ access, params, cause }) => revokeViewerToken(ctx, access.org, params.id, cause),
+    ({ change, params }) => revokeViewerToken(change, params.id),
   );
 }
