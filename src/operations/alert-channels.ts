@@ -1,10 +1,16 @@
 import type { AlertSeverity, ChannelType } from '../contracts/alerts.js';
 import { generateWebhookSecret, webhookKey } from '../delivery/standard-webhooks.js';
-import { AppError, type FieldIssue, found, validationError } from '../domain/errors.js';
+import { AppError, type FieldIssue, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AlertChannelRecord } from '../store/alert-store.js';
-import type { StoreTx } from '../store/store.js';
-import { auditedIn, changedFields, changeMetadata, type OrgChange } from './audited.js';
+import {
+  auditedIn,
+  auditedOn,
+  changedFields,
+  changeMetadata,
+  type Existing,
+  type OrgChange,
+} from './audited.js';
 
 /**
  * An org's notification channels (SPEC §7): a signed webhook, email over SMTP, a Slack-compatible
@@ -72,17 +78,17 @@ function publicFields(channel: AlertChannelRecord): Record<string, unknown> {
   };
 }
 
-async function existingChannel(tx: StoreTx, org: string, id: string): Promise<AlertChannelRecord> {
-  return found(await tx.alerts.getChannel(org, id), `alert channel ${id}`);
+/** The channel `id`, as a change finds it. */
+function channel(id: string): Existing<AlertChannelRecord> {
+  return { read: (tx, org) => tx.alerts.getChannel(org, id), name: `alert channel ${id}` };
 }
 
 export async function createAlertChannel(
   change: OrgChange,
   input: ChannelInput,
 ): Promise<{ channel: AlertChannelRecord; generatedSecret?: string }> {
-  const { org } = change;
   const generatedSecret = input.type === 'webhook' && !input.secret ? generateWebhookSecret() : undefined;
-  return auditedIn(change, async (tx, record, at) => {
+  return auditedIn(change, async ({ tx, record, at, org }) => {
     const channel: AlertChannelRecord = {
       org,
       id: newId('chan'),
@@ -122,9 +128,7 @@ export async function updateAlertChannel(
   id: string,
   changes: ChannelChanges,
 ): Promise<AlertChannelRecord> {
-  const { org } = change;
-  return auditedIn(change, async (tx, record, at) => {
-    const before = await existingChannel(tx, org, id);
+  return auditedOn(change, channel(id), async (before, { tx, record, at, org }) => {
     const after: AlertChannelRecord = {
       ...before,
       name: changes.name ?? before.name,
@@ -166,9 +170,7 @@ export async function updateAlertChannel(
 }
 
 export async function deleteAlertChannel(change: OrgChange, id: string): Promise<void> {
-  const { org } = change;
-  await auditedIn(change, async (tx, record, at) => {
-    const before = await existingChannel(tx, org, id);
+  await auditedOn(change, channel(id), async (before, { tx, record, at, org }) => {
     const users = (await tx.alerts.listRules(org)).filter((r) => r.channel_ids?.includes(id));
     if (users.length) {
       throw new AppError(

@@ -1,8 +1,16 @@
-import { found, validationError } from '../domain/errors.js';
+import { validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AlertRuleRecord } from '../store/alert-store.js';
 import type { StoreTx } from '../store/store.js';
-import { auditedIn, causedBy, changedFields, changeMetadata, type OrgChange } from './audited.js';
+import {
+  auditedIn,
+  auditedOn,
+  causedBy,
+  changedFields,
+  changeMetadata,
+  type Existing,
+  type OrgChange,
+} from './audited.js';
 
 /**
  * Custom alert rules and detector settings (SPEC §7), recorded as `alert_rule.created|updated|
@@ -18,8 +26,9 @@ export interface RuleDefinition {
   channel_ids: string[] | null;
 }
 
-async function existingRule(tx: StoreTx, org: string, id: string): Promise<AlertRuleRecord> {
-  return found(await tx.alerts.getRule(org, id), `alert rule ${id}`);
+/** The rule `id`, as a change finds it. */
+function rule(id: string): Existing<AlertRuleRecord> {
+  return { read: (tx, org) => tx.alerts.getRule(org, id), name: `alert rule ${id}` };
 }
 
 /** Every channel named must be one of the org's. */
@@ -41,8 +50,7 @@ function ruleMetadata(rule: RuleDefinition): Record<string, unknown> {
 }
 
 export async function createAlertRule(change: OrgChange, input: RuleDefinition): Promise<AlertRuleRecord> {
-  const { org, cause } = change;
-  return auditedIn(change, async (tx, record, at) => {
+  return auditedIn(change, async ({ tx, record, at, org }) => {
     await assertChannels(tx, org, input.channel_ids);
     const rule: AlertRuleRecord = {
       org,
@@ -50,7 +58,7 @@ export async function createAlertRule(change: OrgChange, input: RuleDefinition):
       ...input,
       created_at: at,
       updated_at: at,
-      created_by: causedBy(cause),
+      created_by: causedBy(change.cause),
     };
     await tx.alerts.insertRule(rule);
     record('alert_rule.created', {
@@ -68,9 +76,7 @@ export async function updateAlertRule(
   id: string,
   input: RuleDefinition,
 ): Promise<AlertRuleRecord> {
-  const { org } = change;
-  return auditedIn(change, async (tx, record, at) => {
-    const before = await existingRule(tx, org, id);
+  return auditedOn(change, rule(id), async (before, { tx, record, at, org }) => {
     await assertChannels(tx, org, input.channel_ids);
     const after: AlertRuleRecord = { ...before, ...input, updated_at: at };
     const beforeFlat = {
@@ -98,9 +104,7 @@ export async function updateAlertRule(
 }
 
 export async function deleteAlertRule(change: OrgChange, id: string): Promise<void> {
-  const { org } = change;
-  await auditedIn(change, async (tx, record) => {
-    const before = await existingRule(tx, org, id);
+  await auditedOn(change, rule(id), async (before, { tx, record, org }) => {
     await tx.alerts.deleteRule(org, id);
     record('alert_rule.deleted', {
       resource: { type: 'alert_rule', id, name: before.name },
@@ -119,8 +123,7 @@ export async function updateDetectors(
   change: OrgChange,
   detectors: Record<string, Record<string, unknown>>,
 ): Promise<Record<string, unknown>> {
-  const { org } = change;
-  return auditedIn(change, async (tx, record, at) => {
+  return auditedIn(change, async ({ tx, record, at, org }) => {
     const before = (await tx.alerts.settings(org)).detectors as Record<string, Record<string, unknown>>;
     const after: Record<string, Record<string, unknown>> = { ...before };
     for (const [id, overrides] of Object.entries(detectors)) {

@@ -1,4 +1,4 @@
-import { AppError, found } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Grant, Permission } from '../domain/permissions.js';
 import type { Principal, RequestOrigin } from '../domain/principal.js';
@@ -6,7 +6,7 @@ import { actsAsOwner } from '../identity/access.js';
 import { assertHolds, rolePermissions } from '../identity/roles.js';
 import type { MemberRecord, UserRecord } from '../store/identity-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, auditedIn, type Cause, type ChangeDeps, type OrgChange } from './audited.js';
+import { audited, auditedOn, type Cause, type ChangeDeps, type Existing, type OrgChange } from './audited.js';
 
 /** Who is acting on the members of an org, and what they hold there. */
 export interface Actor {
@@ -32,8 +32,9 @@ function assertMayManage(actor: Actor, target: MemberRecord): void {
   assertHolds(actor.grants, target.permissions, `changing ${target.email}`);
 }
 
-async function existingMember(tx: StoreTx, org: string, userId: string): Promise<MemberRecord> {
-  return found(await tx.identity.getMember(org, userId), `member ${userId}`);
+/** The member `userId`, as a change finds them. */
+function member(userId: string): Existing<MemberRecord> {
+  return { read: (tx, org) => tx.identity.getMember(org, userId), name: `member ${userId}` };
 }
 
 async function assertNotLastOwner(tx: StoreTx, org: string, target: MemberRecord): Promise<void> {
@@ -47,9 +48,8 @@ export async function changeMemberRole(
   userId: string,
   role: string,
 ): Promise<MemberRecord> {
-  const { org, cause: actor } = change;
-  return auditedIn(change, async (tx, record) => {
-    const target = await existingMember(tx, org, userId);
+  const actor = change.cause;
+  return auditedOn(change, member(userId), async (target, { tx, record, org }) => {
     if (target.role === role) return target;
     const next = await rolePermissions(tx, org, role);
     assertMayManage(actor, target);
@@ -70,9 +70,8 @@ export async function changeMemberRole(
 }
 
 export async function removeMember(change: OrgChange<Actor>, userId: string): Promise<void> {
-  const { org, cause: actor } = change;
-  await auditedIn(change, async (tx, record) => {
-    const target = await existingMember(tx, org, userId);
+  const actor = change.cause;
+  await auditedOn(change, member(userId), async (target, { tx, record, org }) => {
     assertMayManage(actor, target);
     await assertNotLastOwner(tx, org, target);
     await tx.identity.removeMember(org, userId);

@@ -34,17 +34,12 @@ export function viewerTokenRoutes(app: TypeBoxApp, ctx: AppContext): void {
       ),
       response: { 201: MintedViewerTokenSchema },
     },
-    ({ access, body, cause }) =>
-      mintViewerToken(
-        ctx,
-        access.org,
-        {
-          ...(body.workspace !== undefined ? { workspace: body.workspace } : {}),
-          ...(body.actor !== undefined ? { actor: body.actor } : {}),
-          ...(body.ttl_seconds !== undefined ? { ttlSeconds: body.ttl_seconds } : {}),
-        },
-        cause,
-      ),
+    ({ change, body }) =>
+      mintViewerToken(change, {
+        ...(body.workspace !== undefined ? { workspace: body.workspace } : {}),
+        ...(body.actor !== undefined ? { actor: body.actor } : {}),
+        ...(body.ttl_seconds !== undefined ? { ttlSeconds: body.ttl_seconds } : {}),
+      }),
   );
 
   routes.delete(
