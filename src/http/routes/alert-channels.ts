@@ -16,7 +16,7 @@ import {
 import { sendAlert, testAlert } from '../../workers/alerts/notify.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { channelView } from './alert-views.js';
-import { orgScopedRoutes } from './org-scoped.js';
+import { listOf, orgScopedRoutes } from './org-scoped.js';
 import { IdParams } from './schemas.js';
 import { Email, Text } from './text.js';
 
@@ -65,7 +65,7 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
       summary: 'Notification channels; secrets are never shown (manageAlerts)',
       response: { 200: AlertChannelListSchema },
     },
-    async ({ access }) => ({ data: (await ctx.store.alerts.listChannels(access.org)).map(channelView) }),
+    listOf((org) => ctx.store.alerts.listChannels(org), channelView),
   );
 
   routes.post(

@@ -10,7 +10,7 @@ import {
 import { AlertRuleInputSchema, parseAlertRule } from '../../workers/alerts/index.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { ruleView } from './alert-views.js';
-import { orgScopedRoutes } from './org-scoped.js';
+import { listOf, orgScopedRoutes } from './org-scoped.js';
 import { IdParams } from './schemas.js';
 import { Text } from './text.js';
 
@@ -46,7 +46,7 @@ export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
   routes.get(
     '/v1/alert-rules',
     { summary: 'Custom alert rules (manageAlerts)', response: { 200: AlertRuleListSchema } },
-    async ({ access }) => ({ data: (await ctx.store.alerts.listRules(access.org)).map(ruleView) }),
+    listOf((org) => ctx.store.alerts.listRules(org), ruleView),
   );
 
   routes.post(

@@ -8,7 +8,7 @@ import type { ApiKeyListing } from '../../store/identity-store.js';
 import type { Access } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { createdKeyView, newKeyBody, newKeyInput } from './new-api-key.js';
-import { orgScopedRoutes, type RequestCause } from './org-scoped.js';
+import { listOf, orgScopedRoutes, type RequestCause } from './org-scoped.js';
 import { Text } from './text.js';
 
 export const NewApiKeyBody = newKeyBody(API_KEY_SCOPES);
@@ -57,7 +57,7 @@ export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
       summary: "The org's API keys (manageApiKeys)",
       response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }) },
     },
-    async ({ access }) => ({ data: (await ctx.store.identity.listApiKeys(access.org)).map(listed) }),
+    listOf((org) => ctx.store.identity.listApiKeys(org), listed),
   );
 
   routes.post(

@@ -87,6 +87,17 @@ export interface OrgScopedRoutes {
 }
 
 /**
+ * A handler answering the caller's org's things as a list (`{ data }`), each as `view` shows it:
+ * what every plain list of an org's things answers.
+ */
+export function listOf<T, V>(
+  load: (org: string) => Promise<T[]>,
+  view: (item: T) => V,
+): (input: { access: Access }) => Promise<{ data: V[] }> {
+  return async ({ access }) => ({ data: (await load(access.org)).map(view) });
+}
+
+/**
  * The routes of one group: `tag` is their OpenAPI tag, `need` the grant each needs unless it
  * names its own.
  */
