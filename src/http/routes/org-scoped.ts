@@ -99,12 +99,13 @@ export function listOf<T, V>(
 
 /**
  * The routes of one group: `tag` is their OpenAPI tag, `need` the grant each needs unless it
- * names its own.
+ * names its own, and `check` what every route of the group refuses besides (it throws), once the
+ * caller is authorized.
  */
 export function orgScopedRoutes(
   app: TypeBoxApp,
   ctx: AppContext,
-  group: { tag: string; need: Grant },
+  group: { tag: string; need: Grant; check?: (access: Access) => void },
 ): OrgScopedRoutes {
   const declare =
     (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
@@ -133,6 +134,7 @@ export function orgScopedRoutes(
           // follow a schema left generic to its static type.
           const parts = request as unknown as { params: Of<P>; body: Of<B>; query: Of<Q> };
           const access = await authorize(request, ctx, need, org?.(parts.params));
+          group.check?.(access);
           const cause = causeOf(request, access);
           const result = await handle({
             access,
