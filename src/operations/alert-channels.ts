@@ -1,10 +1,16 @@
 import type { AlertSeverity, ChannelType } from '../contracts/alerts.js';
 import { generateWebhookSecret, webhookKey } from '../delivery/standard-webhooks.js';
-import { AppError, type FieldIssue, found, validationError } from '../domain/errors.js';
+import { AppError, type FieldIssue, validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AlertChannelRecord } from '../store/alert-store.js';
-import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, changedFields, changeMetadata } from './audited.js';
+import {
+  auditedIn,
+  auditedOn,
+  changedFields,
+  changeMetadata,
+  type Existing,
+  type OrgChange,
+} from './audited.js';
 
 /**
  * An org's notification channels (SPEC §7): a signed webhook, email over SMTP, a Slack-compatible
@@ -72,45 +78,43 @@ function publicFields(channel: AlertChannelRecord): Record<string, unknown> {
   };
 }
 
-async function existingChannel(tx: StoreTx, org: string, id: string): Promise<AlertChannelRecord> {
-  return found(await tx.alerts.getChannel(org, id), `alert channel ${id}`);
+/** The channel `id`, as a change finds it. */
+function channel(id: string): Existing<AlertChannelRecord> {
+  return { read: (tx, org) => tx.alerts.getChannel(org, id), name: `alert channel ${id}` };
 }
 
 export async function createAlertChannel(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   input: ChannelInput,
-  cause: Cause,
 ): Promise<{ channel: AlertChannelRecord; generatedSecret?: string }> {
-  const at = deps.now().toISOString();
   const generatedSecret = input.type === 'webhook' && !input.secret ? generateWebhookSecret() : undefined;
-  const channel: AlertChannelRecord = {
-    org,
-    id: newId('chan'),
-    name: input.name,
-    type: input.type,
-    enabled: input.enabled ?? true,
-    min_severity: input.min_severity ?? 'low',
-    config:
-      input.type === 'email'
-        ? { to: input.to ?? [] }
-        : input.type === 'webhook'
-          ? { url: input.url ?? '' }
-          : {},
-    secret:
-      input.type === 'slack'
-        ? (input.url ?? null)
-        : input.type === 'webhook'
-          ? (input.secret ?? generatedSecret!)
-          : null,
-    created_at: at,
-    updated_at: at,
-  };
-  check(channel);
-  return audited(deps, cause, async (tx, record) => {
+  return auditedIn(change, async ({ tx, record, at, org }) => {
+    const channel: AlertChannelRecord = {
+      org,
+      id: newId('chan'),
+      name: input.name,
+      type: input.type,
+      enabled: input.enabled ?? true,
+      min_severity: input.min_severity ?? 'low',
+      config:
+        input.type === 'email'
+          ? { to: input.to ?? [] }
+          : input.type === 'webhook'
+            ? { url: input.url ?? '' }
+            : {},
+      secret:
+        input.type === 'slack'
+          ? (input.url ?? null)
+          : input.type === 'webhook'
+            ? (input.secret ?? generatedSecret!)
+            : null,
+      created_at: at,
+      updated_at: at,
+    };
+    check(channel);
     await tx.alerts.insertChannel(channel);
     await tx.alerts.bumpConfig(org, at);
-    record(org, 'alert_channel.created', {
+    record('alert_channel.created', {
       resource: { type: 'alert_channel', id: channel.id, name: channel.name },
       description: `Alert channel ${channel.name} (${channel.type}) created`,
       metadata: { channel: publicFields(channel) },
@@ -120,15 +124,11 @@ export async function createAlertChannel(
 }
 
 export async function updateAlertChannel(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   id: string,
   changes: ChannelChanges,
-  cause: Cause,
 ): Promise<AlertChannelRecord> {
-  const at = deps.now().toISOString();
-  return audited(deps, cause, async (tx, record) => {
-    const before = await existingChannel(tx, org, id);
+  return auditedOn(change, channel(id), async (before, { tx, record, at, org }) => {
     const after: AlertChannelRecord = {
       ...before,
       name: changes.name ?? before.name,
@@ -160,7 +160,7 @@ export async function updateAlertChannel(
     await tx.alerts.updateChannel(after);
     await tx.alerts.bumpConfig(org, at);
     const shown = changed.filter((f) => f !== 'secret' && !(before.type === 'slack' && f === 'url'));
-    record(org, 'alert_channel.updated', {
+    record('alert_channel.updated', {
       resource: { type: 'alert_channel', id, name: after.name },
       description: `Alert channel ${after.name} updated`,
       metadata: changeMetadata(changed, publicFields(before), publicFields(after), shown),
@@ -169,15 +169,8 @@ export async function updateAlertChannel(
   });
 }
 
-export async function deleteAlertChannel(
-  deps: ChangeDeps,
-  org: string,
-  id: string,
-  cause: Cause,
-): Promise<void> {
-  const at = deps.now().toISOString();
-  await audited(deps, cause, async (tx, record) => {
-    const before = await existingChannel(tx, org, id);
+export async function deleteAlertChannel(change: OrgChange, id: string): Promise<void> {
+  await auditedOn(change, channel(id), async (before, { tx, record, at, org }) => {
     const users = (await tx.alerts.listRules(org)).filter((r) => r.channel_ids?.includes(id));
     if (users.length) {
       throw new AppError(
@@ -187,7 +180,7 @@ export async function deleteAlertChannel(
     }
     await tx.alerts.deleteChannel(org, id);
     await tx.alerts.bumpConfig(org, at);
-    record(org, 'alert_channel.deleted', {
+    record('alert_channel.deleted', {
       resource: { type: 'alert_channel', id, name: before.name },
       description: `Alert channel ${before.name} deleted`,
       metadata: { channel: publicFields(before) },

@@ -1,8 +1,16 @@
-import { found, validationError } from '../domain/errors.js';
+import { validationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AlertRuleRecord } from '../store/alert-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, causedBy, changedFields, changeMetadata } from './audited.js';
+import {
+  auditedIn,
+  auditedOn,
+  causedBy,
+  changedFields,
+  changeMetadata,
+  type Existing,
+  type OrgChange,
+} from './audited.js';
 
 /**
  * Custom alert rules and detector settings (SPEC §7), recorded as `alert_rule.created|updated|
@@ -18,8 +26,9 @@ export interface RuleDefinition {
   channel_ids: string[] | null;
 }
 
-async function existingRule(tx: StoreTx, org: string, id: string): Promise<AlertRuleRecord> {
-  return found(await tx.alerts.getRule(org, id), `alert rule ${id}`);
+/** The rule `id`, as a change finds it. */
+function rule(id: string): Existing<AlertRuleRecord> {
+  return { read: (tx, org) => tx.alerts.getRule(org, id), name: `alert rule ${id}` };
 }
 
 /** Every channel named must be one of the org's. */
@@ -40,14 +49,8 @@ function ruleMetadata(rule: RuleDefinition): Record<string, unknown> {
   return { ...rule.spec, channel_ids: rule.channel_ids };
 }
 
-export async function createAlertRule(
-  deps: ChangeDeps,
-  org: string,
-  input: RuleDefinition,
-  cause: Cause,
-): Promise<AlertRuleRecord> {
-  const at = deps.now().toISOString();
-  return audited(deps, cause, async (tx, record) => {
+export async function createAlertRule(change: OrgChange, input: RuleDefinition): Promise<AlertRuleRecord> {
+  return auditedIn(change, async ({ tx, record, at, org }) => {
     await assertChannels(tx, org, input.channel_ids);
     const rule: AlertRuleRecord = {
       org,
@@ -55,10 +58,10 @@ export async function createAlertRule(
       ...input,
       created_at: at,
       updated_at: at,
-      created_by: causedBy(cause),
+      created_by: causedBy(change.cause),
     };
     await tx.alerts.insertRule(rule);
-    record(org, 'alert_rule.created', {
+    record('alert_rule.created', {
       resource: { type: 'alert_rule', id: rule.id, name: rule.name },
       description: `Alert rule ${rule.name} created`,
       metadata: { rule: ruleMetadata(input) },
@@ -69,15 +72,11 @@ export async function createAlertRule(
 
 /** Replaces a rule's definition (PUT semantics: what is left out takes its default). */
 export async function updateAlertRule(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   id: string,
   input: RuleDefinition,
-  cause: Cause,
 ): Promise<AlertRuleRecord> {
-  const at = deps.now().toISOString();
-  return audited(deps, cause, async (tx, record) => {
-    const before = await existingRule(tx, org, id);
+  return auditedOn(change, rule(id), async (before, { tx, record, at, org }) => {
     await assertChannels(tx, org, input.channel_ids);
     const after: AlertRuleRecord = { ...before, ...input, updated_at: at };
     const beforeFlat = {
@@ -95,7 +94,7 @@ export async function updateAlertRule(
     const changed = changedFields(beforeFlat, afterFlat);
     if (changed.length === 0) return before;
     await tx.alerts.updateRule(after);
-    record(org, 'alert_rule.updated', {
+    record('alert_rule.updated', {
       resource: { type: 'alert_rule', id, name: after.name },
       description: `Alert rule ${after.name} updated`,
       metadata: changeMetadata(changed, beforeFlat, afterFlat),
@@ -104,16 +103,10 @@ export async function updateAlertRule(
   });
 }
 
-export async function deleteAlertRule(
-  deps: ChangeDeps,
-  org: string,
-  id: string,
-  cause: Cause,
-): Promise<void> {
-  await audited(deps, cause, async (tx, record) => {
-    const before = await existingRule(tx, org, id);
+export async function deleteAlertRule(change: OrgChange, id: string): Promise<void> {
+  await auditedOn(change, rule(id), async (before, { tx, record, org }) => {
     await tx.alerts.deleteRule(org, id);
-    record(org, 'alert_rule.deleted', {
+    record('alert_rule.deleted', {
       resource: { type: 'alert_rule', id, name: before.name },
       description: `Alert rule ${before.name} deleted`,
       metadata: { rule: ruleMetadata(before) },
@@ -127,13 +120,10 @@ export async function deleteAlertRule(
  * it to its defaults.
  */
 export async function updateDetectors(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   detectors: Record<string, Record<string, unknown>>,
-  cause: Cause,
 ): Promise<Record<string, unknown>> {
-  const at = deps.now().toISOString();
-  return audited(deps, cause, async (tx, record) => {
+  return auditedIn(change, async ({ tx, record, at, org }) => {
     const before = (await tx.alerts.settings(org)).detectors as Record<string, Record<string, unknown>>;
     const after: Record<string, Record<string, unknown>> = { ...before };
     for (const [id, overrides] of Object.entries(detectors)) {
@@ -145,7 +135,7 @@ export async function updateDetectors(
     );
     if (changed.length === 0) return before;
     await tx.alerts.setDetectors(org, after, at);
-    record(org, 'detector.updated', {
+    record('detector.updated', {
       resource: { type: 'detector', id: changed.join(','), name: changed.join(', ') },
       description: `Detector settings changed: ${changed.join(', ')}`,
       metadata: {

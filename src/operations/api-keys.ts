@@ -1,11 +1,19 @@
-import { AppError, found } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import { newId, newSecret } from '../domain/ids.js';
 import { type Grant, permissionsOfScopes } from '../domain/permissions.js';
 import type { ApiKeyScope } from '../domain/principal.js';
 import { API_KEY_PREFIX, hashApiKey } from '../identity/tokens.js';
 import type { ApiKeyListing } from '../store/identity-store.js';
-import type { ApiKeyRecord, StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps, causedBy } from './audited.js';
+import type { ApiKeyRecord } from '../store/store.js';
+import {
+  audited,
+  auditedOn,
+  type Cause,
+  type ChangeDeps,
+  causedBy,
+  type Existing,
+  type OrgChange,
+} from './audited.js';
 
 export interface CreatedApiKey {
   record: ApiKeyRecord;
@@ -122,28 +130,24 @@ export async function createOrgApiKey(
   return createApiKey(deps, org, input, cause);
 }
 
-async function existing(tx: StoreTx, org: string, id: string): Promise<ApiKeyListing> {
-  return found(await tx.identity.getApiKey(org, id), `API key ${id}`);
+/** The key `id`, as a change finds it. */
+function apiKey(id: string): Existing<ApiKeyListing> {
+  return { read: (tx, org) => tx.identity.getApiKey(org, id), name: `API key ${id}` };
 }
 
 /** Enables or disables a key; disabled keys are refused from the next request on. */
 export async function setApiKeyStatus(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   id: string,
   status: 'active' | 'disabled',
-  cause: Cause,
 ): Promise<ApiKeyListing> {
-  return audited(deps, cause, async (tx, record) => {
-    const before = await existing(tx, org, id);
+  return auditedOn(change, apiKey(id), async (before, { tx, record, at, org }) => {
     if (before.status === status) return before;
     await tx.identity.setApiKeyStatus(org, id, status);
     // The viewer tokens a key minted go with it, for good: enabling it again does not revive them.
     const revoked =
-      status === 'disabled'
-        ? await tx.identity.revokeViewerTokens(org, { createdBy: id }, deps.now().toISOString())
-        : 0;
-    record(org, 'api_key.status_updated', {
+      status === 'disabled' ? await tx.identity.revokeViewerTokens(org, { createdBy: id }, at) : 0;
+    record('api_key.status_updated', {
       resource: { type: 'api_key', id, name: before.name },
       description: `API key ${before.name} ${status === 'active' ? 'enabled' : 'disabled'}`,
       metadata: {
@@ -159,13 +163,11 @@ export async function setApiKeyStatus(
 }
 
 /** Deletes a key: it stops working at once; its row stays so that its events still name it. */
-export async function deleteApiKey(deps: ChangeDeps, org: string, id: string, cause: Cause): Promise<void> {
-  await audited(deps, cause, async (tx, record) => {
-    const before = await existing(tx, org, id);
-    const at = deps.now().toISOString();
+export async function deleteApiKey(change: OrgChange, id: string): Promise<void> {
+  await auditedOn(change, apiKey(id), async (before, { tx, record, at, org }) => {
     await tx.identity.deleteApiKey(org, id, at);
     const revoked = await tx.identity.revokeViewerTokens(org, { createdBy: id }, at);
-    record(org, 'api_key.deleted', {
+    record('api_key.deleted', {
       resource: { type: 'api_key', id, name: before.name },
       description: `API key ${before.name} deleted`,
       metadata: {

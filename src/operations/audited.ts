@@ -1,4 +1,5 @@
 import type { SelfAction } from '../contracts/self-actions.js';
+import { found } from '../domain/errors.js';
 import type { EventInput, PendingEvent } from '../domain/event.js';
 import type { Enricher } from '../domain/prepare-event.js';
 import { type Principal, principalId, type RequestOrigin, type UserPrincipal } from '../domain/principal.js';
@@ -59,6 +60,56 @@ export async function audited<T>(
   change: (tx: StoreTx, record: RecordEvent) => Promise<T>,
 ): Promise<T> {
   return (await auditedWithEvents(deps, cause, change)).result;
+}
+
+/**
+ * A change to one org's things: what it needs, the org, and who causes it. The org-scoped routes
+ * hand one to the operations they call (OrgRequest.change), so that an operation's own arguments
+ * are what the change is about: the thing's id, the changes asked for.
+ */
+export interface OrgChange<C extends Cause = Cause> {
+  deps: ChangeDeps;
+  org: string;
+  cause: C;
+}
+
+/** Records one of Trailmark's own events about a change, in the change's org. */
+export type RecordInOrg = (action: SelfAction, fields: EventFields) => void;
+
+/** What a change in one org is handed: its transaction, `record` for that org, its time, the org. */
+export interface InOrg {
+  tx: StoreTx;
+  record: RecordInOrg;
+  /** The change's time (ISO text), for whatever it stamps. */
+  at: string;
+  org: string;
+}
+
+/** audited() for a change in one org. */
+export function auditedIn<T>(change: OrgChange, apply: (c: InOrg) => Promise<T>): Promise<T> {
+  const { deps, org, cause } = change;
+  const at = deps.now().toISOString();
+  return audited(deps, cause, (tx, record) =>
+    apply({ tx, record: (action, fields) => record(org, action, fields), at, org }),
+  );
+}
+
+/** How a change finds the one thing of the org it is about, and names it when there is none. */
+export interface Existing<R> {
+  read: (tx: StoreTx, org: string) => Promise<R | undefined>;
+  name: string;
+}
+
+/**
+ * auditedIn() for a change to one existing thing of the org: it is read inside the transaction
+ * (answered 404, naming it, when there is none) and handed to `apply` as it was before.
+ */
+export function auditedOn<R, T>(
+  change: OrgChange,
+  existing: Existing<R>,
+  apply: (before: R, c: InOrg) => Promise<T>,
+): Promise<T> {
+  return auditedIn(change, async (c) => apply(found(await existing.read(c.tx, c.org), existing.name), c));
 }
 
 /** audited(), also answering the events the change recorded as stored (with seq and hash). */

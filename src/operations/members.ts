@@ -1,4 +1,4 @@
-import { AppError, found } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Grant, Permission } from '../domain/permissions.js';
 import type { Principal, RequestOrigin } from '../domain/principal.js';
@@ -6,7 +6,7 @@ import { actsAsOwner } from '../identity/access.js';
 import { assertHolds, rolePermissions } from '../identity/roles.js';
 import type { MemberRecord, UserRecord } from '../store/identity-store.js';
 import type { StoreTx } from '../store/store.js';
-import { audited, type Cause, type ChangeDeps } from './audited.js';
+import { audited, auditedOn, type Cause, type ChangeDeps, type Existing, type OrgChange } from './audited.js';
 
 /** Who is acting on the members of an org, and what they hold there. */
 export interface Actor {
@@ -32,8 +32,9 @@ function assertMayManage(actor: Actor, target: MemberRecord): void {
   assertHolds(actor.grants, target.permissions, `changing ${target.email}`);
 }
 
-async function existingMember(tx: StoreTx, org: string, userId: string): Promise<MemberRecord> {
-  return found(await tx.identity.getMember(org, userId), `member ${userId}`);
+/** The member `userId`, as a change finds them. */
+function member(userId: string): Existing<MemberRecord> {
+  return { read: (tx, org) => tx.identity.getMember(org, userId), name: `member ${userId}` };
 }
 
 async function assertNotLastOwner(tx: StoreTx, org: string, target: MemberRecord): Promise<void> {
@@ -43,21 +44,19 @@ async function assertNotLastOwner(tx: StoreTx, org: string, target: MemberRecord
 }
 
 export async function changeMemberRole(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange<Actor>,
   userId: string,
   role: string,
-  actor: Actor,
 ): Promise<MemberRecord> {
-  return audited(deps, actor, async (tx, record) => {
-    const target = await existingMember(tx, org, userId);
+  const actor = change.cause;
+  return auditedOn(change, member(userId), async (target, { tx, record, org }) => {
     if (target.role === role) return target;
     const next = await rolePermissions(tx, org, role);
     assertMayManage(actor, target);
     assertMayAssign(actor, role, next.permissions);
     await assertNotLastOwner(tx, org, target);
     await tx.identity.setMemberRole(org, userId, role);
-    record(org, 'member.role_changed', {
+    record('member.role_changed', {
       resource: { type: 'member', id: userId, name: target.email },
       description: `${target.email}: role changed from ${target.role_name} to ${next.name}`,
       metadata: {
@@ -70,18 +69,13 @@ export async function changeMemberRole(
   });
 }
 
-export async function removeMember(
-  deps: ChangeDeps,
-  org: string,
-  userId: string,
-  actor: Actor,
-): Promise<void> {
-  await audited(deps, actor, async (tx, record) => {
-    const target = await existingMember(tx, org, userId);
+export async function removeMember(change: OrgChange<Actor>, userId: string): Promise<void> {
+  const actor = change.cause;
+  await auditedOn(change, member(userId), async (target, { tx, record, org }) => {
     assertMayManage(actor, target);
     await assertNotLastOwner(tx, org, target);
     await tx.identity.removeMember(org, userId);
-    record(org, 'member.removed', {
+    record('member.removed', {
       resource: { type: 'member', id: userId, name: target.email },
       description: `${target.email} removed (was ${target.role_name})`,
       metadata: {

@@ -1,8 +1,8 @@
 import type { MintedViewerToken } from '../contracts/api.js';
-import { found } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { hashToken, newToken, VIEWER_TOKEN_PREFIX } from '../identity/tokens.js';
-import { audited, type Cause, type ChangeDeps, causedBy } from './audited.js';
+import type { ViewerTokenRecord } from '../store/identity-store.js';
+import { auditedIn, auditedOn, causedBy, type Existing, type OrgChange } from './audited.js';
 
 export const VIEWER_TOKEN_DEFAULT_TTL_S = 3600;
 export const VIEWER_TOKEN_MAX_TTL_S = 24 * 3600;
@@ -12,12 +12,10 @@ export const VIEWER_TOKEN_MAX_TTL_S = 24 * 3600;
  * integrating product's embedded viewer. Only its hash is stored.
  */
 export async function mintViewerToken(
-  deps: ChangeDeps,
-  org: string,
+  change: OrgChange,
   input: { workspace?: string; actor?: string; ttlSeconds?: number },
-  cause: Cause,
 ): Promise<MintedViewerToken> {
-  const now = deps.now();
+  const now = change.deps.now();
   const ttl = input.ttlSeconds ?? VIEWER_TOKEN_DEFAULT_TTL_S;
   const token = newToken(VIEWER_TOKEN_PREFIX);
   const minted: MintedViewerToken = {
@@ -27,7 +25,7 @@ export async function mintViewerToken(
     workspace: input.workspace ?? null,
     actor: input.actor ?? null,
   };
-  await audited(deps, cause, async (tx, record) => {
+  await auditedIn(change, async ({ tx, record, org }) => {
     await tx.identity.createViewerToken({
       id: minted.id,
       org,
@@ -36,12 +34,12 @@ export async function mintViewerToken(
       actor: minted.actor,
       created_at: now.toISOString(),
       expires_at: minted.expires_at,
-      created_by: causedBy(cause),
+      created_by: causedBy(change.cause),
     });
     const fields = ['expires_at'];
     if (minted.workspace !== null) fields.push('workspace');
     if (minted.actor !== null) fields.push('actor');
-    record(org, 'viewer_token.created', {
+    record('viewer_token.created', {
       resource: { type: 'viewer_token', id: minted.id },
       description: `Viewer token created${minted.workspace !== null ? ` for workspace ${minted.workspace}` : ''}${minted.actor !== null ? ` for actor ${minted.actor}` : ''}`,
       metadata: {
@@ -57,24 +55,21 @@ export async function mintViewerToken(
 }
 
 /** Revokes one viewer token at once; revoking one already revoked changes and records nothing. */
-export async function revokeViewerToken(
-  deps: ChangeDeps,
-  org: string,
-  id: string,
-  cause: Cause,
-): Promise<void> {
-  await audited(deps, cause, async (tx, record) => {
-    const token = found(await tx.identity.getViewerToken(org, id), `viewer token ${id}`);
-    const revokedAt = deps.now().toISOString();
+export async function revokeViewerToken(change: OrgChange, id: string): Promise<void> {
+  const token: Existing<ViewerTokenRecord> = {
+    read: (tx, org) => tx.identity.getViewerToken(org, id),
+    name: `viewer token ${id}`,
+  };
+  await auditedOn(change, token, async (before, { tx, record, at: revokedAt, org }) => {
     if ((await tx.identity.revokeViewerTokens(org, { id }, revokedAt)) === 0) return;
-    record(org, 'viewer_token.revoked', {
+    record('viewer_token.revoked', {
       resource: { type: 'viewer_token', id },
-      description: `Viewer token revoked${token.workspace !== null ? ` (workspace ${token.workspace})` : ''}`,
+      description: `Viewer token revoked${before.workspace !== null ? ` (workspace ${before.workspace})` : ''}`,
       metadata: {
         changed_fields: ['revoked_at'],
-        workspace: token.workspace,
-        actor: token.actor,
-        created_by: token.created_by,
+        workspace: before.workspace,
+        actor: before.actor,
+        created_by: before.created_by,
         revoked_at: revokedAt,
       },
     });

@@ -39,31 +39,26 @@ const LOGOFF = /^(log_?out|log_?off|sign_?out|signed_?out|logged_?out)(_[a-z0-9_
 /** Resources whose lifecycle is an account's: the first segment of the action. */
 const ACCOUNT_RESOURCES = new Set(['user', 'member', 'account']);
 
+type Activity = [number, string];
+
+/** A table of activities by key, written as each activity followed by the keys that mean it. */
+function activitiesBy(...groups: Array<[Activity, ...string[]]>): Record<string, Activity> {
+  return Object.fromEntries(groups.flatMap(([activity, ...keys]) => keys.map((key) => [key, activity])));
+}
+
 /** Account Change activities (3001) by final action segment. */
-const ACCOUNT_ACTIVITIES: Record<string, [number, string]> = {
-  created: [1, 'Create'],
-  invited: [1, 'Create'],
-  registered: [1, 'Create'],
-  signed_up: [1, 'Create'],
-  added: [1, 'Create'],
-  enabled: [2, 'Enable'],
-  activated: [2, 'Enable'],
-  reactivated: [2, 'Enable'],
-  unlocked: [2, 'Enable'],
-  password_changed: [3, 'Password Change'],
-  password_updated: [3, 'Password Change'],
-  password_reset: [4, 'Password Reset'],
-  disabled: [5, 'Disable'],
-  deactivated: [5, 'Disable'],
-  suspended: [5, 'Disable'],
-  deleted: [6, 'Delete'],
-  removed: [6, 'Delete'],
-  locked: [9, 'Lock'],
-  locked_out: [9, 'Lock'],
-  mfa_enabled: [10, 'MFA Factor Enable'],
-  mfa_disabled: [11, 'MFA Factor Disable'],
-  role_changed: [OTHER, 'Role Change'],
-};
+const ACCOUNT_ACTIVITIES = activitiesBy(
+  [[1, 'Create'], 'created', 'invited', 'registered', 'signed_up', 'added'],
+  [[2, 'Enable'], 'enabled', 'activated', 'reactivated', 'unlocked'],
+  [[3, 'Password Change'], 'password_changed', 'password_updated'],
+  [[4, 'Password Reset'], 'password_reset'],
+  [[5, 'Disable'], 'disabled', 'deactivated', 'suspended'],
+  [[6, 'Delete'], 'deleted', 'removed'],
+  [[9, 'Lock'], 'locked', 'locked_out'],
+  [[10, 'MFA Factor Enable'], 'mfa_enabled'],
+  [[11, 'MFA Factor Disable'], 'mfa_disabled'],
+  [[OTHER, 'Role Change'], 'role_changed'],
+);
 
 /**
  * Create, read, update and delete by final action segment, for Entity Management (3004) and API
@@ -93,19 +88,18 @@ const CRUD: Array<[RegExp, number, string]> = [
   [/(^|_)(deleted|removed|destroyed|purged|revoked)$/, 4, 'Delete'],
 ];
 
-function crudActivity(verb: string): [number, string] | undefined {
+function crudActivity(verb: string): Activity | undefined {
   for (const [pattern, id, name] of CRUD) if (pattern.test(verb)) return [id, name];
   return undefined;
 }
 
-const METHOD_ACTIVITIES: Record<string, [number, string]> = {
-  POST: [1, 'Create'],
-  GET: [2, 'Read'],
-  HEAD: [2, 'Read'],
-  PUT: [3, 'Update'],
-  PATCH: [3, 'Update'],
-  DELETE: [4, 'Delete'],
-};
+/** API Activity (6003) by HTTP method, for request log entries. */
+const METHOD_ACTIVITIES = activitiesBy(
+  [[1, 'Create'], 'POST'],
+  [[2, 'Read'], 'GET', 'HEAD'],
+  [[3, 'Update'], 'PUT', 'PATCH'],
+  [[4, 'Delete'], 'DELETE'],
+);
 
 /**
  * The class and activity of an event, first rule that matches:

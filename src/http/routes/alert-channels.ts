@@ -16,7 +16,7 @@ import {
 import { sendAlert, testAlert } from '../../workers/alerts/notify.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { channelView } from './alert-views.js';
-import { orgScopedRoutes } from './org-scoped.js';
+import { listOf, orgScopedRoutes } from './org-scoped.js';
 import { IdParams } from './schemas.js';
 import { Email, Text } from './text.js';
 
@@ -65,7 +65,7 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
       summary: 'Notification channels; secrets are never shown (manageAlerts)',
       response: { 200: AlertChannelListSchema },
     },
-    async ({ access }) => ({ data: (await ctx.store.alerts.listChannels(access.org)).map(channelView) }),
+    listOf((org) => ctx.store.alerts.listChannels(org), channelView),
   );
 
   routes.post(
@@ -75,8 +75,8 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: CreateBody,
       response: { 201: CreatedAlertChannelSchema },
     },
-    async ({ access, body, cause }) => {
-      const { channel, generatedSecret } = await createAlertChannel(ctx, access.org, body, cause);
+    async ({ change, body }) => {
+      const { channel, generatedSecret } = await createAlertChannel(change, body);
       return { ...channelView(channel), ...(generatedSecret ? { secret: generatedSecret } : {}) };
     },
   );
@@ -89,14 +89,13 @@ export function alertChannelRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: UpdateBody,
       response: { 200: AlertChannelSchema },
     },
-    async ({ access, params, body, cause }) =>
-      channelView(await updateAlertChannel(ctx, access.org, params.id, body, cause)),
+    async ({ change, params, body }) => channelView(await updateAlertChannel(change, params.id, body)),
   );
 
   routes.delete(
     '/v1/alert-channels/:id',
     { summary: 'Delete a channel no rule names (manageAlerts; alert_channel.deleted)', params: IdParams },
-    ({ access, params, cause }) => deleteAlertChannel(ctx, access.org, params.id, cause),
+    ({ change, params }) => deleteAlertChannel(change, params.id),
   );
 
   routes.post(

@@ -10,7 +10,7 @@ import {
 import { AlertRuleInputSchema, parseAlertRule } from '../../workers/alerts/index.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { ruleView } from './alert-views.js';
-import { orgScopedRoutes } from './org-scoped.js';
+import { listOf, orgScopedRoutes } from './org-scoped.js';
 import { IdParams } from './schemas.js';
 import { Text } from './text.js';
 
@@ -46,7 +46,7 @@ export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
   routes.get(
     '/v1/alert-rules',
     { summary: 'Custom alert rules (manageAlerts)', response: { 200: AlertRuleListSchema } },
-    async ({ access }) => ({ data: (await ctx.store.alerts.listRules(access.org)).map(ruleView) }),
+    listOf((org) => ctx.store.alerts.listRules(org), ruleView),
   );
 
   routes.post(
@@ -56,8 +56,7 @@ export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: RuleBody,
       response: { 201: AlertRuleSchema },
     },
-    async ({ access, body, cause }) =>
-      ruleView(await createAlertRule(ctx, access.org, definitionOf(body), cause)),
+    async ({ change, body }) => ruleView(await createAlertRule(change, definitionOf(body))),
   );
 
   routes.get(
@@ -78,8 +77,8 @@ export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: RuleBody,
       response: { 200: AlertRuleSchema },
     },
-    async ({ access, params, body, cause }) =>
-      ruleView(await updateAlertRule(ctx, access.org, params.id, definitionOf(body), cause)),
+    async ({ change, params, body }) =>
+      ruleView(await updateAlertRule(change, params.id, definitionOf(body))),
   );
 
   routes.delete(
@@ -88,6 +87,6 @@ export function alertRuleRoutes(app: TypeBoxApp, ctx: AppContext): void {
       summary: 'Delete a custom alert rule; its alerts stay (manageAlerts; alert_rule.deleted)',
       params: IdParams,
     },
-    ({ access, params, cause }) => deleteAlertRule(ctx, access.org, params.id, cause),
+    ({ change, params }) => deleteAlertRule(change, params.id),
   );
 }

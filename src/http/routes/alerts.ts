@@ -178,10 +178,10 @@ export function alertRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: DetectorPatchSchema,
       response: { 200: DetectorListSchema },
     },
-    async ({ access, body, cause }) => {
+    async ({ access, change, body }) => {
       const problems = detectorOverridesProblems(body);
       if (problems.length) throw validationError(problems);
-      await updateDetectors(ctx, access.org, body as Record<string, Record<string, unknown>>, cause);
+      await updateDetectors(change, body as Record<string, Record<string, unknown>>);
       return detectorList(access.org);
     },
   );

@@ -7,7 +7,7 @@ import type { ApiKeyListing } from '../../store/identity-store.js';
 import type { Access } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 import { createdKeyView, newKeyBody, newKeyInput } from './new-api-key.js';
-import { orgScopedRoutes, type RequestCause } from './org-scoped.js';
+import { listOf, orgScopedRoutes, type RequestCause } from './org-scoped.js';
 import { Text } from './text.js';
 
 export const NewApiKeyBody = newKeyBody(API_KEY_SCOPES);
@@ -53,7 +53,7 @@ export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
       summary: "The org's API keys (manageApiKeys)",
       response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }) },
     },
-    async ({ access }) => ({ data: (await ctx.store.identity.listApiKeys(access.org)).map(listed) }),
+    listOf((org) => ctx.store.identity.listApiKeys(org), listed),
   );
 
   routes.post(
@@ -77,13 +77,12 @@ export function apiKeyRoutes(app: TypeBoxApp, ctx: AppContext): void {
       ),
       response: { 200: ApiKeySchema },
     },
-    async ({ access, params, body, cause }) =>
-      listed(await setApiKeyStatus(ctx, access.org, params.id, body.status, cause)),
+    async ({ change, params, body }) => listed(await setApiKeyStatus(change, params.id, body.status)),
   );
 
   routes.delete(
     '/v1/api-keys/:id',
     { summary: 'Delete an API key; it stops working at once', params: KeyIdParams },
-    ({ access, params, cause }) => deleteApiKey(ctx, access.org, params.id, cause),
+    ({ change, params }) => deleteApiKey(change, params.id),
   );
 }

@@ -23,21 +23,20 @@ const JwkSchema = Type.Object({
  * The chain is the whole org's: its head, checkpoints and verification reports count every
  * event. A viewer token narrowed to one workspace or actor sees none of them.
  */
-function wholeOrg(access: Access): Access {
+function wholeOrg(access: Access): void {
   if (access.scope) {
     throw new AppError(
       'forbidden',
       "a viewer token for one workspace or actor does not see the organization's chain",
     );
   }
-  return access;
 }
 
 export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
   const { store } = ctx;
   const verifications = new VerificationGate();
 
-  const routes = orgScopedRoutes(app, ctx, { tag: 'integrity', need: 'viewAuditLog' });
+  const routes = orgScopedRoutes(app, ctx, { tag: 'integrity', need: 'viewAuditLog', check: wholeOrg });
 
   routes.get(
     '/v1/chain',
@@ -45,8 +44,7 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
       summary: "The org's chain head, newest signed checkpoint, retention anchor and last verification",
       response: { 200: ChainStatusSchema },
     },
-    async ({ access }) => {
-      const { org } = wholeOrg(access);
+    async ({ access: { org } }) => {
       const [head, checkpoint, anchor, last] = await Promise.all([
         store.chainHead(org),
         store.checkpoints.latest(org),
@@ -75,8 +73,7 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
         }),
       },
     },
-    async ({ access, query }) => {
-      const { org } = wholeOrg(access);
+    async ({ access: { org }, query }) => {
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (limit < 1 || limit > 1000) {
         throw new AppError('validation', '/query/limit: must be 1 to 1000', {
@@ -96,8 +93,7 @@ export function chainRoutes(app: TypeBoxApp, ctx: AppContext): void {
       summary: "Verify the org's whole retained chain against its signed checkpoints",
       response: { 200: VerificationSchema },
     },
-    async ({ access }) => {
-      const { org } = wholeOrg(access);
+    async ({ access: { org } }) => {
       const keys = await ctx.background.keys.keyRing();
       return verifications.run(org, ctx.now().getTime(), () =>
         verifyAndRecord(store, org, keys, ctx.now, ctx.verify),

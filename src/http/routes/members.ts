@@ -6,6 +6,7 @@ import {
   MemberSchema,
   SessionViewSchema,
 } from '../../contracts/api.js';
+import type { OrgChange } from '../../operations/audited.js';
 import { acceptInvitation, inviteMember } from '../../operations/invitations.js';
 import { type Actor, changeMemberRole, removeMember } from '../../operations/members.js';
 import type { MemberRecord } from '../../store/identity-store.js';
@@ -32,6 +33,11 @@ function member(m: MemberRecord): Member {
 /** The cause of a change to membership, with what the one causing it holds in the org. */
 function actorOf(access: Access, cause: RequestCause): Actor {
   return { ...cause, member: access.member, grants: access.grants };
+}
+
+/** The change a request asks for, made by the caller as an actor on the org's members. */
+function byActor(access: Access, change: OrgChange<RequestCause>): OrgChange<Actor> {
+  return { ...change, cause: actorOf(access, change.cause) };
 }
 
 export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
@@ -115,13 +121,13 @@ export function memberRoutes(app: TypeBoxApp, ctx: AppContext): void {
       body: Type.Object({ role: Role }, { additionalProperties: false }),
       response: { 200: MemberSchema },
     },
-    async ({ access, params, body, cause }) =>
-      member(await changeMemberRole(ctx, access.org, params.user_id, body.role, actorOf(access, cause))),
+    async ({ access, change, params, body }) =>
+      member(await changeMemberRole(byActor(access, change), params.user_id, body.role)),
   );
 
   routes.delete(
     '/v1/members/:user_id',
     { summary: 'Remove a member; the last owner cannot be removed (manageMembers)', params: UserIdParams },
-    ({ access, params, cause }) => removeMember(ctx, access.org, params.user_id, actorOf(access, cause)),
+    ({ access, change, params }) => removeMember(byActor(access, change), params.user_id),
   );
 }

@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Grant } from '../../domain/permissions.js';
 import type { Principal } from '../../domain/principal.js';
-import type { Cause } from '../../operations/audited.js';
+import type { Cause, OrgChange } from '../../operations/audited.js';
 import { type Access, authorize, causeOf } from '../auth.js';
 import type { AppContext, TypeBoxApp } from '../context.js';
 
@@ -50,6 +50,8 @@ export interface OrgRequest<P extends Schema, B extends Schema, Q extends Schema
   body: Of<B>;
   query: Of<Q>;
   cause: RequestCause;
+  /** The change the request asks for, in the caller's org: what the operations take. */
+  change: OrgChange<RequestCause>;
   request: FastifyRequest;
 }
 
@@ -85,13 +87,25 @@ export interface OrgScopedRoutes {
 }
 
 /**
+ * A handler answering the caller's org's things as a list (`{ data }`), each as `view` shows it:
+ * what every plain list of an org's things answers.
+ */
+export function listOf<T, V>(
+  load: (org: string) => Promise<T[]>,
+  view: (item: T) => V,
+): (input: { access: Access }) => Promise<{ data: V[] }> {
+  return async ({ access }) => ({ data: (await load(access.org)).map(view) });
+}
+
+/**
  * The routes of one group: `tag` is their OpenAPI tag, `need` the grant each needs unless it
- * names its own.
+ * names its own, and `check` what every route of the group refuses besides (it throws), once the
+ * caller is authorized.
  */
 export function orgScopedRoutes(
   app: TypeBoxApp,
   ctx: AppContext,
-  group: { tag: string; need: Grant },
+  group: { tag: string; need: Grant; check?: (access: Access) => void },
 ): OrgScopedRoutes {
   const declare =
     (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
@@ -120,12 +134,15 @@ export function orgScopedRoutes(
           // follow a schema left generic to its static type.
           const parts = request as unknown as { params: Of<P>; body: Of<B>; query: Of<Q> };
           const access = await authorize(request, ctx, need, org?.(parts.params));
+          group.check?.(access);
+          const cause = causeOf(request, access);
           const result = await handle({
             access,
             params: parts.params,
             body: parts.body,
             query: parts.query,
-            cause: causeOf(request, access),
+            cause,
+            change: { deps: ctx, org: access.org, cause },
             request,
           });
           if (method === 'DELETE') return reply.code(204).send();

@@ -180,10 +180,8 @@ export function retracedRoutes(app: TypeBoxApp, ctx: AppContext): void {
         throw invalidRetraced([{ path: '/query/actor_id', message: 'required unless is_admin is true' }]);
       }
       const minted = await mintViewerToken(
-        ctx,
-        granted.org,
+        { deps: ctx, org: granted.org, cause: causeOf(request, granted) },
         admin ? {} : { actor: query.actor_id! },
-        causeOf(request, granted),
       );
       return reply.code(201).send({ token: minted.token });
     },

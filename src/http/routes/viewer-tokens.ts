@@ -34,22 +34,17 @@ export function viewerTokenRoutes(app: TypeBoxApp, ctx: AppContext): void {
       ),
       response: { 201: MintedViewerTokenSchema },
     },
-    ({ access, body, cause }) =>
-      mintViewerToken(
-        ctx,
-        access.org,
-        {
-          ...(body.workspace !== undefined ? { workspace: body.workspace } : {}),
-          ...(body.actor !== undefined ? { actor: body.actor } : {}),
-          ...(body.ttl_seconds !== undefined ? { ttlSeconds: body.ttl_seconds } : {}),
-        },
-        cause,
-      ),
+    ({ change, body }) =>
+      mintViewerToken(change, {
+        ...(body.workspace !== undefined ? { workspace: body.workspace } : {}),
+        ...(body.actor !== undefined ? { actor: body.actor } : {}),
+        ...(body.ttl_seconds !== undefined ? { ttlSeconds: body.ttl_seconds } : {}),
+      }),
   );
 
   routes.delete(
     '/v1/viewer-tokens/:id',
     { summary: 'Revoke a viewer token at once (API key with the admin scope)', params: IdParams },
-    ({ access, params, cause }) => revokeViewerToken(ctx, access.org, params.id, cause),
+    ({ change, params }) => revokeViewerToken(change, params.id),
   );
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { optional, orgThings, required, rowPer } from './table-builders.js';
 
 /**
  * Alerting (migration 006_alerts on both backends): custom rules, detector settings, channels,
@@ -13,79 +14,48 @@ import type { ColumnTypes } from './column-types.js';
  * as does every audited change; two such transactions would each wait for the other.
  */
 export async function createAlertTables(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
-  await db.schema
-    .createTable('alert_rules')
-    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-    .addColumn('id', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('enabled', 'integer', (c) => c.notNull())
-    .addColumn('spec', 'text', (c) => c.notNull())
-    .addColumn('channel_ids', 'text')
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('updated_at', t.time, (c) => c.notNull())
-    .addColumn('created_by', 'text')
-    .addPrimaryKeyConstraint('alert_rules_pkey', ['org_id', 'id'])
+  await orgThings(db, 'alert_rules')
+    .$call(required('text', 'name'))
+    .$call(required('integer', 'enabled'))
+    .$call(required('text', 'spec'))
+    .$call(optional('text', 'channel_ids'))
+    .$call(required(t.time, 'created_at', 'updated_at'))
+    .$call(optional('text', 'created_by'))
     .execute();
-  await db.schema
-    .createTable('alert_settings')
-    .addColumn('org_id', 'text', (c) => c.primaryKey().references('orgs.id'))
-    .addColumn('detectors', 'text', (c) => c.notNull())
-    .addColumn('config_version', t.bigint, (c) => c.notNull())
-    .addColumn('updated_at', t.time, (c) => c.notNull())
+  await rowPer(db, 'alert_settings', 'org_id', 'text', 'orgs.id')
+    .$call(required('text', 'detectors'))
+    .$call(required(t.bigint, 'config_version'))
+    .$call(required(t.time, 'updated_at'))
     .execute();
-  await db.schema
-    .createTable('alert_channels')
-    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-    .addColumn('id', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('enabled', 'integer', (c) => c.notNull())
-    .addColumn('min_severity', 'text', (c) => c.notNull())
-    .addColumn('config', 'text', (c) => c.notNull())
-    .addColumn('secret', 'text')
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('updated_at', t.time, (c) => c.notNull())
-    .addPrimaryKeyConstraint('alert_channels_pkey', ['org_id', 'id'])
+  await orgThings(db, 'alert_channels')
+    .$call(required('text', 'name', 'type'))
+    .$call(required('integer', 'enabled'))
+    .$call(required('text', 'min_severity', 'config'))
+    .$call(optional('text', 'secret'))
+    .$call(required(t.time, 'created_at', 'updated_at'))
     .execute();
-  await db.schema
-    .createTable('alerts')
-    .addColumn('org_id', 'text', (c) => c.notNull())
-    .addColumn('id', 'text', (c) => c.notNull())
-    .addColumn('dedupe_key', 'text', (c) => c.notNull())
-    .addColumn('source_kind', 'text', (c) => c.notNull())
-    .addColumn('source_id', 'text', (c) => c.notNull())
-    .addColumn('source_name', 'text', (c) => c.notNull())
-    .addColumn('severity', 'text', (c) => c.notNull())
-    .addColumn('title', 'text', (c) => c.notNull())
-    .addColumn('description', 'text', (c) => c.notNull())
-    .addColumn('group_key', 'text', (c) => c.notNull())
-    .addColumn('window_start', t.time, (c) => c.notNull())
-    .addColumn('window_end', t.time, (c) => c.notNull())
-    .addColumn('matched_count', 'integer', (c) => c.notNull())
-    .addColumn('sample_event_ids', 'text', (c) => c.notNull())
-    .addColumn('event_filter', 'text', (c) => c.notNull())
-    .addColumn('details', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('acknowledged_at', t.time)
-    .addColumn('acknowledged_by', 'text')
-    .addColumn('resolved_at', t.time)
-    .addColumn('resolved_by', 'text')
-    .addPrimaryKeyConstraint('alerts_pkey', ['org_id', 'id'])
+  await orgThings(db, 'alerts', { references: false })
     // A replay of the same events (after a restart, or by another process) stores nothing twice.
     .addUniqueConstraint('alerts_org_id_dedupe_key_key', ['org_id', 'dedupe_key'])
+    .$call(required('text', 'dedupe_key', 'source_kind', 'source_id', 'source_name', 'severity', 'title'))
+    .$call(required('text', 'description', 'group_key'))
+    .$call(required(t.time, 'window_start', 'window_end'))
+    .$call(required('integer', 'matched_count'))
+    .$call(required('text', 'sample_event_ids', 'event_filter', 'details', 'status'))
+    .$call(required(t.time, 'created_at'))
+    .$call(optional(t.time, 'acknowledged_at'))
+    .$call(optional('text', 'acknowledged_by'))
+    .$call(optional(t.time, 'resolved_at'))
+    .$call(optional('text', 'resolved_by'))
     .execute();
   await db.schema.createIndex('alerts_status').on('alerts').columns(['org_id', 'status', 'id']).execute();
   await db.schema
     .createTable('alert_deliveries')
-    .addColumn('org_id', 'text', (c) => c.notNull())
-    .addColumn('alert_id', 'text', (c) => c.notNull())
-    .addColumn('channel_id', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('attempts', 'integer', (c) => c.notNull())
-    .addColumn('next_attempt_at', t.bigint)
-    .addColumn('last_error', 'text')
-    .addColumn('delivered_at', t.time)
+    .$call(required('text', 'org_id', 'alert_id', 'channel_id', 'status'))
+    .$call(required('integer', 'attempts'))
+    .$call(optional(t.bigint, 'next_attempt_at'))
+    .$call(optional('text', 'last_error'))
+    .$call(optional(t.time, 'delivered_at'))
     .addPrimaryKeyConstraint('alert_deliveries_pkey', ['org_id', 'alert_id', 'channel_id'])
     .execute();
   // Only pending deliveries are in it, so the sender's scan for due ones stays short.
@@ -95,11 +65,8 @@ export async function createAlertTables(db: Kysely<unknown>, t: ColumnTypes): Pr
     .columns(['org_id', 'next_attempt_at'])
     .where(sql.ref('status'), '=', 'pending')
     .execute();
-  await db.schema
-    .createTable('alert_engine_state')
-    .addColumn('org_id', 'text', (c) => c.primaryKey())
-    .addColumn('last_seq', t.bigint, (c) => c.notNull())
-    .addColumn('config_version', t.bigint, (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull())
+  await rowPer(db, 'alert_engine_state', 'org_id', 'text')
+    .$call(required(t.bigint, 'last_seq', 'config_version'))
+    .$call(required('text', 'state'))
     .execute();
 }

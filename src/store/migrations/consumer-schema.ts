@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { optional, required } from './table-builders.js';
 
 /**
  * The log consumers' durable cursors (migration 005_consumers on both backends): per consumer
@@ -8,11 +9,11 @@ import type { ColumnTypes } from './column-types.js';
 export async function createConsumerTables(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
   await db.schema
     .createTable('consumer_cursors')
-    .addColumn('org_pk', 'integer', (c) => c.notNull())
-    .addColumn('consumer', 'text', (c) => c.notNull())
-    .addColumn('seq', t.bigint, (c) => c.notNull())
-    .addColumn('state', 'text')
-    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .$call(required('integer', 'org_pk'))
+    .$call(required('text', 'consumer'))
+    .$call(required(t.bigint, 'seq'))
+    .$call(optional('text', 'state'))
+    .$call(required('text', 'updated_at'))
     .addPrimaryKeyConstraint('consumer_cursors_pkey', ['org_pk', 'consumer'])
     .execute();
   // forget(consumer) and the progress query find a consumer's rows without a scan.

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { optional, orgThings, required, rowPer } from './table-builders.js';
 
 /**
  * People and access (migration 003_identity on both backends): users and their sessions
@@ -11,80 +12,54 @@ import type { ColumnTypes } from './column-types.js';
 export async function createIdentityTables(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
   await db.schema.alterTable('api_keys').addColumn('rate_limit_per_minute', 'integer').execute();
   await db.schema.alterTable('api_keys').addColumn('deleted_at', t.time).execute();
-  await db.schema
-    .createTable('users')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+  await rowPer(db, 'users', 'id', 'text')
     .addColumn('email', 'text', (c) => c.notNull().unique())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('password_hash', 'text', (c) => c.notNull())
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('password_changed_at', t.time, (c) => c.notNull())
+    .$call(required('text', 'name', 'password_hash'))
+    .$call(required(t.time, 'created_at', 'password_changed_at'))
     .execute();
   await db.schema
     .createTable('memberships')
     .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-    .addColumn('role', 'text', (c) => c.notNull())
-    .addColumn('created_at', t.time, (c) => c.notNull())
+    .$call(required('text', 'role'))
+    .$call(required(t.time, 'created_at'))
     .addPrimaryKeyConstraint('memberships_pkey', ['org_id', 'user_id'])
     .execute();
   await db.schema.createIndex('memberships_user').on('memberships').column('user_id').execute();
-  await db.schema
-    .createTable('roles')
-    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-    .addColumn('id', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('permissions', t.json, (c) => c.notNull())
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('updated_at', t.time, (c) => c.notNull())
-    .addColumn('created_by', 'text')
-    .addPrimaryKeyConstraint('roles_pkey', ['org_id', 'id'])
+  await orgThings(db, 'roles')
     .addUniqueConstraint('roles_org_id_name_key', ['org_id', 'name'])
+    .$call(required('text', 'name'))
+    .$call(required(t.json, 'permissions'))
+    .$call(required(t.time, 'created_at', 'updated_at'))
+    .$call(optional('text', 'created_by'))
     .execute();
-  await db.schema
-    .createTable('invitations')
-    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-    .addColumn('id', 'text', (c) => c.notNull())
-    .addColumn('email', 'text', (c) => c.notNull())
-    .addColumn('role', 'text', (c) => c.notNull())
+  await orgThings(db, 'invitations')
+    .$call(required('text', 'email', 'role'))
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('created_by', 'text')
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('expires_at', t.time, (c) => c.notNull())
-    .addColumn('accepted_at', t.time)
-    .addColumn('accepted_by', 'text')
-    .addPrimaryKeyConstraint('invitations_pkey', ['org_id', 'id'])
+    .$call(optional('text', 'created_by'))
+    .$call(required(t.time, 'created_at', 'expires_at'))
+    .$call(optional(t.time, 'accepted_at'))
+    .$call(optional('text', 'accepted_by'))
     .execute();
-  await db.schema
-    .createTable('sessions')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+  await rowPer(db, 'sessions', 'id', 'text')
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('last_seen_at', t.time, (c) => c.notNull())
-    .addColumn('expires_at', t.time, (c) => c.notNull())
-    .addColumn('revoked_at', t.time)
-    .addColumn('ip', 'text')
-    .addColumn('user_agent', 'text')
+    .$call(required(t.time, 'created_at', 'last_seen_at', 'expires_at'))
+    .$call(optional(t.time, 'revoked_at'))
+    .$call(optional('text', 'ip', 'user_agent'))
     .execute();
   await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
-  await db.schema
-    .createTable('viewer_tokens')
-    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-    .addColumn('id', 'text', (c) => c.notNull())
+  await orgThings(db, 'viewer_tokens')
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('workspace', 'text')
-    .addColumn('actor', 'text')
-    .addColumn('created_at', t.time, (c) => c.notNull())
-    .addColumn('expires_at', t.time, (c) => c.notNull())
-    .addColumn('created_by', 'text')
-    .addPrimaryKeyConstraint('viewer_tokens_pkey', ['org_id', 'id'])
+    .$call(optional('text', 'workspace', 'actor'))
+    .$call(required(t.time, 'created_at', 'expires_at'))
+    .$call(optional('text', 'created_by'))
     .execute();
   await db.schema
     .createTable('log_views')
     .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-    .addColumn('principal', 'text', (c) => c.notNull())
-    .addColumn('viewed_at', t.time, (c) => c.notNull())
+    .$call(required('text', 'principal'))
+    .$call(required(t.time, 'viewed_at'))
     .addPrimaryKeyConstraint('log_views_pkey', ['org_id', 'principal'])
     .execute();
 }

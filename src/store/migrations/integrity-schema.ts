@@ -1,5 +1,6 @@
-import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { optional, required, rowPer } from './table-builders.js';
 
 /**
  * The tables of signing keys, signed checkpoints, retention anchors and the state of the
@@ -8,17 +9,21 @@ import type { ColumnTypes } from './column-types.js';
  * content retention removed keep their place in the chain in `pruned_events`.
  */
 export async function createIntegrityTables(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
-  const keyedOnly = <N extends string, C extends string>(table: CreateTableBuilder<N, C>) =>
-    t.withoutRowid ? table.modifyEnd(sql`without rowid`) : table;
+  // Rows of each org's chain, keyed (org_pk, seq): on SQLite the key alone, WITHOUT ROWID.
+  const chainRows = (name: string) => {
+    const table = db.schema
+      .createTable(name)
+      .$call(required('integer', 'org_pk'))
+      .$call(required(t.bigint, 'seq'))
+      .addPrimaryKeyConstraint(`${name}_pkey`, ['org_pk', 'seq']);
+    return t.withoutRowid ? table.modifyEnd(sql`without rowid`) : table;
+  };
 
-  await db.schema
-    .createTable('signing_keys')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('public_key', 'text', (c) => c.notNull())
-    .addColumn('private_key', 'text', (c) => c.notNull())
+  await rowPer(db, 'signing_keys', 'id', 'text')
+    .$call(required('text', 'public_key', 'private_key'))
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status IN ('active', 'retired')`))
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('retired_at', 'text')
+    .$call(required('text', 'created_at'))
+    .$call(optional('text', 'retired_at'))
     .execute();
   // At most one active key, even when two processes start on a new database at once.
   await db.schema
@@ -29,56 +34,33 @@ export async function createIntegrityTables(db: Kysely<unknown>, t: ColumnTypes)
     .where(sql.ref('status'), '=', 'active')
     .execute();
   // signed_at is kept as the exact text that was signed.
-  await keyedOnly(
-    db.schema
-      .createTable('checkpoints')
-      .addColumn('org_pk', 'integer', (c) => c.notNull())
-      .addColumn('seq', t.bigint, (c) => c.notNull())
-      .addColumn('from_seq', t.bigint, (c) => c.notNull())
-      .addColumn('hash', 'text', (c) => c.notNull())
-      .addColumn('tree_root', 'text', (c) => c.notNull())
-      .addColumn('signed_at', 'text', (c) => c.notNull())
-      .addColumn('key_id', 'text', (c) => c.notNull())
-      .addColumn('signature', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('checkpoints_pkey', ['org_pk', 'seq']),
-  ).execute();
+  await chainRows('checkpoints')
+    .$call(required(t.bigint, 'from_seq'))
+    .$call(required('text', 'hash', 'tree_root', 'signed_at', 'key_id', 'signature'))
+    .execute();
   await db.schema
     .createIndex('checkpoints_signed_at')
     .on('checkpoints')
     .columns(['org_pk', 'signed_at'])
     .execute();
-  await keyedOnly(
-    db.schema
-      .createTable('pruned_events')
-      .addColumn('org_pk', 'integer', (c) => c.notNull())
-      .addColumn('seq', t.bigint, (c) => c.notNull())
-      .addColumn('prev_hash', 'text', (c) => c.notNull())
-      .addColumn('hash', 'text', (c) => c.notNull())
-      .addColumn('pruned_at', t.time, (c) => c.notNull())
-      .addPrimaryKeyConstraint('pruned_events_pkey', ['org_pk', 'seq']),
-  ).execute();
-  await db.schema
-    .createTable('chain_anchors')
-    .addColumn('org_pk', 'integer', (c) => c.primaryKey())
-    .addColumn('seq', t.bigint, (c) => c.notNull())
-    .addColumn('prev_hash', 'text', (c) => c.notNull())
-    .addColumn('updated_at', t.time, (c) => c.notNull())
+  await chainRows('pruned_events')
+    .$call(required('text', 'prev_hash', 'hash'))
+    .$call(required(t.time, 'pruned_at'))
     .execute();
-  await db.schema
-    .createTable('retention_state')
-    .addColumn('org_pk', 'integer', (c) => c.primaryKey())
+  await rowPer(db, 'chain_anchors', 'org_pk', 'integer')
+    .$call(required(t.bigint, 'seq'))
+    .$call(required('text', 'prev_hash'))
+    .$call(required(t.time, 'updated_at'))
+    .execute();
+  await rowPer(db, 'retention_state', 'org_pk', 'integer')
     .addColumn('request_pruned_through', t.bigint, (c) => c.notNull().defaultTo(0))
     .execute();
-  await db.schema
-    .createTable('chain_verifications')
-    .addColumn('org_pk', 'integer', (c) => c.primaryKey())
-    .addColumn('report', t.json, (c) => c.notNull())
-    .addColumn('verified_at', 'text', (c) => c.notNull())
+  await rowPer(db, 'chain_verifications', 'org_pk', 'integer')
+    .$call(required(t.json, 'report'))
+    .$call(required('text', 'verified_at'))
     .execute();
-  await db.schema
-    .createTable('leases')
-    .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('holder', 'text', (c) => c.notNull())
-    .addColumn('expires_at', t.bigint, (c) => c.notNull())
+  await rowPer(db, 'leases', 'name', 'text')
+    .$call(required('text', 'holder'))
+    .$call(required(t.bigint, 'expires_at'))
     .execute();
 }

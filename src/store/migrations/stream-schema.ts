@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { optional, required } from './table-builders.js';
 
 /**
  * Streams (migration 007_streams on both backends): per org, each destination's configuration
@@ -8,22 +9,11 @@ import type { ColumnTypes } from './column-types.js';
 export async function createStreamTables(db: Kysely<unknown>, _t: ColumnTypes): Promise<void> {
   await db.schema
     .createTable('streams')
-    .addColumn('org_pk', 'integer', (c) => c.notNull())
-    .addColumn('id', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('format', 'text', (c) => c.notNull())
-    .addColumn('destination', 'text', (c) => c.notNull())
-    .addColumn('filter', 'text', (c) => c.notNull())
-    .addColumn('batch', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('paused_reason', 'text')
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text', (c) => c.notNull())
-    .addColumn('created_by', 'text')
-    .addColumn('last_success_at', 'text')
-    .addColumn('last_error', 'text')
-    .addColumn('last_error_at', 'text')
-    .addColumn('failing_since', 'text')
+    .$call(required('integer', 'org_pk'))
+    .$call(required('text', 'id', 'name', 'format', 'destination', 'filter', 'batch', 'status'))
+    .$call(optional('text', 'paused_reason'))
+    .$call(required('text', 'created_at', 'updated_at'))
+    .$call(optional('text', 'created_by', 'last_success_at', 'last_error', 'last_error_at', 'failing_since'))
     .addPrimaryKeyConstraint('streams_pkey', ['org_pk', 'id'])
     .execute();
 }

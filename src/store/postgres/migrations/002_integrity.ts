@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { createIntegrityTables } from '../../migrations/integrity-schema.js';
 import { POSTGRES_TYPES } from './column-types.js';
+import { createEventsImmutable, moveAnchor, ownedByPurger, REFUSE_MISSING_OR_HELD } from './definitions.js';
 
 /** The only role allowed to delete events: it owns the purge functions and nothing else does. */
 export const PURGER_ROLE = 'trailmark_purger';
@@ -43,19 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`GRANT SELECT, INSERT, UPDATE ON chain_anchors TO trailmark_purger`.execute(db);
   await sql`GRANT SELECT ON checkpoints, orgs TO trailmark_purger`.execute(db);
 
-  await sql`
-    CREATE OR REPLACE FUNCTION trailmark_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP = 'DELETE' AND current_user = 'trailmark_purger' THEN
-        RETURN NULL;
-      END IF;
-      IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'events are immutable: only the retention purge deletes'
-          USING ERRCODE = 'insufficient_privilege';
-      END IF;
-      RAISE EXCEPTION 'events are immutable: % is refused', TG_OP USING ERRCODE = 'insufficient_privilege';
-    END
-    $$`.execute(db);
+  await createEventsImmutable(db, 'CREATE OR REPLACE', "current_user = 'trailmark_purger'");
   await sql`
     CREATE FUNCTION trailmark_integrity_guard() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -88,12 +77,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_links bigint;
     BEGIN
       SELECT o.legal_hold INTO v_hold FROM orgs o WHERE o.pk = p_org;
-      IF v_hold IS NULL THEN
-        RAISE EXCEPTION 'no organization %', p_org;
-      END IF;
-      IF v_hold THEN
-        RAISE EXCEPTION 'organization % is under legal hold', p_org USING ERRCODE = 'insufficient_privilege';
-      END IF;
+      ${sql.raw(REFUSE_MISSING_OR_HELD)}
       IF NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.org_pk = p_org AND c.seq = p_through) THEN
         RAISE EXCEPTION 'the purge ends at a signed checkpoint' USING ERRCODE = 'insufficient_privilege';
       END IF;
@@ -114,10 +98,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       GET DIAGNOSTICS v_events = ROW_COUNT;
       DELETE FROM pruned_events p WHERE p.org_pk = p_org AND p.seq BETWEEN v_from AND v_to;
       GET DIAGNOSTICS v_links = ROW_COUNT;
-      INSERT INTO chain_anchors AS a (org_pk, seq, prev_hash, updated_at)
-      VALUES (p_org, v_to + 1, v_hash, now())
-      ON CONFLICT (org_pk) DO UPDATE
-        SET seq = EXCLUDED.seq, prev_hash = EXCLUDED.prev_hash, updated_at = EXCLUDED.updated_at;
+      ${sql.raw(moveAnchor('v_to + 1'))}
       RETURN QUERY SELECT v_events + v_links, v_from, v_to;
     END
     $$`.execute(db);
@@ -149,19 +130,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       RETURN v_count;
     END
     $$`.execute(db);
-  await sql`
-    DO $$
-    BEGIN
-      EXECUTE format(
-        'ALTER FUNCTION trailmark_purge(integer, bigint, integer) SET search_path = %I, pg_temp',
-        current_schema());
-      EXECUTE format(
-        'ALTER FUNCTION trailmark_prune_requests(integer, bigint, bigint) SET search_path = %I, pg_temp',
-        current_schema());
-    END
-    $$`.execute(db);
-  await sql`ALTER FUNCTION trailmark_purge(integer, bigint, integer) OWNER TO trailmark_purger`.execute(db);
-  await sql`ALTER FUNCTION trailmark_prune_requests(integer, bigint, bigint) OWNER TO trailmark_purger`.execute(
-    db,
-  );
+  await ownedByPurger(db, 'trailmark_purge(integer, bigint, integer)');
+  await ownedByPurger(db, 'trailmark_prune_requests(integer, bigint, bigint)');
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { moveAnchor, ownedByPurger, REFUSE_MISSING_OR_HELD, signedPastRetention } from './definitions.js';
 
 /**
  * Events partitioned by month of receipt (SPEC §9), so that the retention purge can drop a
@@ -126,17 +127,8 @@ async function createDropFunctions(db: Kysely<unknown>): Promise<void> {
       v_hash text;
     BEGIN
       SELECT o.legal_hold, o.retention_days INTO v_hold, v_days FROM orgs o WHERE o.pk = p_org;
-      IF v_hold IS NULL THEN
-        RAISE EXCEPTION 'no organization %', p_org;
-      END IF;
-      IF v_hold THEN
-        RAISE EXCEPTION 'organization % is under legal hold', p_org USING ERRCODE = 'insufficient_privilege';
-      END IF;
-      IF NOT EXISTS (
-        SELECT 1 FROM checkpoints c
-        WHERE c.org_pk = p_org AND c.seq >= p_through
-          AND c.signed_at::timestamptz < p_now - v_days * interval '1 day'
-      ) THEN
+      ${sql.raw(REFUSE_MISSING_OR_HELD)}
+      IF NOT ${sql.raw(signedPastRetention('p_org', 'p_through', '      '))} THEN
         RAISE EXCEPTION 'seq % of organization % is not past retention', p_through, p_org
           USING ERRCODE = 'insufficient_privilege';
       END IF;
@@ -146,10 +138,7 @@ async function createDropFunctions(db: Kysely<unknown>): Promise<void> {
       END IF;
       PERFORM 1 FROM chain_anchors a WHERE a.org_pk = p_org FOR UPDATE;
       DELETE FROM pruned_events p WHERE p.org_pk = p_org AND p.seq <= p_through;
-      INSERT INTO chain_anchors AS a (org_pk, seq, prev_hash, updated_at)
-      VALUES (p_org, p_through + 1, v_hash, now())
-      ON CONFLICT (org_pk) DO UPDATE
-        SET seq = EXCLUDED.seq, prev_hash = EXCLUDED.prev_hash, updated_at = EXCLUDED.updated_at;
+      ${sql.raw(moveAnchor('p_through + 1'))}
     END
     $$`.execute(db);
   await sql`
@@ -198,11 +187,7 @@ async function createDropFunctions(db: Kysely<unknown>): Promise<void> {
             format('organization %s is under legal hold', v_id);
           RETURN;
         END IF;
-        IF NOT EXISTS (
-          SELECT 1 FROM checkpoints c
-          WHERE c.org_pk = v_org AND c.seq >= v_max
-            AND c.signed_at::timestamptz < p_now - v_days * interval '1 day'
-        ) THEN
+        IF NOT ${sql.raw(signedPastRetention('v_org', 'v_max', '        '))} THEN
           RETURN QUERY SELECT v_id, NULL::bigint, NULL::bigint, NULL::bigint,
             format('events of organization %s are not past retention', v_id);
           RETURN;
@@ -235,17 +220,7 @@ async function createDropFunctions(db: Kysely<unknown>): Promise<void> {
         FROM trailmark_partition_orgs t ORDER BY t.org_pk;
     END
     $$`.execute(db);
-  await sql`
-    DO $$
-    BEGIN
-      EXECUTE format(
-        'ALTER FUNCTION trailmark_anchor_past(integer, bigint, timestamptz) SET search_path = %I, pg_temp',
-        current_schema());
-    END
-    $$`.execute(db);
-  await sql`ALTER FUNCTION trailmark_anchor_past(integer, bigint, timestamptz) OWNER TO trailmark_purger`.execute(
-    db,
-  );
+  await ownedByPurger(db, 'trailmark_anchor_past(integer, bigint, timestamptz)');
   await sql`REVOKE EXECUTE ON FUNCTION trailmark_anchor_past(integer, bigint, timestamptz) FROM PUBLIC`.execute(
     db,
   );

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { createActionCountTable } from '../../migrations/action-count-schema.js';
 import { POSTGRES_TYPES } from './column-types.js';
+import { pinSearchPath } from './definitions.js';
 
 /**
  * Action counts per org and hour (../../migrations/action-count-schema.ts), kept by statement
@@ -30,12 +31,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       END
       $$`.execute(db);
     // As the purge functions (002_integrity): a definer's function names its schema.
-    await sql`
-      DO $$
-      BEGIN
-        EXECUTE format('ALTER FUNCTION ${sql.raw(name)}() SET search_path = %I, pg_temp', current_schema());
-      END
-      $$`.execute(db);
+    await pinSearchPath(db, `${name}()`);
   }
   await sql`
     CREATE TRIGGER events_count AFTER INSERT ON events REFERENCING NEW TABLE AS added

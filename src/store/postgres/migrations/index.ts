@@ -1,23 +1,16 @@
 import type { Migration } from 'kysely';
+import { sharedMigrations } from '../../migrations/shared-migrations.js';
 import * as core from './001_core.js';
 import * as integrity from './002_integrity.js';
-import * as identity from './003_identity.js';
-import * as viewerTokenRevocation from './004_viewer_token_revocation.js';
-import * as consumers from './005_consumers.js';
-import * as alerts from './006_alerts.js';
-import * as streams from './007_streams.js';
 import * as partitions from './009_partitions.js';
 import * as actionCounts from './011_action_counts.js';
+import { POSTGRES_TYPES } from './column-types.js';
 
 /** In order; names are recorded in the database, never renamed, and match the SQLite ones. */
 export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
   '001_core': core,
   '002_integrity': integrity,
-  '003_identity': identity,
-  '004_viewer_token_revocation': viewerTokenRevocation,
-  '005_consumers': consumers,
-  '006_alerts': alerts,
-  '007_streams': streams,
+  ...sharedMigrations(POSTGRES_TYPES),
   '009_partitions': partitions,
   '011_action_counts': actionCounts,
 };

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { createIntegrityTables } from '../../migrations/integrity-schema.js';
 import { SQLITE_TYPES } from './column-types.js';
+import { refuseChanges } from './immutable.js';
 
 /**
  * Signing keys, signed checkpoints, retention anchors and the state of the background jobs
@@ -10,19 +11,6 @@ import { SQLITE_TYPES } from './column-types.js';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await createIntegrityTables(db, SQLITE_TYPES);
-  await sql`
-    CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
-    BEGIN SELECT RAISE(ABORT, 'checkpoints are immutable'); END`.execute(db);
-  await sql`
-    CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
-    BEGIN SELECT RAISE(ABORT, 'checkpoints are immutable'); END`.execute(db);
-  await sql`
-    CREATE TRIGGER pruned_events_no_update BEFORE UPDATE ON pruned_events
-    BEGIN SELECT RAISE(ABORT, 'chain links are immutable'); END`.execute(db);
-  await sql`
-    CREATE TRIGGER pruned_events_no_delete BEFORE DELETE ON pruned_events
-    WHEN (SELECT open FROM purge_gate WHERE id = 1) IS NOT 1
-    BEGIN SELECT RAISE(ABORT, 'chain links are immutable: only the retention purge deletes'); END`.execute(
-    db,
-  );
+  await refuseChanges(db, 'checkpoints', 'checkpoints', { purgeable: false });
+  await refuseChanges(db, 'pruned_events', 'chain links', { purgeable: true });
 }

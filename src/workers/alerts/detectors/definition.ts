@@ -19,13 +19,29 @@ export interface DetectorDefinition<T extends TObject = TObject> {
 /** A detector's id, and its name and description for people: what sets a family's variants apart. */
 export type DetectorIdentity = Pick<DetectorDefinition, 'id' | 'name' | 'description'>;
 
-/** A variant's identity alone, without the rest of what describes it. */
-export function identityOf(variant: DetectorIdentity): DetectorIdentity {
-  return { id: variant.id, name: variant.name, description: variant.description };
-}
-
 /** The source of the alerts detector `id` raises. */
 export const detectorSource = (id: DetectorId) => ({ kind: 'detector', id }) as const;
+
+/**
+ * One detector of a family whose variants differ in identity and parameters: it takes the
+ * variant's id, name and description (nothing else of what describes the variant), and its
+ * `compile` is handed the source of the alerts it raises.
+ */
+export function variantDetector<T extends TObject>(
+  variant: DetectorIdentity,
+  detector: Pick<DetectorDefinition<T>, 'settings' | 'defaults'> & {
+    compile(settings: Static<T>, source: ReturnType<typeof detectorSource>): CompiledSource<unknown>;
+  },
+): DetectorDefinition<T> {
+  return {
+    id: variant.id,
+    name: variant.name,
+    description: variant.description,
+    settings: detector.settings,
+    defaults: detector.defaults,
+    compile: (settings) => detector.compile(settings, detectorSource(variant.id)),
+  };
+}
 
 /** Helpers for settings schemas, so that every detector names its common settings alike. */
 export const setting = {

@@ -3,15 +3,7 @@ import { actionMatcher } from '../action-pattern.js';
 import { duration, eventFiring, iso } from '../firing.js';
 import { type SeenBounds, SeenHistory } from '../seen-history.js';
 import { type CompiledSource, type EventView, NO_FIRINGS, type Severity } from '../types.js';
-import {
-  DAY_MS,
-  type DetectorDefinition,
-  type DetectorIdentity,
-  detectorSettings,
-  detectorSource,
-  identityOf,
-  setting,
-} from './definition.js';
+import { DAY_MS, type DetectorIdentity, detectorSettings, setting, variantDetector } from './definition.js';
 import { SIGN_IN_ACTIONS } from './sign-in-actions.js';
 
 function settingsSchema(enabled: boolean, severity: Severity) {
@@ -45,9 +37,8 @@ interface Variant extends DetectorIdentity {
  * whose value is unknown (no IP, or an address the GeoIP data does not place) is skipped.
  * Sign-ins that arrive late (an import) are learned without raising anything.
  */
-function newValueDetector(variant: Variant): DetectorDefinition<ReturnType<typeof settingsSchema>> {
-  return {
-    ...identityOf(variant),
+function newValueDetector(variant: Variant) {
+  return variantDetector(variant, {
     settings: settingsSchema(variant.enabled, variant.severity),
     defaults: {
       enabled: variant.enabled,
@@ -55,8 +46,7 @@ function newValueDetector(variant: Variant): DetectorDefinition<ReturnType<typeo
       lookback_days: 90,
       sign_in_actions: SIGN_IN_ACTIONS,
     },
-    compile(s) {
-      const source = detectorSource(variant.id);
+    compile(s, source) {
       const isSignIn = actionMatcher(s.sign_in_actions);
       const lookbackMs = s.lookback_days * DAY_MS;
       const compiled: CompiledSource<SeenHistory> = {
@@ -93,7 +83,7 @@ function newValueDetector(variant: Variant): DetectorDefinition<ReturnType<typeo
       };
       return compiled as CompiledSource<unknown>;
     },
-  };
+  });
 }
 
 export const newCountrySignIn = newValueDetector({

@@ -1,14 +1,7 @@
 import { actionMatcher } from '../action-pattern.js';
 import { eventFiring } from '../firing.js';
 import { type CompiledSource, NO_FIRINGS, type Severity } from '../types.js';
-import {
-  type DetectorDefinition,
-  type DetectorIdentity,
-  detectorSettings,
-  detectorSource,
-  identityOf,
-  setting,
-} from './definition.js';
+import { type DetectorIdentity, detectorSettings, setting, variantDetector } from './definition.js';
 
 function settingsSchema(actions: string, severity: Severity) {
   return detectorSettings(true, severity, {
@@ -28,13 +21,11 @@ interface Variant extends DetectorIdentity {
  * Changes an admin wants to hear about at once: every matching event raises an alert of its
  * own, whatever its status (a refused attempt is worth knowing too). No state.
  */
-function immediateDetector(variant: Variant): DetectorDefinition<ReturnType<typeof settingsSchema>> {
-  return {
-    ...identityOf(variant),
+function immediateDetector(variant: Variant) {
+  return variantDetector(variant, {
     settings: settingsSchema(variant.actions, variant.severity),
     defaults: { enabled: true, severity: variant.severity, actions: variant.actions },
-    compile(s) {
-      const source = detectorSource(variant.id);
+    compile(s, source) {
       const compiled: CompiledSource<null> = {
         source,
         fingerprint: '',
@@ -66,7 +57,7 @@ function immediateDetector(variant: Variant): DetectorDefinition<ReturnType<type
       };
       return compiled as CompiledSource<unknown>;
     },
-  };
+  });
 }
 
 export const apiKeyCreated = immediateDetector({

@@ -1,8 +1,0 @@
-import type { Kysely } from 'kysely';
-import { createAlertTables } from '../../migrations/alerts-schema.js';
-import { POSTGRES_TYPES } from './column-types.js';
-
-/** Alerting: the tables as both backends declare them (../../migrations/alerts-schema.ts). */
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await createAlertTables(db, POSTGRES_TYPES);
-}
