@@ -133,8 +133,9 @@ export class StreamDeliveries {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer);
     this.timer = undefined;
+    // A sync under way finishes first (this.syncing never rejects).
     await this.syncing;
     for (const id of [...this.running.keys()]) await this.remove(id);
     await this.senders.stop();
