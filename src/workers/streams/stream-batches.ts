@@ -1,9 +1,11 @@
 import { requestParts } from '../../delivery/batches.js';
-import { lineBytes, outboundRecord } from '../../delivery/record.js';
+import { lineBytes, type OutboundRecord, outboundRecord } from '../../delivery/record.js';
 import type { SendResult, Transport } from '../../delivery/send-result.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { eventKind } from '../../domain/event.js';
 import type { StreamFormat } from '../../export/formats/stream-format.js';
+import type { LoggedText } from '../../store/consumer-store.js';
+import { eventFromRow } from '../../store/rows.js';
 import type { StreamRecord } from '../../store/stream-store.js';
 
 /** How far one delivery got. */
@@ -20,22 +22,36 @@ export interface BatchOutcome {
 }
 
 /**
- * Keeps the events `matches` passes, writes them in the stream's format and sends them in
- * batches by count and bytes, in seq order, one after another, stopping at the first failure.
- * The last batch, when short, waits for more until its oldest event is `max_wait_ms` old
- * (received_at against `now`): it is not sent, and handled stops before it.
+ * The rows' events that `matches` passes, written in the stream's format. Each event is parsed,
+ * written and let go before the next is parsed: only the lines stay for the batch, not a batch of
+ * parsed events that would outlive the young generation and be copied into the old one.
  */
-export async function sendBatches(
-  events: readonly StoredEvent[],
+export function outboundRecords(
+  rows: readonly LoggedText[],
   matches: (event: StoredEvent) => boolean,
   format: StreamFormat,
+): OutboundRecord[] {
+  const records: OutboundRecord[] = [];
+  for (const row of rows) {
+    const event = eventFromRow(row);
+    if (matches(event)) records.push(outboundRecord(event, format.formatRead(event, row), format.json));
+  }
+  return records;
+}
+
+/**
+ * Sends the records (the events `matches` kept out of rows up to seq `lastGiven`) in batches by
+ * count and bytes, in seq order, one after another, stopping at the first failure. The last
+ * batch, when short, waits for more until its oldest event is `max_wait_ms` old (received_at
+ * against `now`): it is not sent, and handled stops before it.
+ */
+export async function sendBatches(
+  records: readonly OutboundRecord[],
+  lastGiven: number,
   transport: Transport,
   batch: StreamRecord['batch'],
   now: number,
 ): Promise<BatchOutcome> {
-  const wanted = events.filter(matches);
-  const lastGiven = events[events.length - 1]?.seq ?? 0;
-  const records = wanted.map((event) => outboundRecord(event, format.format(event), format.json));
   const limits = { maxRecords: batch.max_events, maxBytes: batch.max_bytes };
   const parts = [...requestParts(records, limits, lineBytes)];
   const last = parts[parts.length - 1];
@@ -45,7 +61,7 @@ export async function sendBatches(
     if (!full && now - last[0]!.receivedAt < batch.max_wait_ms) parts.pop();
   }
   /** Handled up to the event before the first one not sent; everything when all were sent. */
-  const handledBefore = (sent: number) => (sent < wanted.length ? wanted[sent]!.seq - 1 : lastGiven);
+  const handledBefore = (sent: number) => (sent < records.length ? records[sent]!.seq - 1 : lastGiven);
   let sent = 0;
   for (const part of parts) {
     const result = await transport.send(part);
