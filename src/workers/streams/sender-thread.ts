@@ -3,7 +3,7 @@ import type { Transport } from '../../delivery/send-result.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { StreamFormat } from '../../export/formats/stream-format.js';
 import { streamFormat } from '../../export/formats/stream-format.js';
-import { outboundRecords, sendBatches, streamFilter } from './stream-batches.js';
+import { sendBatches, streamFilter } from './stream-batches.js';
 import type { SenderReply, SenderRequest, SenderSettings } from './stream-senders.js';
 import { transportFor } from './stream-transport.js';
 
@@ -58,11 +58,10 @@ async function handle(request: SenderRequest): Promise<SenderReply | undefined> 
         const message = unopened.get(request.stream) ?? `stream ${request.stream} is not open`;
         return { kind: 'failed', call: request.call, message };
       }
-      const records = outboundRecords(request.rows, entry.matches, entry.format);
-      const lastGiven = request.rows[request.rows.length - 1]?.seq ?? 0;
       const outcome = await sendBatches(
-        records,
-        lastGiven,
+        request.rows,
+        entry.matches,
+        entry.format,
         entry.transport,
         entry.settings.batch,
         request.now,
