@@ -7,7 +7,7 @@ import { after, delivered, type SendResult } from './send-result.js';
  * (the destination decides whether to take it).
  */
 export function* requestParts(
-  records: readonly OutboundRecord[],
+  records: Iterable<OutboundRecord>,
   limits: { maxRecords: number; maxBytes: number },
   sizeOf: (record: OutboundRecord) => number,
 ): Generator<OutboundRecord[]> {

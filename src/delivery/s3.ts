@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { AwsV4Signer } from 'aws4fetch';
 import { httpSend } from './http-send.js';
-import { lineBytes, type OutboundRecord } from './record.js';
+import { lineBytes, ndjsonBytes, type OutboundRecord } from './record.js';
 import { after, delivered, type SendResult, type Transport } from './send-result.js';
 
 const gzipAsync = promisify(gzip);
@@ -131,7 +131,7 @@ export function createS3Transport(config: S3Config): Transport {
   const settings = { ...DEFAULTS, ...config };
   async function put(run: OutboundRecord[]): Promise<SendResult> {
     const key = s3ObjectKey(settings.prefix, run);
-    const body = await gzipAsync(`${run.map((record) => record.text).join('\n')}\n`);
+    const body = await gzipAsync(ndjsonBytes(run));
     const url = s3ObjectUrl(settings, key);
     const headers = await signS3Request(
       {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { requestParts, sendInParts } from './batches.js';
 import { httpSend } from './http-send.js';
-import { lineBytes, type OutboundRecord } from './record.js';
+import { lineBytes, ndjsonBytes, type OutboundRecord } from './record.js';
 import type { SendResult, Transport } from './send-result.js';
 import { webhookHeaders } from './standard-webhooks.js';
 
@@ -48,7 +48,7 @@ export function createWebhookTransport(config: WebhookConfig): Transport {
       );
       return sendInParts(parts, (part) => {
         // Encoded once: signing and sending take the same bytes (a string is encoded for each).
-        const body = Buffer.from(`${part.map((record) => record.text).join('\n')}\n`);
+        const body = ndjsonBytes(part);
         return httpSend(
           {
             url: settings.url,

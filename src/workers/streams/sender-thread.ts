@@ -1,10 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { Transport } from '../../delivery/send-result.js';
-import { rememberBodyText } from '../../domain/body-text.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { StreamFormat } from '../../export/formats/stream-format.js';
 import { streamFormat } from '../../export/formats/stream-format.js';
-import { eventFromRow } from '../../store/rows.js';
 import { sendBatches, streamFilter } from './stream-batches.js';
 import type { SenderReply, SenderRequest, SenderSettings } from './stream-senders.js';
 import { transportFor } from './stream-transport.js';
@@ -13,8 +11,7 @@ import { transportFor } from './stream-transport.js';
  * The streams' formatting and sending, on a thread of their own (stream-senders.ts says why):
  * one filter, format and transport per open stream; each `send` parses the rows it is given,
  * keeps those the filter passes, writes them in the stream's format and sends them as
- * sendBatches does, and answers how far it got. The text read is kept beside each event, so a
- * native stream writes it out as stored.
+ * sendBatches does, and answers how far it got. A native stream writes each row's text as read.
  */
 const port = parentPort!;
 interface OpenStream {
@@ -61,13 +58,8 @@ async function handle(request: SenderRequest): Promise<SenderReply | undefined> 
         const message = unopened.get(request.stream) ?? `stream ${request.stream} is not open`;
         return { kind: 'failed', call: request.call, message };
       }
-      const events = request.rows.map((row) => {
-        const event = eventFromRow(row);
-        rememberBodyText(event, row.body);
-        return event;
-      });
       const outcome = await sendBatches(
-        events,
+        request.rows,
         entry.matches,
         entry.format,
         entry.transport,
