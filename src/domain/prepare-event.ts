@@ -32,8 +32,7 @@ export function prepareEvent(
   if (input.description !== undefined) event.description = input.description;
   event.id = input.id ?? newId('evt', receivedAt.getTime());
   if (input.metadata !== undefined) event.metadata = input.metadata;
-  const occurredAt = input.occurred_at ? new Date(input.occurred_at).toISOString() : undefined;
-  event.occurred_at = occurredAt ?? receivedIso;
+  event.occurred_at = input.occurred_at ? new Date(input.occurred_at).toISOString() : receivedIso;
   event.org = org;
   event.received_at = receivedIso;
   if (request) event.request = storedRequest(request);
@@ -99,7 +98,7 @@ function storedRequest(request: NonNullable<EventInput['request']>): NonNullable
  * built from what the prepared event already holds (the actor and resource as stored: the same
  * members, in canonical order; the normalised time) with every member in canonical order, so
  * canonicalisation copies only the client's free maps (metadata, request body, query, params,
- * headers) where they are out of order: half the cost of canonicalising the parsed input.
+ * headers) where they are out of order, instead of every object of the input as parsed.
  */
 function inputHashOf(input: EventInput, event: PendingEvent): string {
   const content: Record<string, unknown> = { action: input.action, actor: event.actor };
