@@ -71,6 +71,9 @@ async function ingest(backend: string): Promise<number> {
     await server.stop();
     await db.drop();
   }
+  const alertsOff = await batchRateWithoutAlerts(backend);
+  report(`ingest_batch100_alerts_off_${backend}`, alertsOff, 'events/s');
+  report(`ingest_batch100_vs_alerts_off_${backend}`, Number((batchRate / alertsOff).toFixed(2)), 'ratio');
   if (nodes > 1 && backend === 'postgres') await ingestOnNodes(backend, nodes, batchRate);
   if (backend === 'sqlite') {
     const dir = await freshDatabase('sqlite');
@@ -80,6 +83,25 @@ async function ingest(backend: string): Promise<number> {
     report('ingest_batch100_vs_bare_sqlite', Number((batchRate / bare).toFixed(2)), 'ratio');
   }
   return batchRate;
+}
+
+/**
+ * The batch figure again with TRAILMARK_ALERTS=off: what the alerts consumer (on by default,
+ * reading and parsing every event after it is stored) costs ingest. The sample's
+ * `api_key.created` events, one in ten, each raise an alert of their own when it runs.
+ */
+async function batchRateWithoutAlerts(backend: string): Promise<number> {
+  const db = await freshDatabase(backend);
+  const server = await startServer(db.url, 3902, { TRAILMARK_ALERTS: 'off' });
+  try {
+    const key = await createOrgWithKey(server.url, 'bench_ingest');
+    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
+    const result = await ingestLoad(server.url, key, body, seconds);
+    return Math.round((result['2xx'] * 100) / result.duration);
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
 }
 
 /** 100-event batches into one org through `count` processes on one database, against one's rate. */

@@ -29,6 +29,8 @@ export interface Config {
   secret: string | undefined;
   /** Whether this process signs checkpoints (another process on the same database may instead). */
   checkpointer: boolean;
+  /** Whether this process runs alert detectors and rules (another process on the same database may instead). */
+  alerts: boolean;
   checkpointEveryEvents: number;
   checkpointMaxAgeMs: number;
   retentionIntervalMs: number;
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ownerEmail: (env.TRAILMARK_OWNER_EMAIL || 'admin@localhost').trim().toLowerCase(),
     secret: env.TRAILMARK_SECRET || undefined,
     checkpointer: boolFrom(env, 'TRAILMARK_CHECKPOINTER', true),
+    alerts: boolFrom(env, 'TRAILMARK_ALERTS', true),
     checkpointEveryEvents: intFrom(env, 'TRAILMARK_CHECKPOINT_EVERY', 1000, 1, 1000),
     checkpointMaxAgeMs: intFrom(env, 'TRAILMARK_CHECKPOINT_MAX_AGE_SECONDS', 60, 1, 60) * 1000,
     retentionIntervalMs: intFrom(env, 'TRAILMARK_RETENTION_INTERVAL_MINUTES', 60, 1, 1440) * 60_000,

@@ -151,7 +151,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     log: logger,
     holder: newId('proc'),
     notify: { mailer, publicUrl: config.publicUrl },
-    detect: overrides.alerts !== false,
+    detect: config.alerts && overrides.alerts !== false,
   });
   const onError = (error: unknown) => logger.error({ err: error }, 'could not record a failed sign-in');
   const ctx: AppContext = {

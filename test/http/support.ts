@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Config } from '../../src/config.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -10,7 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 export interface ServerBackend {
   name: string;
   /** A real server over a fresh database of this backend; close() drops the database. */
-  start(options?: { now?: () => Date; alerts?: boolean }): Promise<TestServer>;
+  start(options?: { now?: () => Date; alerts?: boolean; config?: Partial<Config> }): Promise<TestServer>;
 }
 
 /** SQLite always; PostgreSQL too when TRAILMARK_TEST_PG_URL is set (see backends.ts). */
