@@ -1,5 +1,11 @@
-import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { type DatabaseConnection, type Driver, SqliteDialect, SqliteDriver } from 'kysely';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import {
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
 
 export interface ConnectionOptions {
   /** Page cache in MiB. */
@@ -45,7 +51,7 @@ export function openConnection(path: string, options: ConnectionOptions): Databa
  */
 class GuardedSqliteDriver extends SqliteDriver {
   constructor(private readonly database: Database) {
-    super({ database });
+    super({ database: preparingOnce(database) });
   }
 
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -53,7 +59,31 @@ class GuardedSqliteDriver extends SqliteDriver {
   }
 }
 
-/** Kysely's SQLite dialect over one connection, with the guarded rollback above. */
+/**
+ * The connection as Kysely's driver sees it, with each statement text prepared once: Kysely
+ * prepares every query it runs, and preparing costs more than running a one-row insert (an
+ * alert, a cursor, a checkpoint). Queries on one connection run one at a time (Kysely's
+ * mutex, and a stream holds the connection until it ends), so a statement is never used twice
+ * at once.
+ */
+function preparingOnce(database: Database): SqliteDatabase {
+  const statements = new Map<string, Statement>();
+  return {
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        // Bounded: texts that vary (IN lists of any length) would otherwise pile up.
+        if (statements.size >= 500) statements.clear();
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
+}
+
+/** Kysely's SQLite dialect over one connection, with the guarded rollback and prepared statements above. */
 export class GuardedSqliteDialect extends SqliteDialect {
   constructor(private readonly database: Database) {
     super({ database });
