@@ -74,16 +74,28 @@ function storedContext(context: NonNullable<EventInput['context']>, enricher: En
   return out;
 }
 
-function storedRequest(request: NonNullable<EventInput['request']>): NonNullable<PendingEvent['request']> {
+/** What is done to a request's free maps before they are kept: redaction, or nothing. */
+interface RequestMaps {
+  fields(value: unknown): unknown;
+  headers(headers: Record<string, unknown>): Record<string, unknown>;
+}
+
+const REDACTED: RequestMaps = { fields: redactFields, headers: redactHeaders };
+const AS_SENT: RequestMaps = { fields: (value) => value, headers: (headers) => headers };
+
+function storedRequest(
+  request: NonNullable<EventInput['request']>,
+  maps: RequestMaps = REDACTED,
+): NonNullable<PendingEvent['request']> {
   const out: Partial<NonNullable<PendingEvent['request']>> = {};
   if (request.api_key_last4 !== undefined) out.api_key_last4 = request.api_key_last4;
-  if (request.body !== undefined) out.body = redactFields(request.body);
+  if (request.body !== undefined) out.body = maps.fields(request.body);
   if (request.duration_ms !== undefined) out.duration_ms = request.duration_ms;
-  if (request.headers !== undefined) out.headers = redactHeaders(request.headers);
+  if (request.headers !== undefined) out.headers = maps.headers(request.headers);
   out.method = request.method;
-  if (request.params !== undefined) out.params = redactFields(request.params) as Record<string, unknown>;
+  if (request.params !== undefined) out.params = maps.fields(request.params) as Record<string, unknown>;
   out.path = request.path;
-  if (request.query !== undefined) out.query = redactFields(request.query) as Record<string, unknown>;
+  if (request.query !== undefined) out.query = maps.fields(request.query) as Record<string, unknown>;
   out.status_code = request.status_code;
   return out as NonNullable<PendingEvent['request']>;
 }
@@ -102,36 +114,15 @@ function storedRequest(request: NonNullable<EventInput['request']>): NonNullable
  */
 function inputHashOf(input: EventInput, event: PendingEvent): string {
   const content: Record<string, unknown> = { action: input.action, actor: event.actor };
-  if (input.context !== undefined) content.context = contextInput(input.context);
+  // The context and request as sent: their members in canonical order, nothing derived or redacted.
+  if (input.context !== undefined) content.context = storedContext(input.context, NO_ENRICHMENT);
   if (input.description !== undefined) content.description = input.description;
   content.id = input.id;
   if (input.metadata !== undefined) content.metadata = input.metadata;
   if (input.occurred_at !== undefined) content.occurred_at = event.occurred_at;
-  if (input.request !== undefined) content.request = requestInput(input.request);
+  if (input.request !== undefined) content.request = storedRequest(input.request, AS_SENT);
   if (input.resource !== undefined) content.resource = event.resource;
   if (input.status !== undefined) content.status = input.status;
   if (input.workspace !== undefined) content.workspace = input.workspace;
   return sha256Hex(canonicalJson(content));
-}
-
-function contextInput(context: NonNullable<EventInput['context']>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (context.auth_type !== undefined) out.auth_type = context.auth_type;
-  if (context.ip !== undefined) out.ip = context.ip;
-  if (context.user_agent !== undefined) out.user_agent = context.user_agent;
-  return out;
-}
-
-function requestInput(request: NonNullable<EventInput['request']>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (request.api_key_last4 !== undefined) out.api_key_last4 = request.api_key_last4;
-  if (request.body !== undefined) out.body = request.body;
-  if (request.duration_ms !== undefined) out.duration_ms = request.duration_ms;
-  if (request.headers !== undefined) out.headers = request.headers;
-  out.method = request.method;
-  if (request.params !== undefined) out.params = request.params;
-  out.path = request.path;
-  if (request.query !== undefined) out.query = request.query;
-  out.status_code = request.status_code;
-  return out;
 }
