@@ -239,8 +239,7 @@ export class LogConsumers {
           ahead?.from === from + 1 ? await ahead.read : await readFor(store, consumer, org, from + 1, limit);
         ahead = undefined;
         if (batch.count === 0) {
-          pair.oldestPendingMs = undefined;
-          pair.restUntil = Date.now() + (consumer.restMs ?? 0);
+          caughtUp(pair, consumer);
           return;
         }
         pair.oldestPendingMs = batch.firstReceivedMs;
@@ -277,8 +276,7 @@ export class LogConsumers {
         }
         // Caught up with the head as it was read: the next commit's notify() brings us back.
         if (batch.count < limit) {
-          pair.oldestPendingMs = undefined;
-          pair.restUntil = Date.now() + (consumer.restMs ?? 0);
+          caughtUp(pair, consumer);
           return;
         }
         if (!pair.writing && Date.now() - pair.writtenAt >= this.cursorEveryMs) {
@@ -429,6 +427,12 @@ async function readFor(
     lastSeq: events[events.length - 1]?.seq ?? 0,
     consume: () => consumer.consume(org, events),
   };
+}
+
+/** A pair that has caught up: nothing is pending, and a consumer with `restMs` rests. */
+function caughtUp(pair: Pair, consumer: AnyLogConsumer): void {
+  pair.oldestPendingMs = undefined;
+  pair.restUntil = Date.now() + (consumer.restMs ?? 0);
 }
 
 function pairKey(consumer: string, org: string): string {
