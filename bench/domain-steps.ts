@@ -2,16 +2,15 @@ import { prepareEvent } from '../src/domain/prepare-event.js';
 import { parseIngestBody } from '../src/domain/validate.js';
 import { createEnricher } from '../src/enrich/enricher.js';
 import { toAppendRow } from '../src/store/event-row.js';
-import { report, sampleEvent } from './lib.js';
+import { BATCH100_BODY, report } from './lib.js';
 
 /**
  * `npx tsx bench/domain-steps.ts`: the main thread's per-event steps of ingest, each timed alone
  * over 100-event bodies of the benchmark's events (no HTTP, no database).
  */
 const enricher = createEnricher();
-const text = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
 const now = new Date();
-const inputs = parseIngestBody(JSON.parse(text), now.getTime());
+const inputs = parseIngestBody(JSON.parse(BATCH100_BODY), now.getTime());
 const pending = inputs.map((input) => prepareEvent(input, 'org', now, enricher));
 
 function step(name: string, fn: () => void, rounds = 300): void {
@@ -21,12 +20,12 @@ function step(name: string, fn: () => void, rounds = 300): void {
   report(`domain_${name}`, ((performance.now() - started) * 1000) / (rounds * 100), 'us/event');
 }
 
-step('json_parse', () => JSON.parse(text));
-step('parse_and_validate', () => parseIngestBody(JSON.parse(text), now.getTime()));
+step('json_parse', () => JSON.parse(BATCH100_BODY));
+step('parse_and_validate', () => parseIngestBody(JSON.parse(BATCH100_BODY), now.getTime()));
 step('prepare', () => inputs.map((input) => prepareEvent(input, 'org', now, enricher)));
 step('canonical_row', () => pending.map(toAppendRow));
 step('all', () =>
-  parseIngestBody(JSON.parse(text), now.getTime()).map((input) =>
+  parseIngestBody(JSON.parse(BATCH100_BODY), now.getTime()).map((input) =>
     toAppendRow(prepareEvent(input, 'org', now, enricher)),
   ),
 );

@@ -12,6 +12,7 @@ import { createBackgroundServices } from '../src/workers/background-services.js'
 import {
   api,
   argValue,
+  BATCH100_BODY,
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
@@ -120,8 +121,7 @@ async function ingestRate(checkpointer: 'on' | 'off', port: number): Promise<num
   const server = await startServer(db.url, port, { TRAILMARK_CHECKPOINTER: checkpointer });
   try {
     const key = await createOrgWithKey(server.url, 'bench_cp');
-    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
-    const result = await ingestLoad(server.url, key, body, seconds);
+    const result = await ingestLoad(server.url, key, BATCH100_BODY, seconds);
     if (checkpointer === 'on') {
       const chain = (await api(server.url, '/v1/chain', { key })) as unknown as ChainStatus;
       const behind = chain.head.seq - (chain.checkpoint?.seq ?? 0);

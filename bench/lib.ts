@@ -229,3 +229,8 @@ export function sampleEvent(i: number, occurredAt?: string): Record<string, unkn
   }
   return event;
 }
+
+/** The batch benchmark's request: 100 sample events (one of each of their variants in turn). */
+export const BATCH100_BODY = JSON.stringify({
+  events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)),
+});

@@ -5,6 +5,7 @@ import { bareSqliteRate } from './bare-sqlite.js';
 import {
   api,
   argValue,
+  BATCH100_BODY,
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
@@ -53,7 +54,7 @@ async function ingest(backend: string): Promise<number> {
   try {
     const key = await createOrgWithKey(server.url, 'bench_ingest');
     const bodies = [
-      ['batch100', JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) }), 100],
+      ['batch100', BATCH100_BODY, 100],
       ['single', JSON.stringify(sampleEvent(7)), 1],
     ] as const;
     for (const [name, body, perRequest] of bodies) {
@@ -95,8 +96,7 @@ async function batchRateWithoutAlerts(backend: string): Promise<number> {
   const server = await startServer(db.url, 3902, { TRAILMARK_ALERTS: 'off' });
   try {
     const key = await createOrgWithKey(server.url, 'bench_ingest');
-    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
-    const result = await ingestLoad(server.url, key, body, seconds);
+    const result = await ingestLoad(server.url, key, BATCH100_BODY, seconds);
     return Math.round((result['2xx'] * 100) / result.duration);
   } finally {
     await server.stop();
@@ -113,9 +113,10 @@ async function ingestOnNodes(backend: string, count: number, oneNode: number): P
     servers.push(await startServer(db.url, 3901));
     for (let n = 1; n < count; n++) servers.push(await startServer(db.url, 3901 + n));
     const key = await createOrgWithKey(servers[0]!.url, 'bench_nodes');
-    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
     const per = Math.ceil(50 / count);
-    const results = await Promise.all(servers.map((s) => ingestLoad(s.url, key, body, seconds, per)));
+    const results = await Promise.all(
+      servers.map((s) => ingestLoad(s.url, key, BATCH100_BODY, seconds, per)),
+    );
     const failed = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
     if (failed > 0) process.stderr.write(`ingest on ${count} nodes: ${failed} failed requests\n`);
     const rate = Math.round(results.reduce((n, r) => n + (r['2xx'] * 100) / r.duration, 0));

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, startServer } from './lib.js';
+import { BATCH100_BODY, createOrgWithKey, freshDatabase, ingestLoad, report, startServer } from './lib.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -34,9 +34,8 @@ export async function runSdkBenchmark(
 ): Promise<void> {
   let server = serverRate;
   if (server === undefined) {
-    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
     server = await onFreshServer(backend, async (url, key) => {
-      const result = await ingestLoad(url, key, body, seconds);
+      const result = await ingestLoad(url, key, BATCH100_BODY, seconds);
       return Math.round((result['2xx'] * 100) / result.duration);
     });
     report(`ingest_batch100_${backend}`, server, 'events/s');

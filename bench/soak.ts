@@ -1,10 +1,10 @@
 import {
   argValue,
+  BATCH100_BODY,
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
   report,
-  sampleEvent,
   startServer,
 } from './lib.js';
 import { runSoak, type SoakResult } from './soak-lib.js';
@@ -70,8 +70,7 @@ for (const backend of backends) {
     let rate = Number(fixedRate);
     if (!fixedRate) {
       const warmKey = await createOrgWithKey(server.url, 'soak_rate');
-      const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
-      const measured = await ingestLoad(server.url, warmKey, body, 15);
+      const measured = await ingestLoad(server.url, warmKey, BATCH100_BODY, 15);
       const batchRate = Math.round((measured['2xx'] * 100) / measured.duration);
       report(`soak_measured_batch_rate_${backend}`, batchRate, 'events/s');
       rate = Math.round(batchRate * 0.8);

@@ -1,6 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { setDetectors } from './alerts.js';
-import { api, createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, startServer } from './lib.js';
+import {
+  api,
+  BATCH100_BODY,
+  createOrgWithKey,
+  freshDatabase,
+  ingestLoad,
+  report,
+  startServer,
+} from './lib.js';
 
 /**
  * `npm run bench -- --only=streams [--seconds=15] [--formats=native,ocsf,cef]`: one webhook stream per format (native, OCSF,
@@ -135,7 +143,6 @@ async function runFormat(
     const key = await createOrgWithKey(server.url, 'bench_streams');
     await setDetectors(server.url, 'bench_streams', false);
     const live = await createStream(server.url, receiverUrl, format, '/live', 'now', batch);
-    const body = JSON.stringify({ events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)) });
     let maxLag = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -144,7 +151,7 @@ async function runFormat(
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();
-    const load = await ingestLoad(server.url, key, body, seconds);
+    const load = await ingestLoad(server.url, key, BATCH100_BODY, seconds);
     sampling = false;
     await sampler;
     if (load.non2xx > 0 || load.errors > 0) {
