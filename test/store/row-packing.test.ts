@@ -35,4 +35,24 @@ describe('rows packed for the SQLite writer thread', () => {
     expect(unpackRows(structuredClone(packRows(all)))).toEqual(all);
     expect(unpackRows(packRows([]))).toEqual([]);
   });
+
+  it('cut their text into pieces between fields, a field longer than a piece whole, empty fields anywhere', () => {
+    const inputs = parseIngestBody({
+      events: Array.from({ length: 120 }, (_, i) => ({
+        id: `evt_${i}`,
+        action: 'document.viewed',
+        actor: { type: 'user', id: `u_${i}` },
+        metadata: { text: (i % 7 === 0 ? 'é' : 'x').repeat(300 + ((i * 977) % 4000)) },
+      })),
+    });
+    const rows = inputs.map((input, i) => {
+      const row = toAppendRow(prepareEvent(input, 'org_1', new Date(), NO_ENRICHMENT));
+      if (i === 50) return { ...row, head: 'h'.repeat(70_000) };
+      return i % 3 === 0 ? { ...row, searchText: '', resourceId: '' } : row;
+    });
+    const packed = packRows(rows);
+    expect(packed.texts.length).toBeGreaterThan(5);
+    expect(packed.texts.some((text) => text.length >= 70_000)).toBe(true);
+    expect(unpackRows(structuredClone(packed))).toEqual(rows);
+  });
 });
