@@ -14,6 +14,7 @@ interface OrgHeadRow {
 }
 
 interface ExistingRow {
+  id: string;
   seq: number;
   input_hash: string | null;
   hash: string;
@@ -73,7 +74,11 @@ export class SqliteAppender {
   constructor(db: Database) {
     this.orgHead = db.prepare('SELECT pk, head_seq, head_hash FROM orgs WHERE id = ?');
     this.setHead = db.prepare('UPDATE orgs SET head_seq = ?, head_hash = ? WHERE pk = ?');
-    this.existing = db.prepare('SELECT seq, input_hash, hash FROM events WHERE org_pk = ? AND id = ?');
+    // One lookup for all of a batch's ids, handed over as a JSON array: a statement per id cost
+    // ten times as much per id (the binding and stepping around each probe, not the probe).
+    this.existing = db.prepare(
+      'SELECT id, seq, input_hash, hash FROM events WHERE org_pk = ? AND id IN (SELECT value FROM json_each(?))',
+    );
     // Positional parameters: binding an object by name costs more than SQLite's own work here.
     this.insertEvent = db.prepare(
       `INSERT INTO events (org_pk, seq, id, occurred_at, action, actor_id, actor_email, resource_type,
@@ -165,7 +170,11 @@ export class SqliteAppender {
    */
   private resolveIds(orgPk: number, rows: AppendRow[]): Array<number | AppendedEvent | undefined> {
     const plan = new Array<number | AppendedEvent | undefined>(rows.length);
-    if (!rows.some((row) => row.clientId)) return plan;
+    const clientIds = rows.filter((row) => row.clientId).map((row) => row.id);
+    if (clientIds.length === 0) return plan;
+    const storedById = new Map<string, ExistingRow>();
+    for (const stored of this.existing.all(orgPk, JSON.stringify(clientIds)))
+      storedById.set(stored.id, stored);
     const firstNew = new Map<string, number>();
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index]!;
@@ -174,7 +183,7 @@ export class SqliteAppender {
         if (first === undefined) firstNew.set(row.id, index);
         continue;
       }
-      const stored = first === undefined ? this.existing.get(orgPk, row.id) : undefined;
+      const stored = first === undefined ? storedById.get(row.id) : undefined;
       const inputHash = first !== undefined ? rows[first]!.inputHash : stored?.input_hash;
       if (first === undefined && !stored) {
         firstNew.set(row.id, index);
