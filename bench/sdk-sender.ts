@@ -6,9 +6,8 @@ import { sampleEvent } from './lib.js';
  * Records sample events under the `block` policy (record() waits while the queue is full), so
  * the producer runs exactly as fast as the server acknowledges. The events are the 100 of the
  * server's own batch figure (`ingest_batch100_*`), in turn, so both figures ask the server for
- * the same work but what the SDK adds (an id and a time per event): with a new event each time
- * (a new IP, resource and name), the built-in detectors raise an alert for about one event in
- * ten, work the server's figure does not include. After a 2-second warm-up it
+ * the same work but for what the SDK adds to each event (an id and a time), which
+ * `ingest_batch100_client_ids_*` adds too. After a 2-second warm-up it
  * counts the events acknowledged in SECONDS and the CPU time it used meanwhile, and prints
  * `{"events": n, "seconds": s, "cpuSeconds": c, "retries": r}`.
  */

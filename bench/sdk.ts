@@ -1,7 +1,15 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BATCH100_BODY, createOrgWithKey, freshDatabase, ingestLoad, report, startServer } from './lib.js';
+import {
+  BATCH100_BODY,
+  clientIdIngestLoad,
+  createOrgWithKey,
+  freshDatabase,
+  ingestLoad,
+  report,
+  startServer,
+} from './lib.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -24,7 +32,9 @@ async function onFreshServer<T>(
  * The Acceptance's SDK figure: one SDK process (its own process, 100-event batches) sending as
  * fast as the server acknowledges, beside the server's own 100-event batch rate from the same
  * run (autocannon, 50 connections), each on a fresh server and database. `serverRate` is that
- * figure when the ingest benchmark of this run measured it already.
+ * figure when the ingest benchmark of this run measured it already. Also the server's rate for
+ * the same events as the SDK sends them (an id and a time each), which tells the server's cost
+ * of client-chosen ids apart from the SDK's own.
  */
 export async function runSdkBenchmark(
   backend: string,
@@ -40,6 +50,11 @@ export async function runSdkBenchmark(
     });
     report(`ingest_batch100_${backend}`, server, 'events/s');
   }
+  const withIds = await onFreshServer(backend, async (url, key) => {
+    const result = await clientIdIngestLoad(url, key, seconds);
+    return Math.round((result['2xx'] * 100) / result.duration);
+  });
+  report(`ingest_batch100_client_ids_${backend}`, withIds, 'events/s');
   const sent = await onFreshServer(backend, async (url, key) => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -51,6 +66,7 @@ export async function runSdkBenchmark(
   const rate = Math.round(sent.events / sent.seconds);
   report(`sdk_ingest_batch_${backend}`, rate, 'events/s');
   report(`sdk_vs_server_batch_${backend}`, Number((rate / server).toFixed(2)), 'ratio');
+  report(`sdk_vs_server_client_ids_${backend}`, Number((rate / withIds).toFixed(2)), 'ratio');
   // The SDK process's own cost: how much of a core a given ingest rate takes from the application.
   report(`sdk_cpu_per_event_${backend}`, Number(((sent.cpuSeconds * 1e6) / sent.events).toFixed(1)), 'us');
   if (sent.retries > 0) process.stderr.write(`sdk: ${sent.retries} retries during the run\n`);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   argValue,
+  clientIdIngestLoad,
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
@@ -10,9 +11,11 @@ import {
 } from './lib.js';
 
 /**
- * `npx tsx bench/thread-cpu.ts [--seconds=10] [--batch=100]`: where ingest spends its CPU.
- * Runs the batch ingest load against a fresh server and prints, per server thread, the CPU
- * time it used per stored event (from /proc/<pid>/task/<tid>/stat). Run `npm run build` first.
+ * `npx tsx bench/thread-cpu.ts [--seconds=10] [--batch=100] [--client-ids]`: where ingest spends
+ * its CPU. Runs the batch ingest load against a fresh server and prints, per server thread, the
+ * CPU time it used per stored event (from /proc/<pid>/task/<tid>/stat). `--client-ids` sends the
+ * 100 events as the SDK does (whatever `--batch` says), each with an id and a time of its own.
+ * Run `npm run build` first.
  */
 const seconds = Number(argValue('seconds', '10'));
 const batch = Number(argValue('batch', '100'));
@@ -40,9 +43,12 @@ try {
   const key = await createOrgWithKey(server.url, 'bench_threads');
   const body = JSON.stringify({ events: Array.from({ length: batch }, (_, i) => sampleEvent(i)) });
   const before = threadTimes(server.pid);
-  const result = await ingestLoad(server.url, key, body, seconds);
+  const clientIds = process.argv.includes('--client-ids');
+  const result = clientIds
+    ? await clientIdIngestLoad(server.url, key, seconds)
+    : await ingestLoad(server.url, key, body, seconds);
   const after = threadTimes(server.pid);
-  const events = result['2xx'] * batch;
+  const events = result['2xx'] * (clientIds ? 100 : batch);
   report('thread_cpu_ingest_rate', Math.round(events / result.duration), 'events/s');
   let total = 0;
   for (const [thread, ticks] of after) {
