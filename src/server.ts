@@ -94,7 +94,10 @@ export interface ServerOptions {
 
 export async function startServer(config: Config, overrides: ServerOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'trailmark' } });
-  const store = await openStore(config.databaseUrl, { maxCommitEvents: config.maxCommitEvents });
+  const store = await openStore(config.databaseUrl, {
+    maxCommitEvents: config.maxCommitEvents,
+    searchCacheMiB: config.searchCacheMiB,
+  });
   await store.migrate();
   const enricher = createEnricher(config.geoipDir ? { geoDir: config.geoipDir } : {});
   const metrics = createMetrics();

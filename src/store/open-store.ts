@@ -9,7 +9,7 @@ function isPostgresUrl(url: string): boolean {
 /** A `postgres://` URL selects PostgreSQL; anything else is a SQLite file path. */
 export async function openStore(
   databaseUrl: string,
-  options: { maxCommitEvents?: number } = {},
+  options: { maxCommitEvents?: number; searchCacheMiB?: number } = {},
 ): Promise<AuditStore> {
   if (isPostgresUrl(databaseUrl)) return new PostgresStore({ connectionString: databaseUrl });
   return new SqliteStore({ path: databaseUrl, ...options });
