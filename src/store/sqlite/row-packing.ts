@@ -11,9 +11,9 @@ import type { RowBatch } from './sqlite-append.js';
  * no longer rebuilds the objects member by member from the message.
  *
  * The text is cut into pieces of at most TEXT_PIECE characters (a field is never split): V8
- * puts a string over 128 KiB in its large-object space, and cloning one took ten times as long
- * as cloning the same characters as smaller strings. 100 events of 1.3 KB each crossed that
- * line, which made posting 7 µs per event instead of 2.
+ * puts a string over 128 KiB in its large-object space, where flattening it for the clone took
+ * 0.5 to 0.8 ms instead of 0.04. 100 events of 1.3 KB each crossed that line, and posting a
+ * commit's rows took 7 µs per event instead of 2.
  */
 export interface PackedRows {
   count: number;
