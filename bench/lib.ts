@@ -148,12 +148,13 @@ export async function waitForCheckpoints(url: string, key: string, seq: number):
 
 /**
  * The ingest load of every benchmark: 50 connections posting `body` to /v1/events for `seconds`,
- * each sending its next request as soon as the previous is answered.
+ * each sending its next request as soon as the previous is answered. A function as `body` makes
+ * each request's body anew.
  */
 export function ingestLoad(
   url: string,
   key: string,
-  body: string,
+  body: string | (() => string),
   seconds: number,
   connections = 50,
 ): Promise<autocannon.Result> {
@@ -163,35 +164,9 @@ export function ingestLoad(
     connections,
     duration: seconds,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body,
-  });
-}
-
-/**
- * The batch benchmark's 100 events as the SDK sends them: each with an id and an `occurred_at`
- * of its own (the SDK's form), new for every request, so the server hashes and looks up each id
- * as it does for the SDK's events. 50 connections, as `ingestLoad`.
- */
-export function clientIdIngestLoad(url: string, key: string, seconds: number): Promise<autocannon.Result> {
-  const members = JSON.parse(BATCH100_BODY).events.map((event: unknown) => JSON.stringify(event).slice(1));
-  return autocannon({
-    url: `${url}/v1/events`,
-    method: 'POST',
-    connections: 50,
-    duration: seconds,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    requests: [
-      {
-        setupRequest: (request) => {
-          const now = Date.now();
-          const at = new Date(now).toISOString();
-          const events = members.map(
-            (rest: string) => `{"id":"${newEventId(now)}","occurred_at":"${at}",${rest}`,
-          );
-          return { ...request, body: `{"events":[${events.join(',')}]}` };
-        },
-      },
-    ],
+    ...(typeof body === 'string'
+      ? { body }
+      : { requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }] }),
   });
 }
 
@@ -263,3 +238,18 @@ export function sampleEvent(i: number, occurredAt?: string): Record<string, unkn
 export const BATCH100_BODY = JSON.stringify({
   events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)),
 });
+
+/** BATCH100_BODY's events after their opening brace, to put members in front of. */
+const BATCH100_MEMBERS = Array.from({ length: 100 }, (_, i) => JSON.stringify(sampleEvent(i)).slice(1));
+
+/**
+ * BATCH100_BODY's events as the SDK sends them: each with an id and an `occurred_at` of its own
+ * (the SDK's form), new at every call, so the server hashes and looks up each id as it does for
+ * the SDK's events.
+ */
+export function clientIdBatch100Body(): string {
+  const now = Date.now();
+  const at = new Date(now).toISOString();
+  const events = BATCH100_MEMBERS.map((rest) => `{"id":"${newEventId(now)}","occurred_at":"${at}",${rest}`);
+  return `{"events":[${events.join(',')}]}`;
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   BATCH100_BODY,
-  clientIdIngestLoad,
+  clientIdBatch100Body,
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
@@ -51,7 +51,7 @@ export async function runSdkBenchmark(
     report(`ingest_batch100_${backend}`, server, 'events/s');
   }
   const withIds = await onFreshServer(backend, async (url, key) => {
-    const result = await clientIdIngestLoad(url, key, seconds);
+    const result = await ingestLoad(url, key, clientIdBatch100Body, seconds);
     return Math.round((result['2xx'] * 100) / result.duration);
   });
   report(`ingest_batch100_client_ids_${backend}`, withIds, 'events/s');

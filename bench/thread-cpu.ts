@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   argValue,
-  clientIdIngestLoad,
+  clientIdBatch100Body,
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
@@ -44,9 +44,7 @@ try {
   const body = JSON.stringify({ events: Array.from({ length: batch }, (_, i) => sampleEvent(i)) });
   const before = threadTimes(server.pid);
   const clientIds = process.argv.includes('--client-ids');
-  const result = clientIds
-    ? await clientIdIngestLoad(server.url, key, seconds)
-    : await ingestLoad(server.url, key, body, seconds);
+  const result = await ingestLoad(server.url, key, clientIds ? clientIdBatch100Body : body, seconds);
   const after = threadTimes(server.pid);
   const events = result['2xx'] * (clientIds ? 100 : batch);
   report('thread_cpu_ingest_rate', Math.round(events / result.duration), 'events/s');
