@@ -64,7 +64,8 @@ export interface SqliteStoreOptions {
   walRestartBytes?: number;
   /**
    * Memory for the search blocks' bits in MiB (256): about 6.3 MiB per million events of the
-   * orgs searched. An org whose blocks do not fit is searched from SQLite, 10 to 20 times slower.
+   * orgs searched. An org whose blocks do not fit is searched from SQLite: 6 to 22 times slower
+   * in the benchmarks of docs/benchmarks.md.
    */
   searchCacheMiB?: number;
 }
