@@ -1,5 +1,5 @@
 import { PostgresStore } from './postgres/postgres-store.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 import type { AuditStore } from './store.js';
 
 function isPostgresUrl(url: string): boolean {
@@ -9,7 +9,7 @@ function isPostgresUrl(url: string): boolean {
 /** A `postgres://` URL selects PostgreSQL; anything else is a SQLite file path. */
 export async function openStore(
   databaseUrl: string,
-  options: { maxCommitEvents?: number; searchCacheMiB?: number } = {},
+  options: Pick<SqliteStoreOptions, 'maxCommitEvents' | 'searchCacheMiB'> = {},
 ): Promise<AuditStore> {
   if (isPostgresUrl(databaseUrl)) return new PostgresStore({ connectionString: databaseUrl });
   return new SqliteStore({ path: databaseUrl, ...options });

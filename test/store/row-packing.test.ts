@@ -47,7 +47,7 @@ describe('rows packed for the SQLite writer thread', () => {
     });
     const rows = inputs.map((input, i) => {
       const row = toAppendRow(prepareEvent(input, 'org_1', new Date(), NO_ENRICHMENT));
-      if (i === 50) return { ...row, head: 'h'.repeat(70_000) };
+      if (i === 50) return { ...row, head: 'h'.repeat(70_000), tail: '' };
       return i % 3 === 0 ? { ...row, searchText: '', resourceId: '' } : row;
     });
     const packed = packRows(rows);
