@@ -234,13 +234,14 @@ export function sampleEvent(i: number, occurredAt?: string): Record<string, unkn
   return event;
 }
 
-/** The batch benchmark's request: 100 sample events (one of each of their variants in turn). */
-export const BATCH100_BODY = JSON.stringify({
-  events: Array.from({ length: 100 }, (_, i) => sampleEvent(i)),
-});
+/** 100 sample events, one of each of their variants in turn. */
+const BATCH100_EVENTS = Array.from({ length: 100 }, (_, i) => sampleEvent(i));
 
-/** BATCH100_BODY's events after their opening brace, to put members in front of. */
-const BATCH100_MEMBERS = Array.from({ length: 100 }, (_, i) => JSON.stringify(sampleEvent(i)).slice(1));
+/** The batch benchmark's request: BATCH100_EVENTS. */
+export const BATCH100_BODY = JSON.stringify({ events: BATCH100_EVENTS });
+
+/** BATCH100_EVENTS as JSON after their opening brace, to put members in front of. */
+const BATCH100_MEMBERS = BATCH100_EVENTS.map((event) => JSON.stringify(event).slice(1));
 
 /**
  * BATCH100_BODY's events as the SDK sends them: each with an id and an `occurred_at` of its own
