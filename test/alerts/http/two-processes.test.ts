@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AlertView } from '../../../src/contracts/alerts.js';
 import { verifyWebhook } from '../../../src/delivery/standard-webhooks.js';
 import { BACKENDS, type TestDatabase } from '../../helpers/backends.js';
 import { HttpReceiver } from '../../helpers/receivers/http-receiver.js';
@@ -14,6 +15,8 @@ import { ingestMany, isoAgo, json, listAlerts, settle } from './support.js';
 
 const postgres = BACKENDS.find((b) => b.name === 'postgres');
 if (!postgres) console.warn('two-process alert tests skipped: TRAILMARK_TEST_PG_URL is unset');
+
+type AlertBody = { alert: { id: string } };
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -82,12 +85,27 @@ describe.skipIf(!postgres)('alerts with two processes on one PostgreSQL', () => 
     const recorded = await a.request('/v1/events?action=alert.triggered&limit=1000', { key: org.readKey });
     expect(((await recorded.json()) as { data: unknown[] }).data).toHaveLength(alerts.length);
 
-    // Every alert reaches the webhook, once.
-    await receiver.waitFor(() => receiver.accepted.length >= alerts.length, 90_000);
+    // The org's own keys, created with it before the channel, may raise alerts while no channel
+    // exists yet (when the consumer gets to them first): those are not queued. Every alert of the
+    // events sent after the channel is queued, and reaches the webhook once.
+    const ownKeys = (x: AlertView) =>
+      x.source.id === 'api_key_created' && !/^actor:(actor|marker)_/.test(x.group_key);
+    expect(alerts.filter((x) => !ownKeys(x) && x.deliveries.length === 0)).toEqual([]);
+    const queued = alerts.filter((x) => x.deliveries.length > 0).map((x) => x.id);
+    const sentIds = () => receiver.accepted.map((r) => (JSON.parse(r.body.toString()) as AlertBody).alert.id);
+    await receiver
+      .waitFor(() => receiver.accepted.length >= queued.length, 90_000)
+      .catch(async (error) => {
+        // Say which alerts were not sent and how their deliveries stand.
+        const got = new Set(sentIds());
+        const missing = (await listAlerts(a, org.adminKey)).filter(
+          (x) => queued.includes(x.id) && !got.has(x.id),
+        );
+        throw new Error(
+          `${(error as Error).message}: ${receiver.seen} requests seen, ${got.size} accepted; not sent: ${JSON.stringify(missing)}`,
+        );
+      });
     await new Promise((r) => setTimeout(r, 1500));
-    const sent = receiver.accepted.map(
-      (r) => (JSON.parse(r.body.toString()) as { alert: { id: string } }).alert.id,
-    );
-    expect(sent.sort()).toEqual(alerts.map((x) => x.id).sort());
+    expect(sentIds().sort()).toEqual(queued.sort());
   });
 });
