@@ -16,6 +16,11 @@ export interface SoakOptions {
   rate: number;
   /** The server's resident set size in MiB. */
   rssMiB(): number;
+  /**
+   * The server's V8 heap in use, in MiB: with RSS it tells the JavaScript heap (where a leak
+   * would show) from native memory (SQLite's page caches, which fill up to their bound).
+   */
+  heapMiB?(): Promise<number>;
   /** Bytes the database holds on disk, and WAL bytes written since the start (as the backend tells). */
   storage(): Promise<{ database: number; wal: number }>;
   sampleSeconds?: number;
@@ -27,6 +32,7 @@ export interface SoakOptions {
 export interface SoakSample {
   at: number;
   rssMiB: number;
+  heapMiB?: number;
   database: number;
   wal: number;
 }
@@ -136,10 +142,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const every = (options.sampleSeconds ?? 10) * 1000;
     for (let next = 0; running; next += every) {
       const storage = await options.storage();
-      const sample = { at: Math.round(elapsed()), rssMiB: Math.round(options.rssMiB()), ...storage };
+      const heap = await options.heapMiB?.();
+      const sample: SoakSample = {
+        at: Math.round(elapsed()),
+        rssMiB: Math.round(options.rssMiB()),
+        ...(heap === undefined ? {} : { heapMiB: Math.round(heap) }),
+        ...storage,
+      };
       samples.push(sample);
       log(
-        `soak ${sample.at}s: acknowledged ${result.acknowledged}, RSS ${sample.rssMiB} MiB, database ${(sample.database / 2 ** 20).toFixed(0)} MiB, WAL ${(sample.wal / 2 ** 20).toFixed(0)} MiB\n`,
+        `soak ${sample.at}s: acknowledged ${result.acknowledged}, RSS ${sample.rssMiB} MiB${heap === undefined ? '' : `, heap ${sample.heapMiB} MiB`}, database ${(sample.database / 2 ** 20).toFixed(0)} MiB, WAL ${(sample.wal / 2 ** 20).toFixed(0)} MiB\n`,
       );
       await sleepUntil(started + next + every, () => running);
     }

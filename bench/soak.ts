@@ -5,9 +5,10 @@ import {
   freshDatabase,
   ingestLoad,
   report,
+  serverHeapMiB,
   startServer,
 } from './lib.js';
-import { runSoak, type SoakResult } from './soak-lib.js';
+import { runSoak, type SoakResult, type SoakSample } from './soak-lib.js';
 import { storageProbe } from './soak-storage.js';
 
 /**
@@ -34,14 +35,23 @@ function summarise(backend: string, result: SoakResult): void {
   for (const [minute, p99] of result.p99ByBucket.entries()) {
     report(`soak_ingest_p99_minute${minute + 1}_${b}`, p99, 'ms');
   }
-  const rss = result.samples.map((s) => s.rssMiB);
-  const second = result.samples.filter((s) => s.at >= 60 && s.at < 120).map((s) => s.rssMiB);
-  const last = result.samples.filter((s) => s.at >= minutes * 60 - 60).map((s) => s.rssMiB);
   const mean = (v: number[]) => v.reduce((a, c) => a + c, 0) / Math.max(1, v.length);
-  process.stderr.write(`RSS every 10 s (MiB): ${rss.join(' ')}\n`);
-  report(`soak_rss_second_minute_${b}`, Math.round(mean(second)), 'MiB');
-  report(`soak_rss_last_minute_${b}`, Math.round(mean(last)), 'MiB');
-  report(`soak_rss_last_vs_second_${b}`, Number((mean(last) / mean(second)).toFixed(3)), 'ratio');
+  // Minute 2 against the last minute, for the RSS and for the V8 heap within it.
+  for (const [name, of] of [
+    ['rss', (s: SoakSample) => s.rssMiB],
+    ['heap', (s: SoakSample) => s.heapMiB],
+  ] as const) {
+    const values = result.samples.map(of).filter((v): v is number => v !== undefined);
+    if (values.length === 0) continue;
+    const within = (from: number, to: number) =>
+      result.samples.filter((s) => s.at >= from && s.at < to).map((s) => of(s) ?? 0);
+    const second = mean(within(60, 120));
+    const last = mean(within(minutes * 60 - 60, Number.POSITIVE_INFINITY));
+    process.stderr.write(`${name} every 10 s (MiB): ${values.join(' ')}\n`);
+    report(`soak_${name}_second_minute_${b}`, Math.round(second), 'MiB');
+    report(`soak_${name}_last_minute_${b}`, Math.round(last), 'MiB');
+    report(`soak_${name}_last_vs_second_${b}`, Number((last / second).toFixed(3)), 'ratio');
+  }
   const first = result.samples[0]!;
   const end = result.samples[result.samples.length - 1]!;
   report(`soak_database_growth_${b}`, Math.round((end.database - first.database) / 2 ** 20), 'MiB');
@@ -83,6 +93,7 @@ for (const backend of backends) {
       seconds: minutes * 60,
       rate,
       rssMiB: () => server.rssMiB(),
+      heapMiB: () => serverHeapMiB(server.url),
       storage: () => storage.read(),
       log: (line) => process.stderr.write(line),
     });
