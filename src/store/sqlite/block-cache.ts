@@ -1,4 +1,4 @@
-import { hasAllBits } from './search-bits.js';
+import { BLOCK_BYTES, hasAllBits } from './search-bits.js';
 
 /** A search block as the planner needs it: its number and time range, with its bits. */
 export interface BlockRow {
@@ -16,8 +16,8 @@ interface OrgBlocks {
 
 /**
  * The search blocks' bits kept in memory per org, so that a search tests them in script instead
- * of reading every 4 KiB bitset out of SQLite again (a million events: 3,900 blocks, 16 MiB, about
- * 40 ms per query, against 3 ms from memory).
+ * of reading every bitset out of SQLite again (a million events: 3,900 blocks of 4 KiB then, 16 MiB,
+ * about 40 ms per query, against 3 ms from memory).
  *
  * Only full blocks are kept. A block is written by the commits that append its 256 seqs and never
  * changes after the next block exists, so a block below the newest one read is final. Each query
@@ -97,4 +97,4 @@ export class BlockCache {
 }
 
 /** Memory of one cached block: its bitset and the row around it. */
-const BLOCK_BYTES_ESTIMATE = 4096 + 64;
+const BLOCK_BYTES_ESTIMATE = BLOCK_BYTES + 64;

@@ -63,7 +63,7 @@ export interface SqliteStoreOptions {
   /** WAL size past which the writer finishes a checkpoint so the WAL starts over (64 MiB). */
   walRestartBytes?: number;
   /**
-   * Memory for the search blocks' bits in MiB (256): about 6.3 MiB per million events of the
+   * Memory for the search blocks' bits in MiB (512): about 12.6 MiB per million events of the
    * orgs searched. An org whose blocks do not fit is searched from SQLite: 6 to 22 times slower
    * in the benchmarks of docs/benchmarks.md.
    */
@@ -110,7 +110,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     this.cacheMiB = options.cacheMiB ?? 128;
     this.maxCommitEvents = options.maxCommitEvents ?? 10_000;
     this.walRestartBytes = options.walRestartBytes ?? 64 * 1024 * 1024;
-    this.blocks = new BlockCache((options.searchCacheMiB ?? 256) * 1024 * 1024);
+    this.blocks = new BlockCache((options.searchCacheMiB ?? 512) * 1024 * 1024);
     this.main = openConnection(options.path, { cacheMiB: 16, role: 'writer' });
     // Small: the OS caches the file anyway, and list pages, search blocks (see BlockCache) and
     // exports read little twice; 64 MiB here only raised an export's peak memory by as much.

@@ -3,6 +3,7 @@ import { sharedMigrations } from '../../migrations/shared-migrations.js';
 import * as core from './001_core.js';
 import * as integrity from './002_integrity.js';
 import * as actionCounts from './011_action_counts.js';
+import * as searchBits7grams from './012_search_bits_7grams.js';
 import { SQLITE_TYPES } from './column-types.js';
 
 /** In order; names are recorded in the database, never renamed. */
@@ -11,4 +12,5 @@ export const SQLITE_MIGRATIONS: Record<string, Migration> = {
   '002_integrity': integrity,
   ...sharedMigrations(SQLITE_TYPES),
   '011_action_counts': actionCounts,
+  '012_search_bits_7grams': searchBits7grams,
 };
