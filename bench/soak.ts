@@ -44,13 +44,20 @@ function summarise(backend: string, result: SoakResult): void {
     const values = result.samples.map(of).filter((v): v is number => v !== undefined);
     if (values.length === 0) continue;
     const within = (from: number, to: number) =>
-      result.samples.filter((s) => s.at >= from && s.at < to).map((s) => of(s) ?? 0);
-    const second = mean(within(60, 120));
-    const last = mean(within(minutes * 60 - 60, Number.POSITIVE_INFINITY));
+      result.samples
+        .filter((s) => s.at >= from && s.at < to)
+        .map(of)
+        .filter((v): v is number => v !== undefined);
+    const second = within(60, 120);
+    const last = within(minutes * 60 - 60, Number.POSITIVE_INFINITY);
     process.stderr.write(`${name} every 10 s (MiB): ${values.join(' ')}\n`);
-    report(`soak_${name}_second_minute_${b}`, Math.round(second), 'MiB');
-    report(`soak_${name}_last_minute_${b}`, Math.round(last), 'MiB');
-    report(`soak_${name}_last_vs_second_${b}`, Number((last / second).toFixed(3)), 'ratio');
+    report(`soak_${name}_second_minute_${b}`, Math.round(mean(second)), 'MiB');
+    report(`soak_${name}_last_minute_${b}`, Math.round(mean(last)), 'MiB');
+    report(`soak_${name}_last_vs_second_${b}`, Number((mean(last) / mean(second)).toFixed(3)), 'ratio');
+    // The lowest sample of each minute: what stays after a collection and after an export's
+    // buffers are freed, where growth that does not come back would show.
+    report(`soak_${name}_floor_second_minute_${b}`, Math.min(...second), 'MiB');
+    report(`soak_${name}_floor_last_minute_${b}`, Math.min(...last), 'MiB');
   }
   const first = result.samples[0]!;
   const end = result.samples[result.samples.length - 1]!;
