@@ -63,7 +63,7 @@ export interface SqliteStoreOptions {
   /** WAL size past which the writer finishes a checkpoint so the WAL starts over (64 MiB). */
   walRestartBytes?: number;
   /**
-   * Memory for the search blocks' bits in MiB (512): about 12.6 MiB per million events of the
+   * Memory for the search blocks' bits in MiB (512): about 31 MiB per million events of the
    * orgs searched. An org whose blocks do not fit is searched from SQLite: 6 to 22 times slower
    * in the benchmarks of docs/benchmarks.md.
    */
