@@ -7,8 +7,8 @@
  *
  * Why this shape: a trigram FTS index costs about 40% of ingest throughput (a posting per
  * trigram per event); this costs one 8 KiB blob per block touched by a commit, and the bits of a
- * million events are 31 MiB (70 MiB on disk, as the 4 KiB blocks before them took: either size
- * fills a 16 KiB page of its own). Trigrams alone say little about a block of many events (every
+ * million events are 31 MiB (70 MiB on disk by dbstat, as the 4 KiB blocks before them took:
+ * about one 16 KiB page a block either way). Trigrams alone say little about a block of many events (every
  * digit triple occurs somewhere in it); longer grams keep adjacency. 7-grams, in twice the bits,
  * were measured on a million events of the benchmark's population: for 60 substrings drawn from
  * the data, blocks admitted against blocks holding the value went from 1.44 (geometric mean)
