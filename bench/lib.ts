@@ -118,7 +118,7 @@ export async function startServer(
 
 /** The server's V8 heap in use, in MiB, from its Prometheus metrics (prom-client's default set). */
 export async function serverHeapMiB(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   const bytes = /^trailmark_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
   if (bytes === undefined) throw new Error('/metrics has no trailmark_nodejs_heap_size_used_bytes');
   return Number(bytes) / 2 ** 20;

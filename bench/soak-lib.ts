@@ -142,7 +142,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const every = (options.sampleSeconds ?? 10) * 1000;
     for (let next = 0; running; next += every) {
       const storage = await options.storage();
-      // A sample the server did not answer in time is left out, not fatal to the soak.
+      // A heap sample the server does not answer within 5 s is left out, not fatal to the soak.
       const heap = await options.heapMiB?.().catch(() => undefined);
       const sample: SoakSample = {
         at: Math.round(elapsed()),

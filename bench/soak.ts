@@ -54,8 +54,8 @@ function summarise(backend: string, result: SoakResult): void {
     report(`soak_${name}_second_minute_${b}`, Math.round(mean(second)), 'MiB');
     report(`soak_${name}_last_minute_${b}`, Math.round(mean(last)), 'MiB');
     report(`soak_${name}_last_vs_second_${b}`, Number((mean(last) / mean(second)).toFixed(3)), 'ratio');
-    // The lowest sample of each minute: what stays after a collection and after an export's
-    // buffers are freed, where growth that does not come back would show.
+    // The lowest sample of each minute comes closest to what stays after a collection and after
+    // an export's buffers are freed, where growth that does not come back would show.
     report(`soak_${name}_floor_second_minute_${b}`, Math.min(...second), 'MiB');
     report(`soak_${name}_floor_last_minute_${b}`, Math.min(...last), 'MiB');
   }
