@@ -16,8 +16,8 @@ interface OrgBlocks {
 
 /**
  * The search blocks' bits kept in memory per org, so that a search tests them in script instead
- * of reading every bitset out of SQLite again (a million events: 3,900 blocks of 4 KiB then, 16 MiB,
- * about 40 ms per query, against 3 ms from memory).
+ * of reading every bitset out of SQLite again (a million events: 3,900 blocks of 4 KiB then,
+ * 16 MiB, about 40 ms per query, against 3 ms from memory).
  *
  * Only full blocks are kept. A block is written by the commits that append its 256 seqs and never
  * changes after the next block exists, so a block below the newest one read is final. Each query
