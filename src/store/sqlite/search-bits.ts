@@ -81,6 +81,31 @@ function setBit(bits: Uint8Array, bit: number): void {
   bits[bit >>> 3]! |= 1 << (bit & 7);
 }
 
+/** A block's bits and time range while events are added to it. */
+export interface OpenBlock {
+  block: number;
+  bits: Buffer;
+  min: number;
+  max: number;
+}
+
+export function emptyBlock(block: number): OpenBlock {
+  return {
+    block,
+    bits: Buffer.alloc(BLOCK_BYTES),
+    min: Number.MAX_SAFE_INTEGER,
+    max: Number.MIN_SAFE_INTEGER,
+  };
+}
+
+/** Adds one event to its block: the bits of its search text and IP, and its time. */
+export function addToBlock(open: OpenBlock, searchText: string, ip: string | null, occurredAt: number): void {
+  addTextBits(open.bits, searchText);
+  if (ip) addTextBits(open.bits, ip);
+  if (occurredAt < open.min) open.min = occurredAt;
+  if (occurredAt > open.max) open.max = occurredAt;
+}
+
 /** The bits a block must have to possibly hold `needle` (lowercased); empty under 3 characters. */
 export function needleBits(needle: string): number[] {
   const bits = new Set<number>();

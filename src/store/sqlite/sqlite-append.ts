@@ -5,7 +5,7 @@ import type { PendingEvent } from '../../domain/event.js';
 import { type AppendRow, toAppendRow } from '../event-row.js';
 import { ACTION_COUNT_BUCKET_MS } from '../migrations/action-count-schema.js';
 import type { AppendedEvent } from '../store.js';
-import { addTextBits, BLOCK_BYTES, blockOf } from './search-bits.js';
+import { addToBlock, blockOf, emptyBlock, type OpenBlock } from './search-bits.js';
 
 interface OrgHeadRow {
   pk: number;
@@ -46,14 +46,6 @@ interface OrgTip {
   open: OpenBlock | undefined;
   /** Events appended per hour and action (`hour` + NUL + `action`), added to action_counts at the end. */
   counts: Map<string, number>;
-}
-
-/** A block's bits and time range while a batch adds to it. */
-interface OpenBlock {
-  block: number;
-  bits: Buffer;
-  min: number;
-  max: number;
 }
 
 /**
@@ -245,10 +237,7 @@ export class SqliteAppender {
         if (open) this.saveBlock(tip.pk, open);
         open = this.loadBlock(tip.pk, block);
       }
-      addTextBits(open.bits, row.searchText);
-      if (row.ip) addTextBits(open.bits, row.ip);
-      if (row.occurredAt < open.min) open.min = row.occurredAt;
-      if (row.occurredAt > open.max) open.max = row.occurredAt;
+      addToBlock(open, row.searchText, row.ip, row.occurredAt);
       const counted = `${Math.floor(row.occurredAt / ACTION_COUNT_BUCKET_MS)}\0${row.action}`;
       tip.counts.set(counted, (tip.counts.get(counted) ?? 0) + 1);
       results.push({ id: row.id, seq, hash, duplicate: false });
@@ -263,13 +252,7 @@ export class SqliteAppender {
 
   private loadBlock(orgPk: number, block: number): OpenBlock {
     const row = this.getBlock.get(orgPk, block);
-    if (!row)
-      return {
-        block,
-        bits: Buffer.alloc(BLOCK_BYTES),
-        min: Number.MAX_SAFE_INTEGER,
-        max: Number.MIN_SAFE_INTEGER,
-      };
+    if (!row) return emptyBlock(block);
     return { block, bits: Buffer.from(row.bits), min: row.min_occurred_at, max: row.max_occurred_at };
   }
 

@@ -1,30 +1,23 @@
 import { type Kysely, sql } from 'kysely';
-import { addTextBits, BLOCK_BYTES, blockOf } from '../search-bits.js';
+import { addToBlock, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
 
 /** Events read per statement while the blocks are built again. */
 const PAGE = 20_000;
 
-interface OpenBlock {
-  org: number;
-  block: number;
-  bits: Buffer;
-  min: number;
-  max: number;
-}
-
 /**
  * The search blocks became 8 KiB with 7-grams (../search-bits.ts): the blocks written before
  * are built again from the events' stored search text and IP, each org in seq order, in one
- * transaction, exactly as the writer builds them (sqlite-append.ts). It reads every event's
+ * transaction, with the writer's own steps (emptyBlock, addToBlock). It reads every event's
  * search text once: minutes on tens of millions of events, once.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`DELETE FROM search_blocks`.execute(trx);
+    let org = -1;
     let open: OpenBlock | undefined;
     const save = async (block: OpenBlock) => {
       await sql`INSERT INTO search_blocks (org_pk, block, min_occurred_at, max_occurred_at, bits)
-        VALUES (${block.org}, ${block.block}, ${block.min}, ${block.max}, ${block.bits})`.execute(trx);
+        VALUES (${org}, ${block.block}, ${block.min}, ${block.max}, ${block.bits})`.execute(trx);
     };
     let after = { org: -1, seq: 0 };
     for (;;) {
@@ -38,20 +31,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         WHERE (org_pk, seq) > (${after.org}, ${after.seq}) ORDER BY org_pk, seq LIMIT ${PAGE}`.execute(trx);
       for (const row of rows) {
         const block = blockOf(row.seq);
-        if (open?.org !== row.org_pk || open.block !== block) {
+        if (org !== row.org_pk || open?.block !== block) {
           if (open) await save(open);
-          open = {
-            org: row.org_pk,
-            block,
-            bits: Buffer.alloc(BLOCK_BYTES),
-            min: Number.MAX_SAFE_INTEGER,
-            max: Number.MIN_SAFE_INTEGER,
-          };
+          org = row.org_pk;
+          open = emptyBlock(block);
         }
-        addTextBits(open.bits, row.search_text);
-        if (row.ip) addTextBits(open.bits, row.ip);
-        open.min = Math.min(open.min, row.occurred_at);
-        open.max = Math.max(open.max, row.occurred_at);
+        addToBlock(open, row.search_text, row.ip, row.occurred_at);
       }
       if (rows.length < PAGE) break;
       const last = rows[rows.length - 1]!;
