@@ -1,4 +1,13 @@
-import { api, createOrgWithKey, freshDatabase, ingestLoad, report, sampleEvent, startServer } from './lib.js';
+import {
+  api,
+  createOrgWithKey,
+  freshDatabase,
+  ingestLoad,
+  metricValue,
+  report,
+  sampleEvent,
+  startServer,
+} from './lib.js';
 
 /**
  * `npm run bench -- --only=alerts [--seconds=15]`: ingest at the batch benchmark's rate (100-event
@@ -61,10 +70,8 @@ export async function setDetectors(url: string, org: string, enabled: boolean): 
   });
 }
 
-function metric(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{consumer="alerts"}`));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
+/** The alerts consumer's value of `name`, 0 before it has one. */
+const metric = (text: string, name: string) => metricValue(text, `${name}{consumer="alerts"}`) ?? 0;
 
 async function run(backend: string, seconds: number, alerting: boolean, port: number) {
   const db = await freshDatabase(backend);

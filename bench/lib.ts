@@ -116,12 +116,18 @@ export async function startServer(
   };
 }
 
+/** The value of one series (its name with its labels, as printed) in Prometheus text, if there. */
+export function metricValue(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 /** The server's V8 heap in use, in MiB, from its Prometheus metrics (prom-client's default set). */
 export async function serverHeapMiB(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const bytes = /^trailmark_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
+  const bytes = metricValue(text, 'trailmark_nodejs_heap_size_used_bytes');
   if (bytes === undefined) throw new Error('/metrics has no trailmark_nodejs_heap_size_used_bytes');
-  return Number(bytes) / 2 ** 20;
+  return bytes / 2 ** 20;
 }
 
 export async function api(
