@@ -4,7 +4,7 @@ import { chainHash, GENESIS_HASH } from '../src/domain/chain.js';
 import { NO_ENRICHMENT, prepareEvent } from '../src/domain/prepare-event.js';
 import { parseIngestBody } from '../src/domain/validate.js';
 import { toAppendRow } from '../src/store/event-row.js';
-import { addTextBits, BLOCK_BYTES, blockOf } from '../src/store/sqlite/search-bits.js';
+import { addTextBits, BLOCK_BYTES, blockOf } from '../src/store/search-bits.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { sampleEvent } from './lib.js';
 

@@ -10,7 +10,7 @@ export interface Config {
   geoipDir: string | undefined;
   maxQueuedEvents: number;
   maxCommitEvents: number;
-  /** SQLite: memory for the search blocks' bits, in MiB (see BlockCache). */
+  /** Memory for the search blocks' bits, in MiB, per process (see BlockCache). */
   searchCacheMiB: number;
   /** CSP frame-ancestors for the embedded viewer (/embed). */
   embedFrameAncestors: string;

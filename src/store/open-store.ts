@@ -11,6 +11,8 @@ export async function openStore(
   databaseUrl: string,
   options: Pick<SqliteStoreOptions, 'maxCommitEvents' | 'searchCacheMiB'> = {},
 ): Promise<AuditStore> {
-  if (isPostgresUrl(databaseUrl)) return new PostgresStore({ connectionString: databaseUrl });
+  if (isPostgresUrl(databaseUrl)) {
+    return new PostgresStore({ connectionString: databaseUrl, searchCacheMiB: options.searchCacheMiB });
+  }
   return new SqliteStore({ path: databaseUrl, ...options });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BlockCache, type BlockRow } from '../../src/store/sqlite/block-cache.js';
-import { addTextBits, BLOCK_BYTES, needleBits } from '../../src/store/sqlite/search-bits.js';
+import { BlockCache, type BlockRow } from '../../src/store/block-cache.js';
+import { addTextBits, BLOCK_BYTES, needleBits } from '../../src/store/search-bits.js';
 
 function block(n: number, text: string): BlockRow {
   const bits = new Uint8Array(BLOCK_BYTES);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addTextBits, BLOCK_BYTES, hasAllBits, needleBits } from '../../src/store/sqlite/search-bits.js';
+import { addTextBits, BLOCK_BYTES, hasAllBits, needleBits } from '../../src/store/search-bits.js';
 
 /**
  * The writer sets a block's bits in one pass per position (addTextBits); a search asks for the

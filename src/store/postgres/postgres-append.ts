@@ -1,9 +1,12 @@
 import { chainHash } from '../../domain/chain.js';
 import { AppError } from '../../domain/errors.js';
 import type { PendingEvent } from '../../domain/event.js';
+import type { BlockRow } from '../block-cache.js';
 import { type AppendRow, toAppendRow } from '../event-row.js';
+import { BLOCK_EVENTS, blockOf } from '../search-bits.js';
 import type { AppendBatch, AppendedEvent, AppendOutcome } from '../store.js';
 import type { EventRow } from './postgres-insert.js';
+import { SearchBlockWrites } from './postgres-search-blocks.js';
 
 /** An org's chain head as locked for this transaction. */
 interface OrgHead {
@@ -52,8 +55,8 @@ export function prepareBatches(batches: AppendBatch[]): PreparedBatch[] {
 /**
  * Appends on PostgreSQL with a fixed number of statements whatever the number of batches: lock
  * every org's head (in id order, so that processes committing overlapping sets of orgs never
- * deadlock), look up every client id, decide each batch in memory (chain, idempotency,
- * conflicts), then write all rows and heads. A batch that conflicts is refused before anything
+ * deadlock) and read its open search block, look up every client id, decide each batch in
+ * memory (chain, idempotency, conflicts), then write all rows and heads, then the search blocks. A batch that conflicts is refused before anything
  * is written, so it leaves no trace while the others commit: no savepoint is needed.
  */
 export async function appendBatches(
@@ -65,6 +68,7 @@ export async function appendBatches(
     batches.map((b) => b.org),
   );
   const stored = await storedIdentities(db, heads, batches);
+  const blocks = new SearchBlockWrites(await openBlocks(db, heads.values()));
   const rows: EventRow[] = [];
   const moved = new Map<string, OrgHead>();
   const outcomes = batches.map((batch): AppendOutcome => {
@@ -73,6 +77,7 @@ export async function appendBatches(
     try {
       const plan = planAppend(head, batch, innerMap(stored, head.pk));
       rows.push(...plan.rows);
+      for (const [seq, row] of plan.indexed) blocks.add(head.pk, seq, row.searchText, row.ip, row.occurredAt);
       moved.set(batch.org, plan.head);
       return { ok: true, events: plan.results };
     } catch (error) {
@@ -82,6 +87,7 @@ export async function appendBatches(
   });
   const changed = [...moved].filter(([org, head]) => head.seq !== heads.get(org)!.seq).map(([, h]) => h);
   if (rows.length > 0 || changed.length > 0) await db.write(rows, changed);
+  await blocks.write(db);
   return outcomes;
 }
 
@@ -106,6 +112,24 @@ async function lockHeads(db: AppendConnection, orgs: string[]): Promise<Map<stri
     [[...new Set(orgs)]],
   );
   return new Map(rows.map((r) => [r.id, { pk: r.pk, seq: r.head_seq, hash: r.head_hash }]));
+}
+
+/**
+ * The open search block of each locked org whose head did not end a block: the block after the
+ * head (blocks are numbered from 0, seq 1 being the first event of block 0). Read in a statement
+ * of its own, after the locks are granted: a statement that waited for a lock still reads other
+ * tables as they were when it started, before the commit it waited for wrote the block.
+ */
+async function openBlocks(db: AppendConnection, heads: Iterable<OrgHead>): Promise<Map<number, BlockRow>> {
+  const open = [...heads].filter((h) => h.seq % BLOCK_EVENTS !== 0);
+  if (open.length === 0) return new Map();
+  const rows = await db.query<BlockRow & { org_pk: number }>(
+    `SELECT b.org_pk, b.block, b.min_occurred_at, b.max_occurred_at, b.bits
+     FROM unnest($1::integer[], $2::integer[]) AS k (org_pk, block)
+     JOIN search_blocks b ON b.org_pk = k.org_pk AND b.block = k.block`,
+    [open.map((h) => h.pk), open.map((h) => blockOf(h.seq + 1))],
+  );
+  return new Map(rows.map((r) => [r.org_pk, r]));
 }
 
 /** Already stored events among the client-chosen ids of the batches, by org key then id. */
@@ -164,10 +188,12 @@ function planAppend(
   head: OrgHead,
   { rows: appendRows, receivedAt }: PreparedBatch,
   stored: Map<string, StoredIdentity>,
-): { rows: EventRow[]; results: AppendedEvent[]; head: OrgHead } {
+): { rows: EventRow[]; indexed: [number, AppendRow][]; results: AppendedEvent[]; head: OrgHead } {
   let seq = head.seq;
   let prevHash = head.hash;
   const rows: EventRow[] = [];
+  /** The new events with their seqs, for the search blocks. */
+  const indexed: [number, AppendRow][] = [];
   const results: AppendedEvent[] = [];
   const inBatch = new Map<string, StoredIdentity>();
 
@@ -213,10 +239,11 @@ function planAppend(
     });
     // Generated ids too: a client id that one of them took is a conflict, not a failed insert.
     inBatch.set(row.id, { seq, inputHash: row.inputHash, hash });
+    indexed.push([seq, row]);
     results.push({ id: row.id, seq, hash, duplicate: false });
     prevHash = hash;
   });
 
   for (const [id, identity] of inBatch) stored.set(id, identity);
-  return { rows, results, head: { pk: head.pk, seq, hash: prevHash } };
+  return { rows, indexed, results, head: { pk: head.pk, seq, hash: prevHash } };
 }

@@ -6,6 +6,7 @@ import type { KeyRing } from '../../integrity/ed25519-keys.js';
 import { chainHeadIn, chainSql, checkpointsSql } from '../chain-sql.js';
 import type { IntegrityConnection, RetentionDialect } from '../integrity-connection.js';
 import type { IntegrityTables } from '../integrity-tables.js';
+import { blockOf } from '../search-bits.js';
 
 /**
  * The shared integrity queries on PostgreSQL: built with `db`, read on `reads` (the pool, or one
@@ -49,7 +50,12 @@ export const POSTGRES_RETENTION: RetentionDialect = {
     const { rows } = await sql<{ deleted: number; from_seq: number; to_seq: number }>`
       SELECT deleted, from_seq, to_seq FROM trailmark_purge(${pk}, ${throughSeq}, ${max})`.execute(trx);
     const row = rows[0];
-    return row && { count: Number(row.deleted), from_seq: Number(row.from_seq), to_seq: Number(row.to_seq) };
+    if (!row) return undefined;
+    // The search blocks that held only deleted events go (as on SQLite, sqlite-integrity.ts).
+    await sql`DELETE FROM search_blocks WHERE org_pk = ${pk} AND block < ${blockOf(Number(row.to_seq) + 1)}`.execute(
+      trx,
+    );
+    return { count: Number(row.deleted), from_seq: Number(row.from_seq), to_seq: Number(row.to_seq) };
   },
   async pruneRequests(trx, pk, fromSeq, toSeq) {
     const { rows } = await sql<{ count: number }>`

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PartitionDrop, PartitionStore } from '../partition-store.js';
+import { blockOf } from '../search-bits.js';
 
 /** events_pYYYY_MM: the month it holds (UTC). */
 const PARTITION_NAME = /^events_p(\d{4})_(\d{2})$/;
@@ -52,6 +53,15 @@ export function postgresPartitions(pool: pg.Pool): PartitionStore {
           partition,
           now.toISOString(),
         ]);
+        // The search blocks of the events dropped, which are all of each org's events up to its last seq here.
+        const dropped = rows.filter((r) => r.org !== null && r.to_seq !== null);
+        if (dropped.length > 0) {
+          await client.query(
+            `DELETE FROM search_blocks b USING orgs o, unnest($1::text[], $2::integer[]) AS d (org, below)
+             WHERE o.id = d.org AND b.org_pk = o.pk AND b.block < d.below`,
+            [dropped.map((r) => r.org), dropped.map((r) => blockOf(r.to_seq! + 1))],
+          );
+        }
         await client.query('COMMIT');
         const refused = rows.find((r) => r.refused !== null)?.refused;
         if (refused) return { partition, dropped: false, refused };

@@ -13,4 +13,11 @@ export interface PgTables {
   orgs: OrgColumns<Timestamp, boolean>;
   api_keys: ApiKeyColumns<Timestamp, NullableTimestamp, string[]>;
   events: EventColumns<Timestamp>;
+  search_blocks: {
+    org_pk: number;
+    block: number;
+    min_occurred_at: number;
+    max_occurred_at: number;
+    bits: Buffer;
+  };
 }

@@ -6,6 +6,7 @@ import type { Cursor, EventFilter, EventQuery, ViewScope } from '../../domain/qu
 import { type ActionCountTables, countActions } from '../action-count-sql.js';
 import { type AlertTables, alertReads } from '../alert-sql.js';
 import type { AlertReads } from '../alert-store.js';
+import { BlockCache, DEFAULT_SEARCH_CACHE_MIB } from '../block-cache.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
 import type { EventTextRow } from '../event-row.js';
@@ -45,7 +46,7 @@ import {
 import { postgresPartitions } from './postgres-partitions.js';
 import { createPool } from './postgres-pool.js';
 import type { PgTables } from './postgres-schema.js';
-import { searchTerm } from './postgres-search.js';
+import { searchRows } from './postgres-search.js';
 import { postgresTx } from './postgres-tx.js';
 
 export interface PostgresStoreOptions {
@@ -55,6 +56,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How the group commit writes its rows (benchmarks compare them; default DEFAULT_WRITE). */
   writeMethod?: WriteMethod;
+  /** Memory for the search blocks' bits, in MiB (see BlockCache; default DEFAULT_SEARCH_CACHE_MIB). */
+  searchCacheMiB?: number;
 }
 
 const CHAIN_CHUNK = 2000;
@@ -97,6 +100,8 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   /** Connections for the group commit only (one commit runs at a time per process). */
   private readonly appendPool: pg.Pool;
   private readonly writeMethod: WriteMethod;
+  /** Search blocks' bits in memory (see BlockCache). */
+  private readonly blocks: BlockCache;
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
   readonly alerts: AlertReads;
@@ -109,6 +114,7 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.appendPool = createPool(options.connectionString, 2);
     this.writeMethod = options.writeMethod ?? DEFAULT_WRITE;
+    this.blocks = new BlockCache((options.searchCacheMiB ?? DEFAULT_SEARCH_CACHE_MIB) * 1024 * 1024);
     this.db = new Kysely<PgTables>({ dialect: new PostgresDialect({ pool: this.pool }) });
     this.identity = identityReads(this.db as unknown as Kysely<IdentityTables>);
     this.alerts = alertReads(this.db as unknown as Kysely<AlertTables>);
@@ -229,13 +235,12 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   private async eventRows(org: string, query: EventQuery): Promise<EventTextRow[]> {
     const pk = await this.orgPk(org);
     if (pk === undefined || filterHasNul(query)) return [];
-    let select = this.db
+    if (query.q) return searchRows(this.db, pk, { ...query, q: query.q }, eventTerms, this.blocks);
+    return this.db
       .selectFrom('events')
       .select(['events.body', 'events.prev_hash', 'events.hash'])
       .where('events.org_pk', '=', pk)
-      .where((eb) => eb.and(eventTerms(eb, query, query.cursor)));
-    if (query.q) select = select.where(searchTerm(query.q));
-    return select
+      .where((eb) => eb.and(eventTerms(eb, query, query.cursor)))
       .orderBy('events.occurred_at', 'desc')
       .orderBy('events.seq', 'desc')
       .limit(query.limit + 1)

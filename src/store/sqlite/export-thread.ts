@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Cursor, EventFilter } from '../../domain/query.js';
+import { BlockCache } from '../block-cache.js';
 import { streamJsonPages } from '../paginate.js';
-import { BlockCache } from './block-cache.js';
 import { openConnection } from './sqlite-connection.js';
 import { SqliteReads, statementBuilder } from './sqlite-reads.js';
 import { cursorAfterRow, planList } from './sqlite-search.js';

@@ -4,8 +4,8 @@ import { AppError } from '../../domain/errors.js';
 import type { PendingEvent } from '../../domain/event.js';
 import { type AppendRow, toAppendRow } from '../event-row.js';
 import { ACTION_COUNT_BUCKET_MS } from '../migrations/action-count-schema.js';
+import { addToBlock, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
 import type { AppendedEvent } from '../store.js';
-import { addToBlock, blockOf, emptyBlock, type OpenBlock } from './search-bits.js';
 
 interface OrgHeadRow {
   pk: number;

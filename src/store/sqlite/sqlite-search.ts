@@ -1,8 +1,8 @@
 import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Cursor, EventQuery } from '../../domain/query.js';
+import type { BlockCache } from '../block-cache.js';
 import { filterTerms } from '../filter-sql.js';
-import type { BlockCache } from './block-cache.js';
-import { blockSeqRange, needleBits } from './search-bits.js';
+import { blockSeqRange, needleBits } from '../search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 export type EventRow = { body: string; prev_hash: string; hash: string; occurred_at: number; seq: number };

@@ -7,6 +7,7 @@ import type { StoredEvent } from '../../domain/event.js';
 import type { EventFilter, EventQuery, ViewScope } from '../../domain/query.js';
 import { type ActionCountTables, countActions } from '../action-count-sql.js';
 import type { AlertReads } from '../alert-store.js';
+import { BlockCache, DEFAULT_SEARCH_CACHE_MIB } from '../block-cache.js';
 import { compiledOnce } from '../compiled-once.js';
 import { consumersSql } from '../consumer-sql.js';
 import type { ConsumerStore } from '../consumer-store.js';
@@ -34,7 +35,6 @@ import type {
 import { streamsSql } from '../stream-sql.js';
 import type { StreamStore } from '../stream-store.js';
 import { startThread } from '../threads.js';
-import { BlockCache } from './block-cache.js';
 import type { ExportThreadData, ExportThreadMessage } from './export-thread.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { packBatch } from './row-packing.js';
@@ -110,7 +110,7 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     this.cacheMiB = options.cacheMiB ?? 128;
     this.maxCommitEvents = options.maxCommitEvents ?? 10_000;
     this.walRestartBytes = options.walRestartBytes ?? 64 * 1024 * 1024;
-    this.blocks = new BlockCache((options.searchCacheMiB ?? 512) * 1024 * 1024);
+    this.blocks = new BlockCache((options.searchCacheMiB ?? DEFAULT_SEARCH_CACHE_MIB) * 1024 * 1024);
     this.main = openConnection(options.path, { cacheMiB: 16, role: 'writer' });
     // Small: the OS caches the file anyway, and list pages, search blocks (see BlockCache) and
     // exports read little twice; 64 MiB here only raised an export's peak memory by as much.

@@ -16,7 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE UNIQUE INDEX events_seq ON events (org_pk, seq)`.execute(db);
   await sql`CREATE UNIQUE INDEX events_id ON events (org_pk, id)`.execute(db);
   for (const index of CORE_INDEXES) await sql.raw(index).execute(db);
-  // The search index (see ../search-bits.ts): one n-gram bitset per block of 256 events.
+  // The search index (see ../../search-bits.ts): one n-gram bitset per block of 256 events.
   await sql`
     CREATE TABLE search_blocks (
       org_pk INTEGER NOT NULL,

@@ -1,11 +1,11 @@
 import { type Kysely, sql } from 'kysely';
-import { addToBlock, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
+import { addToBlock, blockOf, emptyBlock, type OpenBlock } from '../../search-bits.js';
 
 /** Events read per statement while the blocks are built again. */
 const PAGE = 20_000;
 
 /**
- * The search blocks became 8 KiB with 7-grams (../search-bits.ts): the blocks written before
+ * The search blocks became 8 KiB with 7-grams (../../search-bits.ts): the blocks written before
  * are built again from the events' stored search text and IP, each org in seq order, in one
  * transaction, with the writer's own steps (emptyBlock, addToBlock). It reads every event's
  * search text once: minutes on tens of millions of events, once.
