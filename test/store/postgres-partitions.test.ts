@@ -50,6 +50,14 @@ describe.skipIf(!postgres)('monthly partitions of events on PostgreSQL', () => {
     );
     return rows[0]!.n;
   };
+  /** The org's search blocks (block numbers): those holding only dropped events are deleted. */
+  const blocks = async (org: string) => {
+    const { rows } = await store.pool.query<{ block: number }>(
+      'SELECT b.block FROM search_blocks b JOIN orgs o ON o.pk = b.org_pk WHERE o.id = $1 ORDER BY 1',
+      [org],
+    );
+    return rows.map((r) => r.block);
+  };
   /** The events GET /v1/actions counts for the org (kept per hour by 011_action_counts). */
   const counted = async (org: string) => {
     const actions = await store.listActions(org, { from: 0, to: Date.parse('2100-01-01T00:00:00.000Z') });
@@ -108,18 +116,20 @@ describe.skipIf(!postgres)('monthly partitions of events on PostgreSQL', () => {
 
   it('drops whole months past retention, deletes row by row only at the edges, keeps held events', async () => {
     // September: only org_short. October and November: both orgs. Each month checkpointed.
+    // 300 events each: more than one search block of 256.
     for (const [month, orgs] of [
       ['2026-09-10T12:00:00.000Z', ['org_short']],
       ['2026-10-10T12:00:00.000Z', ['org_short', 'org_held']],
       ['2026-11-10T12:00:00.000Z', ['org_short', 'org_held']],
     ] as const) {
       clock = Date.parse(month);
-      for (const org of orgs) await append(org, 40);
+      for (const org of orgs) await append(org, org === 'org_short' ? 100 : 150);
       clock += HOUR;
       await background.checkpointer.signAll();
     }
-    expect(await stored('org_short')).toBe(120);
-    expect(await stored('org_held')).toBe(80);
+    expect(await stored('org_short')).toBe(300);
+    expect(await stored('org_held')).toBe(300);
+    expect(await blocks('org_short')).toEqual([0, 1]);
     await setHold('org_held', true);
 
     // December 20: org_short's cutoff is November 20, past all of its events.
@@ -128,16 +138,19 @@ describe.skipIf(!postgres)('monthly partitions of events on PostgreSQL', () => {
     expect(december!.partitions).toEqual(['events_p2026_09']);
     expect(december!.held).toEqual(['org_held']);
     const short = december!.orgs.find((o) => o.org === 'org_short');
-    expect(short).toMatchObject({ count: 120, from_seq: 1, to_seq: 120 });
+    expect(short).toMatchObject({ count: 300, from_seq: 1, to_seq: 300 });
     expect(await partitions()).not.toContain('events_p2026_09');
     expect(await partitions()).toEqual(expect.arrayContaining(['events_p2026_10', 'events_p2026_11']));
-    expect(await stored('org_held')).toBe(80);
+    expect(await stored('org_held')).toBe(300);
     // Only the retention.purged event is left of org_short; both chains verify from their anchors.
     expect(await stored('org_short')).toBe(1);
     expect(await counted('org_short')).toBe(1);
-    expect(await counted('org_held')).toBe(80);
-    expect(await verify('org_short')).toMatchObject({ ok: true, first_seq: 121, last_seq: 121 });
-    expect(await verify('org_held')).toMatchObject({ ok: true, first_seq: 1, last_seq: 80, checked: 80 });
+    expect(await counted('org_held')).toBe(300);
+    expect(await verify('org_short')).toMatchObject({ ok: true, first_seq: 301, last_seq: 301 });
+    expect(await verify('org_held')).toMatchObject({ ok: true, first_seq: 1, last_seq: 300, checked: 300 });
+    // Block 0 (seqs 1 to 256) held only purged events; block 1 holds the retention.purged event.
+    expect(await blocks('org_short')).toEqual([1]);
+    expect(await blocks('org_held')).toEqual([0, 1]);
 
     // The hold lifted, March 1: org_held's cutoff (90 days) is December 1.
     await setHold('org_held', false);
@@ -152,16 +165,18 @@ describe.skipIf(!postgres)('monthly partitions of events on PostgreSQL', () => {
       'events_p2027_02',
     ]);
     expect(march!.orgs.find((o) => o.org === 'org_held')).toMatchObject({
-      count: 80,
+      count: 300,
       from_seq: 1,
-      to_seq: 80,
+      to_seq: 300,
     });
     expect(await stored('org_held')).toBe(1);
     expect(await counted('org_held')).toBe(1);
-    expect(await verify('org_held')).toMatchObject({ ok: true, first_seq: 81, last_seq: 81 });
+    expect(await verify('org_held')).toMatchObject({ ok: true, first_seq: 301, last_seq: 301 });
+    // Dropped with November's partition (seqs 151 to 300): block 0.
+    expect(await blocks('org_held')).toEqual([1]);
     // December holds org_short's retention.purged event, which no checkpoint covers yet.
     expect(await partitions()).toContain('events_p2026_12');
-    expect(await verify('org_short')).toMatchObject({ ok: true, first_seq: 121 });
+    expect(await verify('org_short')).toMatchObject({ ok: true, first_seq: 301 });
   });
 
   it('refuses to drop a month that is not over, or a table that is not a monthly partition', async () => {
