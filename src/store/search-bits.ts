@@ -98,12 +98,63 @@ export function emptyBlock(block: number): OpenBlock {
   };
 }
 
-/** Adds one event to its block: the bits of its search text and IP, and its time. */
-export function addToBlock(open: OpenBlock, searchText: string, ip: string | null, occurredAt: number): void {
-  addTextBits(open.bits, searchText);
-  if (ip) addTextBits(open.bits, ip);
-  if (occurredAt < open.min) open.min = occurredAt;
-  if (occurredAt > open.max) open.max = occurredAt;
+/** What a block keeps of an event: the columns it is searched and filtered by (an AppendRow has them). */
+export interface BlockEntry {
+  searchText: string;
+  ip: string | null;
+  resourceId: string | null;
+  workspace: string | null;
+  occurredAt: number;
+}
+
+/**
+ * Adds one event to its block: the bits of its search text and IP, the ends of the values the
+ * filters compare whole (valueBits), and its time.
+ */
+export function addToBlock(open: OpenBlock, event: BlockEntry): void {
+  addTextBits(open.bits, event.searchText);
+  if (event.ip) {
+    addTextBits(open.bits, event.ip);
+    addValueEnds(open.bits, event.ip);
+  }
+  if (event.resourceId) addValueEnds(open.bits, event.resourceId.toLowerCase());
+  if (event.workspace) addValueEnds(open.bits, event.workspace.toLowerCase());
+  if (event.occurredAt < open.min) open.min = event.occurredAt;
+  if (event.occurredAt > open.max) open.max = event.occurredAt;
+}
+
+/**
+ * A whole value is marked by the n-grams of `START value END` that hold START or END: the
+ * grams at its two ends. A filter on a value (resource id, IP, workspace) is equality, and
+ * without its ends a block holding only longer values that contain it (`document_7771` for
+ * `document_777`) is admitted and read for nothing. Its inner grams are in the search text, or
+ * the IP's own.
+ */
+const VALUE_START = '\u0001';
+const VALUE_END = '\u0002';
+
+function eachValueEndBit(value: string, visit: (bit: number) => void): void {
+  const marked = VALUE_START + value + VALUE_END;
+  for (const length of GRAMS) {
+    if (length > marked.length) break;
+    visit(gramBit(marked, 0, length));
+    // A value of one or two characters is whole in its first gram already.
+    if (length < marked.length) visit(gramBit(marked, marked.length - length, length));
+  }
+}
+
+function addValueEnds(bits: Uint8Array, value: string): void {
+  eachValueEndBit(value, (bit) => setBit(bits, bit));
+}
+
+/**
+ * The bits a block must have to possibly hold an event whose column equals `value` (lowercased):
+ * its n-grams and its ends. For the columns addToBlock marks: resource id, IP, workspace.
+ */
+export function valueBits(value: string): number[] {
+  const bits = new Set(needleBits(value));
+  eachValueEndBit(value, (bit) => bits.add(bit));
+  return [...bits];
 }
 
 /** The bits a block must have to possibly hold `needle` (lowercased); empty under 3 characters. */
@@ -119,3 +170,45 @@ export function hasAllBits(bits: Uint8Array, positions: readonly number[]): bool
   }
   return true;
 }
+
+/** A stored event as the blocks are built again from it. */
+export interface StoredBlockEntry extends BlockEntry {
+  orgPk: number;
+  seq: number;
+}
+
+/**
+ * Builds every block from the stored events with the writer's own steps (emptyBlock,
+ * addToBlock), for the migrations that build the index again. `readAfter` answers the next
+ * events in (org, seq) order after the one given (empty at the end); `save` receives finished
+ * blocks in that order, a few hundred at a time.
+ */
+export async function buildBlocks(
+  readAfter: (orgPk: number, seq: number) => Promise<StoredBlockEntry[]>,
+  save: (blocks: { orgPk: number; block: OpenBlock }[]) => Promise<void>,
+): Promise<void> {
+  let pending: { orgPk: number; block: OpenBlock }[] = [];
+  let current: { orgPk: number; block: OpenBlock } | undefined;
+  for (let after = { orgPk: -1, seq: 0 }; ; ) {
+    const events = await readAfter(after.orgPk, after.seq);
+    if (events.length === 0) break;
+    for (const event of events) {
+      const number = blockOf(event.seq);
+      if (current?.orgPk !== event.orgPk || current.block.block !== number) {
+        if (current) pending.push(current);
+        if (pending.length >= SAVE_BLOCKS) {
+          await save(pending);
+          pending = [];
+        }
+        current = { orgPk: event.orgPk, block: emptyBlock(number) };
+      }
+      addToBlock(current.block, event);
+    }
+    const last = events[events.length - 1]!;
+    after = { orgPk: last.orgPk, seq: last.seq };
+  }
+  if (current) pending.push(current);
+  if (pending.length > 0) await save(pending);
+}
+
+const SAVE_BLOCKS = 200;

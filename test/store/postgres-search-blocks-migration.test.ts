@@ -41,6 +41,7 @@ describe.skipIf(!postgres)('PostgreSQL search blocks built by migration 013', ()
             occurred_at: new Date(now - (1300 - i) * 60_000).toISOString(),
             ...(i % 3 ? { context: { ip: `10.1.${i % 256}.${(i * 7) % 256}` } } : {}),
             description: `did ${i} things`,
+            ...(i % 4 ? { workspace: `WS_${i % 9}` } : {}),
           })[0]!;
           return prepareEvent(input, org, new Date(), NO_ENRICHMENT);
         });

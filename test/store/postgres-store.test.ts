@@ -178,7 +178,13 @@ describe.skipIf(!postgres)('PostgreSQL store', () => {
         if (open) expected.set(open.block, { min: open.min, max: open.max, bits: open.bits.toString('hex') });
         open = emptyBlock(number);
       }
-      addToBlock(open, searchText(event), event.context?.ip ?? null, Date.parse(event.occurred_at));
+      addToBlock(open, {
+        searchText: searchText(event),
+        ip: event.context?.ip ?? null,
+        resourceId: event.resource?.id ?? null,
+        workspace: event.workspace ?? null,
+        occurredAt: Date.parse(event.occurred_at),
+      });
     }
     expected.set(open!.block, { min: open!.min, max: open!.max, bits: open!.bits.toString('hex') });
     const { rows } = await stores[0]!.pool.query<{ block: number; min: number; max: number; bits: Buffer }>(

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addTextBits, BLOCK_BYTES, hasAllBits, needleBits } from '../../src/store/search-bits.js';
+import {
+  addTextBits,
+  addToBlock,
+  BLOCK_BYTES,
+  type BlockEntry,
+  emptyBlock,
+  hasAllBits,
+  needleBits,
+  valueBits,
+} from '../../src/store/search-bits.js';
 
 /**
  * The writer sets a block's bits in one pass per position (addTextBits); a search asks for the
@@ -45,5 +54,37 @@ describe('search bits', () => {
       expect(hasAllBits(bits, needleBits(needle.slice(i, i + 5)))).toBe(true);
     }
     expect(hasAllBits(bits, needleBits(needle))).toBe(false);
+  });
+
+  it('marks whole values: a filter on a value admits the blocks holding it, not those holding a longer one', () => {
+    const entry = (resourceId: string, workspace: string | null, ip: string | null): BlockEntry => ({
+      searchText: `did things\n${resourceId.toLowerCase()}\n${workspace?.toLowerCase() ?? ''}\n`,
+      ip,
+      resourceId,
+      workspace,
+      occurredAt: 0,
+    });
+    const holding = emptyBlock(0);
+    addToBlock(holding, entry('Document_777', 'WS_7', '10.0.0.1'));
+    // Values that go on after it, and values that start before it (a block holding both kinds
+    // has both ends, and is admitted: its rows are then tested).
+    const after = emptyBlock(1);
+    addToBlock(after, entry('document_7771', 'ws_77', '10.0.0.17'));
+    const before = emptyBlock(1);
+    addToBlock(before, entry('x_document_777', 'aws_7', '110.0.0.1'));
+    for (const value of ['document_777', 'ws_7', '10.0.0.1']) {
+      expect(hasAllBits(holding.bits, valueBits(value)), value).toBe(true);
+      for (const longer of [after, before]) {
+        expect(hasAllBits(longer.bits, valueBits(value)), value).toBe(false);
+        // As a substring, it is in both.
+        expect(hasAllBits(longer.bits, needleBits(value)), value).toBe(true);
+      }
+    }
+    // Values of one and two characters are marked whole too.
+    const short = emptyBlock(2);
+    addToBlock(short, entry('a', 'bc', null));
+    expect(hasAllBits(short.bits, valueBits('a'))).toBe(true);
+    expect(hasAllBits(short.bits, valueBits('bc'))).toBe(true);
+    expect(hasAllBits(short.bits, valueBits('b'))).toBe(false);
   });
 });

@@ -108,7 +108,11 @@ describe('SQLite list planner', () => {
     'actor=PERSON5@EXAMPLE.COM&q=did thing 5',
     'resource_id=res_5000',
     'resource_id=res_5000&status=success',
+    // Whole values that are also the start of others (res_5000, 10.0.1.10, ...).
+    'resource_id=res_500',
     'ip=10.0.19.136',
+    'ip=10.0.1.1',
+    'workspace=ws_1',
     'workspace=ws_3&status=failure',
     'action=retention.purged',
     'action=api_key.*',

@@ -77,7 +77,7 @@ export async function appendBatches(
     try {
       const plan = planAppend(head, batch, innerMap(stored, head.pk));
       rows.push(...plan.rows);
-      for (const [seq, row] of plan.indexed) blocks.add(head.pk, seq, row.searchText, row.ip, row.occurredAt);
+      for (const [seq, row] of plan.indexed) blocks.add(head.pk, seq, row);
       moved.set(batch.org, plan.head);
       return { ok: true, events: plan.results };
     } catch (error) {

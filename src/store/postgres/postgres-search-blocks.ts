@@ -1,5 +1,5 @@
 import type { BlockRow } from '../block-cache.js';
-import { addToBlock, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
+import { addToBlock, type BlockEntry, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
 import type { AppendConnection } from './postgres-append.js';
 
 /**
@@ -26,7 +26,7 @@ export class SearchBlockWrites {
   constructor(private readonly stored: ReadonlyMap<number, BlockRow>) {}
 
   /** An event the commit appends. */
-  add(orgPk: number, seq: number, searchText: string, ip: string | null, occurredAt: number): void {
+  add(orgPk: number, seq: number, event: BlockEntry): void {
     let blocks = this.orgs.get(orgPk);
     if (!blocks) {
       blocks = new Map();
@@ -47,7 +47,7 @@ export class SearchBlockWrites {
           : emptyBlock(number);
       blocks.set(number, block);
     }
-    addToBlock(block, searchText, ip, occurredAt);
+    addToBlock(block, event);
   }
 
   async write(db: AppendConnection): Promise<void> {

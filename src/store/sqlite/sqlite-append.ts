@@ -237,7 +237,7 @@ export class SqliteAppender {
         if (open) this.saveBlock(tip.pk, open);
         open = this.loadBlock(tip.pk, block);
       }
-      addToBlock(open, row.searchText, row.ip, row.occurredAt);
+      addToBlock(open, row);
       const counted = `${Math.floor(row.occurredAt / ACTION_COUNT_BUCKET_MS)}\0${row.action}`;
       tip.counts.set(counted, (tip.counts.get(counted) ?? 0) + 1);
       results.push({ id: row.id, seq, hash, duplicate: false });

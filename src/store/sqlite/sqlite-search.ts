@@ -2,7 +2,7 @@ import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kyse
 import type { Cursor, EventQuery } from '../../domain/query.js';
 import type { BlockCache } from '../block-cache.js';
 import { filterTerms } from '../filter-sql.js';
-import { blockSeqRange, needleBits } from '../search-bits.js';
+import { blockSeqRange, needleBits, valueBits } from '../search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 export type EventRow = { body: string; prev_hash: string; hash: string; occurred_at: number; seq: number };
@@ -42,18 +42,22 @@ function newerFirst(a: EventRow, b: EventRow): number {
 }
 
 /**
- * Values the block index can look for: the search term and filters on values that are rare
- * by nature (an email, a resource id, an IP, a workspace). Lowercased as the index is.
+ * The bits a block must have to hold a match, for what the block index can look for: the search
+ * term and an email (substrings of the search text, from 3 characters), and filters on values
+ * that are rare by nature and compared whole (a resource id, an IP, a workspace: see valueBits).
+ * Lowercased as the index is. Empty: nothing to look for.
  */
-export function indexedNeedles(query: EventQuery): string[] {
-  const needles = [
-    query.q,
-    query.actor?.includes('@') ? query.actor : undefined,
-    query.resourceId,
-    query.ip,
-    query.workspace,
+export function indexedBits(query: EventQuery): number[] {
+  const substrings = [query.q, query.actor?.includes('@') ? query.actor : undefined].filter(
+    (n): n is string => n !== undefined && n.length >= 3,
+  );
+  const values = [query.resourceId, query.ip, query.workspace].filter((v): v is string => v !== undefined);
+  return [
+    ...new Set([
+      ...substrings.flatMap((n) => needleBits(n.toLowerCase())),
+      ...values.flatMap((v) => valueBits(v.toLowerCase())),
+    ]),
   ];
-  return needles.filter((n): n is string => n !== undefined && n.length >= 3).map((n) => n.toLowerCase());
 }
 
 /**
@@ -92,8 +96,8 @@ export function planList(
 
   if (query.actor !== undefined && !query.actor.includes('@')) return run(ordered('events_actor'));
 
-  const needles = indexedNeedles(query);
-  if (needles.length > 0) return searchBlocks(builder, orgPk, query, ordered, needles, run, cache);
+  const positions = indexedBits(query);
+  if (positions.length > 0) return searchBlocks(builder, orgPk, query, ordered, positions, run, cache);
 
   if (query.actions || query.actionPrefixes) {
     const matching = builder
@@ -126,7 +130,7 @@ function searchBlocks(
   orgPk: number,
   query: EventQuery,
   ordered: Ordered,
-  needles: string[],
+  positions: number[],
   run: Run,
   cache: BlockCache,
 ): EventRow[] {
@@ -148,7 +152,6 @@ function searchBlocks(
   ];
   if (n < PROBE_ROWS) return probed;
 
-  const positions = [...new Set(needles.flatMap(needleBits))];
   const upper = query.cursor ? Math.min(query.to, query.cursor.occurredAt) : query.to;
   const blocks = cache.candidates(orgPk, query.from, upper, positions, (after) => ({
     rows: run(

@@ -3,15 +3,15 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NO_ENRICHMENT, prepareEvent } from '../../src/domain/prepare-event.js';
 import { parseIngestBody } from '../../src/domain/validate.js';
-import { up } from '../../src/store/sqlite/migrations/012_search_bits_7grams.js';
+import { up } from '../../src/store/sqlite/migrations/014_search_bits_value_ends.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';
 
 /**
- * Migration 012 builds every search block again from the stored events: what it builds must be
+ * Migration 014 builds every search block again from the stored events: what it builds must be
  * what the writer builds as it appends, or searches of older events would skip their blocks.
  */
-describe('SQLite search blocks built again by migration 012', () => {
+describe('SQLite search blocks built again by migration 014', () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
 
@@ -33,6 +33,7 @@ describe('SQLite search blocks built again by migration 012', () => {
             occurred_at: new Date(now - (1300 - i) * 60_000).toISOString(),
             ...(i % 3 ? { context: { ip: `10.1.${i % 256}.${(i * 7) % 256}` } } : {}),
             description: `did ${i} things`,
+            ...(i % 4 ? { workspace: `WS_${i % 9}` } : {}),
           })[0]!;
           return prepareEvent(input, org, new Date(), NO_ENRICHMENT);
         });
