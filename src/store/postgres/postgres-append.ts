@@ -6,7 +6,7 @@ import { type AppendRow, toAppendRow } from '../event-row.js';
 import { BLOCK_EVENTS, blockOf } from '../search-bits.js';
 import type { AppendBatch, AppendedEvent, AppendOutcome } from '../store.js';
 import type { EventRow } from './postgres-insert.js';
-import { SearchBlockWrites } from './postgres-search-blocks.js';
+import { type BlockColumns, SearchBlockWrites } from './postgres-search-blocks.js';
 
 /** An org's chain head as locked for this transaction. */
 interface OrgHead {
@@ -32,8 +32,11 @@ export interface HeadMove {
 /** Where an append runs: a Kysely transaction, or a pooled client holding a transaction. */
 export interface AppendConnection {
   query<R>(text: string, parameters: unknown[]): Promise<R[]>;
-  /** Inserts the rows and moves the heads, in as few statements as the connection allows. */
-  write(rows: EventRow[], heads: HeadMove[]): Promise<void>;
+  /**
+   * Inserts the rows, moves the heads and writes the search blocks, in as few statements as the
+   * connection allows.
+   */
+  write(rows: EventRow[], heads: HeadMove[], blocks: BlockColumns): Promise<void>;
 }
 
 /** A batch with its events reduced to rows (toAppendRow): the costly part, done before locking. */
@@ -55,9 +58,10 @@ export function prepareBatches(batches: AppendBatch[]): PreparedBatch[] {
 /**
  * Appends on PostgreSQL with a fixed number of statements whatever the number of batches: lock
  * every org's head (in id order, so that processes committing overlapping sets of orgs never
- * deadlock) and read its open search block, look up every client id, decide each batch in
- * memory (chain, idempotency, conflicts), then write all rows and heads, then the search blocks. A batch that conflicts is refused before anything
- * is written, so it leaves no trace while the others commit: no savepoint is needed.
+ * deadlock), read its open search block, look up every client id, decide each batch in memory
+ * (chain, idempotency, conflicts), then write all rows, heads and search blocks. A batch that
+ * conflicts is refused before anything is written, so it leaves no trace while the others
+ * commit: no savepoint is needed.
  */
 export async function appendBatches(
   db: AppendConnection,
@@ -86,8 +90,8 @@ export async function appendBatches(
     }
   });
   const changed = [...moved].filter(([org, head]) => head.seq !== heads.get(org)!.seq).map(([, h]) => h);
-  if (rows.length > 0 || changed.length > 0) await db.write(rows, changed);
-  await blocks.write(db);
+  // Heads move exactly when rows are added, and so do blocks.
+  if (rows.length > 0) await db.write(rows, changed, blocks.columns());
   return outcomes;
 }
 

@@ -6,6 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { AppendConnection, HeadMove } from './postgres-append.js';
 import { binaryChunks, type CopyFormat, textChunks } from './postgres-copy.js';
 import type { PgTables } from './postgres-schema.js';
+import { type BlockColumns, putBlocksSql } from './postgres-search-blocks.js';
 
 /** How the group commit writes rows: COPY in either format, or INSERT ... unnest only. */
 export type WriteMethod = CopyFormat | 'unnest';
@@ -54,9 +55,11 @@ function moveHeadsSql(first: number): string {
   FROM unnest($${first}::integer[], $${first + 1}::bigint[], $${first + 2}::text[]) AS h (pk, seq, hash)
   WHERE orgs.pk = h.pk`;
 }
-const MOVE_HEADS = moveHeadsSql(1);
-/** Rows and heads in one statement: one exchange with the server instead of two. */
-const INSERT_AND_MOVE = `WITH inserted AS (${UNNEST_INSERT}) ${moveHeadsSql(COLUMNS.length + 1)}`;
+/** The search blocks and the heads (after COPY wrote the rows): parameters blocks first. */
+const BLOCKS_AND_HEADS = `WITH blocks AS (${putBlocksSql(1)}) ${moveHeadsSql(6)}`;
+/** Rows, search blocks and heads in one statement: one exchange with the server instead of three. */
+const INSERT_ALL = `WITH inserted AS (${UNNEST_INSERT}), blocks AS (${putBlocksSql(COLUMNS.length + 1)})
+  ${moveHeadsSql(COLUMNS.length + 6)}`;
 
 function headParameters(heads: HeadMove[]): unknown[] {
   return [heads.map((h) => h.pk), heads.map((h) => h.seq), heads.map((h) => h.hash)];
@@ -66,20 +69,17 @@ function rowParameters(rows: EventRow[]): unknown[] {
   return COLUMNS.map(([name]) => rows.map((row) => row[name]));
 }
 
-/** The rows by INSERT ... unnest, the last chunk together with the heads. */
-async function writeByUnnest(run: AppendConnection['query'], rows: EventRow[], heads: HeadMove[]) {
+/** The rows by INSERT ... unnest, the last chunk together with the blocks and heads. */
+async function writeByUnnest(
+  run: AppendConnection['query'],
+  rows: EventRow[],
+  heads: HeadMove[],
+  blocks: BlockColumns,
+) {
   let start = 0;
   for (; start + CHUNK < rows.length; start += CHUNK)
     await run(UNNEST_INSERT, rowParameters(rows.slice(start, start + CHUNK)));
-  const last = rows.slice(start);
-  if (last.length === 0) await moveHeads(run, heads);
-  else if (heads.length === 0) await run(UNNEST_INSERT, rowParameters(last));
-  else await run(INSERT_AND_MOVE, [...rowParameters(last), ...headParameters(heads)]);
-}
-
-async function moveHeads(run: AppendConnection['query'], heads: HeadMove[]): Promise<void> {
-  if (heads.length === 0) return;
-  await run(MOVE_HEADS, headParameters(heads));
+  await run(INSERT_ALL, [...rowParameters(rows.slice(start)), ...blocks, ...headParameters(heads)]);
 }
 
 /**
@@ -102,7 +102,7 @@ async function insertByCopy(client: pg.PoolClient, rows: EventRow[], format: Cop
 export function kyselyConnection(trx: Kysely<PgTables>): AppendConnection {
   const query = async <R>(text: string, parameters: unknown[]): Promise<R[]> =>
     (await trx.executeQuery<R>(CompiledQuery.raw(text, parameters))).rows;
-  return { query, write: (rows, heads) => writeByUnnest(query, rows, heads) };
+  return { query, write: (rows, heads, blocks) => writeByUnnest(query, rows, heads, blocks) };
 }
 
 /** An append on a pooled client that holds the transaction (the group commit). */
@@ -114,10 +114,11 @@ export function clientConnection(
     (await client.query(text, parameters)).rows as R[];
   return {
     query,
-    async write(rows, heads) {
-      if (write === 'unnest' || rows.length < COPY_FROM_ROWS) return writeByUnnest(query, rows, heads);
+    async write(rows, heads, blocks) {
+      if (write === 'unnest' || rows.length < COPY_FROM_ROWS)
+        return writeByUnnest(query, rows, heads, blocks);
       await insertByCopy(client, rows, write);
-      await moveHeads(query, heads);
+      await query(BLOCKS_AND_HEADS, [...blocks, ...headParameters(heads)]);
     },
   };
 }

@@ -1,16 +1,27 @@
 import type { BlockRow } from '../block-cache.js';
 import { addToBlock, type BlockEntry, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
-import type { AppendConnection } from './postgres-append.js';
+
+/** A commit's blocks as the columns of search_blocks, one array each, in PUT_BLOCKS' order. */
+export type BlockColumns = [
+  orgs: number[],
+  blocks: number[],
+  mins: number[],
+  maxes: number[],
+  bits: Buffer[],
+];
 
 /**
- * Writes all of a commit's blocks and takes the place of every stored one it names: each block
- * is built whole in memory (its stored part merged in first), since PostgreSQL has no bitwise OR
- * for bytea.
+ * Writes all of a commit's blocks (parameters `first` to `first + 4`: BlockColumns) and takes
+ * the place of every stored one it names: each block is built whole in memory, its stored part
+ * merged in first, since PostgreSQL has no bitwise OR for bytea.
  */
-const PUT_BLOCKS = `INSERT INTO search_blocks (org_pk, block, min_occurred_at, max_occurred_at, bits)
-  SELECT * FROM unnest($1::integer[], $2::integer[], $3::bigint[], $4::bigint[], $5::bytea[])
+export function putBlocksSql(first: number): string {
+  const p = (n: number) => `$${first + n}`;
+  return `INSERT INTO search_blocks (org_pk, block, min_occurred_at, max_occurred_at, bits)
+  SELECT * FROM unnest(${p(0)}::integer[], ${p(1)}::integer[], ${p(2)}::bigint[], ${p(3)}::bigint[], ${p(4)}::bytea[])
   ON CONFLICT (org_pk, block) DO UPDATE SET min_occurred_at = EXCLUDED.min_occurred_at,
     max_occurred_at = EXCLUDED.max_occurred_at, bits = EXCLUDED.bits`;
+}
 
 /**
  * The search blocks (../search-bits.ts) one group commit adds to. The commit holds the lock of
@@ -50,21 +61,18 @@ export class SearchBlockWrites {
     addToBlock(block, event);
   }
 
-  async write(db: AppendConnection): Promise<void> {
-    const orgs: number[] = [];
-    const numbers: number[] = [];
-    const mins: number[] = [];
-    const maxes: number[] = [];
-    const bits: Buffer[] = [];
+  /** The blocks to write, as columns. */
+  columns(): BlockColumns {
+    const columns: BlockColumns = [[], [], [], [], []];
     for (const [orgPk, blocks] of this.orgs) {
       for (const block of blocks.values()) {
-        orgs.push(orgPk);
-        numbers.push(block.block);
-        mins.push(block.min);
-        maxes.push(block.max);
-        bits.push(block.bits);
+        columns[0].push(orgPk);
+        columns[1].push(block.block);
+        columns[2].push(block.min);
+        columns[3].push(block.max);
+        columns[4].push(block.bits);
       }
     }
-    if (orgs.length > 0) await db.query(PUT_BLOCKS, [orgs, numbers, mins, maxes, bits]);
+    return columns;
   }
 }
