@@ -1,7 +1,7 @@
 import type { BlockRow } from '../block-cache.js';
 import { addToBlock, type BlockEntry, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
 
-/** A commit's blocks as the columns of search_blocks, one array each, in PUT_BLOCKS' order. */
+/** A commit's blocks as the columns of search_blocks, one array each, in putBlocksSql's order. */
 export type BlockColumns = [
   orgs: number[],
   blocks: number[],
