@@ -49,12 +49,8 @@ function gramBit(text: string, at: number, length: number): number {
 /** The lengths of the n-grams whose bits are set, shortest first. */
 const GRAMS = [3, 5, 7] as const;
 
-function eachGramBit(text: string, visit: (bit: number) => void): void {
-  for (const length of GRAMS) for (let i = 0; i + length <= text.length; i++) visit(gramBit(text, i, length));
-}
-
 /**
- * Sets the bits of every n-gram of `text` (already lowercased), as eachGramBit would (the test
+ * Sets the bits of every n-gram of `text` (already lowercased), as needleBits asks for them (the test
  * holds them to each other). Runs per event in the writer, so it is written out for GRAMS'
  * lengths: the grams starting at one position share their hash's first steps, each code unit is
  * hashed once per start position (7 steps, not 15).
@@ -152,15 +148,25 @@ function addValueEnds(bits: Uint8Array, value: string): void {
  * its n-grams and its ends. For the columns addToBlock marks: resource id, IP, workspace.
  */
 export function valueBits(value: string): number[] {
-  const bits = new Set(needleBits(value));
+  // The ends first: they are what tells the value from the longer ones (see needleBits).
+  const bits = new Set<number>();
   eachValueEndBit(value, (bit) => bits.add(bit));
+  for (const bit of needleBits(value)) bits.add(bit);
   return [...bits];
 }
 
-/** The bits a block must have to possibly hold `needle` (lowercased); empty under 3 characters. */
+/**
+ * The bits a block must have to possibly hold `needle` (lowercased); empty under 3 characters.
+ * Longest grams first: a block is tested bit by bit until one is missing, and a block without
+ * the needle mostly has its 3-grams (each digit triple occurs somewhere in 256 events) but lacks
+ * a 7-gram. Testing the 3-grams first took 20 ms for the 39,000 blocks of 10,000,000 events.
+ */
 export function needleBits(needle: string): number[] {
   const bits = new Set<number>();
-  eachGramBit(needle, (bit) => bits.add(bit));
+  for (let g = GRAMS.length - 1; g >= 0; g--) {
+    const length = GRAMS[g]!;
+    for (let i = 0; i + length <= needle.length; i++) bits.add(gramBit(needle, i, length));
+  }
   return [...bits];
 }
 

@@ -32,9 +32,14 @@ export type EventTerms = (
 
 /** How many of the newest events in range a search tests before it turns to the blocks. */
 export const PROBE_ROWS = 2000;
-/** Blocks read by the first statement of a search; each next statement reads twice as many, up to MAX_GROUP. */
-const FIRST_GROUP = 8;
-const MAX_GROUP = 64;
+/**
+ * Blocks read by the first statement of a search; each next one reads twice as many, up to
+ * MAX_GROUP. Measured on 10,000,000 events (a rare term, most of its 464 admitted blocks holding
+ * it): 16 blocks a statement took 14 ms, 32 took 20; at 64 PostgreSQL's estimate chose a parallel
+ * plan, whose workers' start and the 3,600 pages it read took 63 to 90 ms.
+ */
+const FIRST_GROUP = 16;
+const MAX_GROUP = 32;
 /** Blocks read per statement while the cache is filled: bounds the memory of one result. */
 const LOAD_CHUNK = 2000;
 
