@@ -66,4 +66,34 @@ describe('search block cache', () => {
     expect(cache.candidates(3, 0, 1000, needleBits('alpha'), huge.load)).toHaveLength(20);
     expect(huge.reads).toEqual([20, 20]);
   });
+
+  it('read asynchronously: concurrent reads of one org cache each block once, and an org evicted meanwhile is read whole', async () => {
+    const t = table([block(0, 'alpha'), block(1, 'alpha'), block(2, 'beta'), block(3, 'alpha')]);
+    const cache = new BlockCache(1 << 20);
+    const later = (after: number) =>
+      new Promise<ReturnType<typeof t.load>>((r) => setTimeout(() => r(t.load(after)), 5));
+    const [a, b] = await Promise.all([
+      cache.candidatesAsync(1, 0, 1000, needleBits('alpha'), later),
+      cache.candidatesAsync(1, 0, 1000, needleBits('alpha'), later),
+    ]);
+    expect(a.map((r) => r.block)).toEqual([3, 1, 0]);
+    expect(b.map((r) => r.block)).toEqual([3, 1, 0]);
+    // Both read everything; the blocks were kept once: the next query reads only the open one.
+    expect(await cache.candidatesAsync(1, 0, 1000, needleBits('alpha'), later)).toHaveLength(3);
+    expect(t.reads).toEqual([4, 4, 1]);
+
+    // Org 1 is evicted by org 2 while a query of org 1 reads from block 2 on: it reads again from the start.
+    const small = new BlockCache(3 * (BLOCK_BYTES + 64));
+    const other = table([block(0, 'x'), block(1, 'x'), block(2, 'x'), block(3, 'x')]);
+    expect(
+      await small.candidatesAsync(1, 0, 1000, needleBits('alpha'), async (after) => t.load(after)),
+    ).toHaveLength(3);
+    const evicting = async (after: number) => {
+      await small.candidatesAsync(2, 0, 1000, needleBits('x'), async (from) => other.load(from));
+      return t.load(after);
+    };
+    expect(
+      (await small.candidatesAsync(1, 0, 1000, needleBits('alpha'), evicting)).map((r) => r.block),
+    ).toEqual([3, 1, 0]);
+  });
 });
