@@ -9,8 +9,8 @@ const PAGE = 20_000;
  * per org and block of 256 events, the n-gram bits of their search text and IP and the ends of
  * their resource ids, IPs and workspaces. On 10,000,000 events the trigram index read about
  * 500 MB of its pages for a rare term (each of its trigrams is common), and kept 60 µs of every
- * event's ingest; a block costs one 8 KiB row per commit
- * that touches it (postgres-search-blocks.ts). The GIN index stays for the filter columns.
+ * event's ingest; a block costs one 8 KiB row per commit that touches it
+ * (postgres-search-blocks.ts). The GIN index stays for the filter columns.
  *
  * The blocks of existing events are built here, each org in seq order, with the writer's own
  * steps (buildBlocks): the migration reads every event's search text once.
