@@ -17,6 +17,12 @@
  * 3- and 5-grams is common on its own; a block of 256 events held them all without the term.
  */
 
+/**
+ * How many of the newest events in range a search (or a rare value's filter) tests directly
+ * before it turns to the blocks, on both backends: common terms fill a page among them.
+ */
+export const PROBE_ROWS = 2000;
+
 export const BLOCK_SHIFT = 8;
 export const BLOCK_EVENTS = 1 << BLOCK_SHIFT;
 export const BLOCK_BYTES = 8192;

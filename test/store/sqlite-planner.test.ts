@@ -4,7 +4,7 @@ import { searchText } from '../../src/domain/event-columns.js';
 import { NO_ENRICHMENT, prepareEvent } from '../../src/domain/prepare-event.js';
 import { type EventQuery, encodeCursor, parseEventQuery } from '../../src/domain/query.js';
 import { parseIngestBody } from '../../src/domain/validate.js';
-import { PROBE_ROWS } from '../../src/store/sqlite/sqlite-search.js';
+import { PROBE_ROWS } from '../../src/store/search-bits.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -2,7 +2,7 @@ import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql
 import type { Cursor, EventFilter, EventQuery } from '../../domain/query.js';
 import type { BlockCache, BlockRow, LoadedBlocks } from '../block-cache.js';
 import type { EventTextRow } from '../event-row.js';
-import { blockSeqRange, needleBits } from '../search-bits.js';
+import { blockSeqRange, needleBits, PROBE_ROWS } from '../search-bits.js';
 import type { PgTables } from './postgres-schema.js';
 
 /** LIKE's wildcards and its escape character (backslash, PostgreSQL's default) taken literally. */
@@ -30,8 +30,6 @@ export type EventTerms = (
   cursor: Cursor | undefined,
 ) => Expression<SqlBool>[];
 
-/** How many of the newest events in range a search tests before it turns to the blocks. */
-export const PROBE_ROWS = 2000;
 /**
  * Blocks read by the first statement of a search; each next one reads twice as many, up to
  * MAX_GROUP. Measured on 10,000,000 events (a rare term, most of its 464 admitted blocks holding

@@ -2,7 +2,7 @@ import { type Compilable, type Kysely, type SelectQueryBuilder, sql } from 'kyse
 import type { Cursor, EventQuery } from '../../domain/query.js';
 import type { BlockCache } from '../block-cache.js';
 import { filterTerms } from '../filter-sql.js';
-import { blockSeqRange, needleBits, valueBits } from '../search-bits.js';
+import { blockSeqRange, needleBits, PROBE_ROWS, valueBits } from '../search-bits.js';
 import type { SqliteTables } from './sqlite-schema.js';
 
 export type EventRow = { body: string; prev_hash: string; hash: string; occurred_at: number; seq: number };
@@ -32,8 +32,6 @@ export function eventsThrough(index?: EventIndex) {
   return sql<SqliteTables['events']>`events`.as<'events'>(sql`events${access}`);
 }
 
-/** How many of the newest rows in range a query tests before it turns to the block index. */
-export const PROBE_ROWS = 2000;
 /** Below this many matches in range, an action filter is read through the action index. */
 export const RARE_ACTION_ROWS = 5000;
 
