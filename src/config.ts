@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { DEFAULT_SEARCH_CACHE_MIB } from './store/block-cache.js';
 
 /** Every setting comes from the environment; the README's table lists them all. */
 export interface Config {
@@ -81,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoipDir: env.TRAILMARK_GEOIP_DIR || undefined,
     maxQueuedEvents: intFrom(env, 'TRAILMARK_INGEST_QUEUE_MAX', 100_000, 1000, 10_000_000),
     maxCommitEvents: intFrom(env, 'TRAILMARK_COMMIT_MAX_EVENTS', 10_000, 1, 100_000),
-    searchCacheMiB: intFrom(env, 'TRAILMARK_SEARCH_CACHE_MIB', 512, 0, 1_048_576),
+    searchCacheMiB: intFrom(env, 'TRAILMARK_SEARCH_CACHE_MIB', DEFAULT_SEARCH_CACHE_MIB, 0, 1_048_576),
     embedFrameAncestors: frameAncestors(env.TRAILMARK_EMBED_FRAME_ANCESTORS),
     trustProxy: boolFrom(env, 'TRAILMARK_TRUST_PROXY', false),
     publicUrl: (env.TRAILMARK_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
