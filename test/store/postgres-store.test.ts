@@ -149,23 +149,24 @@ describe.skipIf(!postgres)('PostgreSQL store', () => {
     // Rounds of small commits through all three stores at once: blocks of 256 events are
     // started by one process and completed by the others.
     let n = 0;
+    const nextEvents = (count: number) =>
+      Array.from({ length: count }, () => {
+        n += 1;
+        return pending(org, { description: `row ${n} quokka${n}`, context: { ip: `10.0.${n % 7}.${n}` } });
+      });
     for (let round = 0; round < 12; round++) {
       await Promise.all(
         stores.map((store) =>
-          store.appendBatches(
-            Array.from({ length: 3 }, () => ({
-              org,
-              events: Array.from({ length: 29 }, () => {
-                n += 1;
-                return pending(org, {
-                  description: `row ${n} quokka${n}`,
-                  context: { ip: `10.0.${n % 7}.${n}` },
-                });
-              }),
-            })),
-          ),
+          store.appendBatches(Array.from({ length: 3 }, () => ({ org, events: nextEvents(29) }))),
         ),
       );
+    }
+    // Then one commit at a time: by the same process several times running (the open block it
+    // remembers is current) and by turns, with appends inside other transactions between (it
+    // is not).
+    for (const [i, which] of [0, 0, 0, 1, 1, 2, 0, 2, 2, 2, 1, 0, 0, 0].entries()) {
+      if (i % 5 === 4) await stores[which]!.transaction((tx) => tx.appendEvents(org, nextEvents(2)));
+      await stores[which]!.appendBatches([{ org, events: nextEvents(23) }]);
     }
     expect(await verifyChain(stores[0]!, org)).toBe(n);
 

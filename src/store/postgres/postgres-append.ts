@@ -6,13 +6,16 @@ import { type AppendRow, toAppendRow } from '../event-row.js';
 import { BLOCK_EVENTS, blockOf } from '../search-bits.js';
 import type { AppendBatch, AppendedEvent, AppendOutcome } from '../store.js';
 import type { EventRow } from './postgres-insert.js';
-import { type BlockColumns, SearchBlockWrites } from './postgres-search-blocks.js';
+import {
+  type BlockColumns,
+  type ChainHead,
+  type OpenBlockMemo,
+  SearchBlockWrites,
+} from './postgres-search-blocks.js';
 
 /** An org's chain head as locked for this transaction. */
-interface OrgHead {
+interface OrgHead extends ChainHead {
   pk: number;
-  seq: number;
-  hash: string;
 }
 
 interface StoredIdentity {
@@ -66,13 +69,14 @@ export function prepareBatches(batches: AppendBatch[]): PreparedBatch[] {
 export async function appendBatches(
   db: AppendConnection,
   batches: PreparedBatch[],
+  memo?: OpenBlockMemo,
 ): Promise<AppendOutcome[]> {
   const heads = await lockHeads(
     db,
     batches.map((b) => b.org),
   );
   const stored = await storedIdentities(db, heads, batches);
-  const blocks = new SearchBlockWrites(await openBlocks(db, heads.values()));
+  const blocks = new SearchBlockWrites(await openBlocks(db, heads.values(), memo));
   const rows: EventRow[] = [];
   const moved = new Map<string, OrgHead>();
   const outcomes = batches.map((batch): AppendOutcome => {
@@ -91,7 +95,12 @@ export async function appendBatches(
   });
   const changed = [...moved].filter(([org, head]) => head.seq !== heads.get(org)!.seq).map(([, h]) => h);
   // Heads move exactly when rows are added, and so do blocks.
-  if (rows.length > 0) await db.write(rows, changed, blocks.columns());
+  if (rows.length === 0) return outcomes;
+  await db.write(rows, changed, blocks.columns());
+  if (memo) {
+    const headOf = new Map(changed.map((h) => [h.pk, h]));
+    for (const [pk, block] of blocks.lastBlocks()) memo.set(pk, headOf.get(pk)!, block);
+  }
   return outcomes;
 }
 
@@ -122,18 +131,31 @@ async function lockHeads(db: AppendConnection, orgs: string[]): Promise<Map<stri
  * The open search block of each locked org whose head did not end a block: the block after the
  * head (blocks are numbered from 0, seq 1 being the first event of block 0). Read in a statement
  * of its own, after the locks are granted: a statement that waited for a lock still reads other
- * tables as they were when it started, before the commit it waited for wrote the block.
+ * tables as they were when it started, before the commit it waited for wrote the block. Blocks
+ * `memo` holds for the locked heads are not read again.
  */
-async function openBlocks(db: AppendConnection, heads: Iterable<OrgHead>): Promise<Map<number, BlockRow>> {
-  const open = [...heads].filter((h) => h.seq % BLOCK_EVENTS !== 0);
-  if (open.length === 0) return new Map();
+async function openBlocks(
+  db: AppendConnection,
+  heads: Iterable<OrgHead>,
+  memo: OpenBlockMemo | undefined,
+): Promise<Map<number, BlockRow>> {
+  const found = new Map<number, BlockRow>();
+  const open: OrgHead[] = [];
+  for (const head of heads) {
+    if (head.seq % BLOCK_EVENTS === 0) continue;
+    const known = memo?.get(head.pk, head);
+    if (known) found.set(head.pk, known);
+    else open.push(head);
+  }
+  if (open.length === 0) return found;
   const rows = await db.query<BlockRow & { org_pk: number }>(
     `SELECT b.org_pk, b.block, b.min_occurred_at, b.max_occurred_at, b.bits
      FROM unnest($1::integer[], $2::integer[]) AS k (org_pk, block)
      JOIN search_blocks b ON b.org_pk = k.org_pk AND b.block = k.block`,
     [open.map((h) => h.pk), open.map((h) => blockOf(h.seq + 1))],
   );
-  return new Map(rows.map((r) => [r.org_pk, r]));
+  for (const row of rows) found.set(row.org_pk, row);
+  return found;
 }
 
 /** Already stored events among the client-chosen ids of the batches, by org key then id. */

@@ -47,6 +47,7 @@ import { postgresPartitions } from './postgres-partitions.js';
 import { createPool } from './postgres-pool.js';
 import type { PgTables } from './postgres-schema.js';
 import { searchRows } from './postgres-search.js';
+import { OpenBlockMemo } from './postgres-search-blocks.js';
 import { postgresTx } from './postgres-tx.js';
 
 export interface PostgresStoreOptions {
@@ -102,6 +103,8 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   private readonly writeMethod: WriteMethod;
   /** Search blocks' bits in memory (see BlockCache). */
   private readonly blocks: BlockCache;
+  /** The open search block of the orgs this process appended to last (see OpenBlockMemo). */
+  private readonly openBlocks = new OpenBlockMemo();
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
   readonly alerts: AlertReads;
@@ -160,7 +163,11 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const outcomes = await appendBatches(clientConnection(client, this.writeMethod), prepared);
+      const outcomes = await appendBatches(
+        clientConnection(client, this.writeMethod),
+        prepared,
+        this.openBlocks,
+      );
       await client.query('COMMIT');
       return outcomes;
     } catch (error) {
