@@ -24,7 +24,7 @@ import { runStreamsBenchmark } from './streams.js';
 
 /**
  * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in,alerts,streams]
- *   [--events=1000000] [--rounds=20] [--reseed] [--drop-seed] [--sdk-concurrency=32] [--nodes=3]`
+ *   [--events=1000000] [--rounds=100] [--reseed] [--drop-seed] [--sdk-concurrency=32] [--nodes=3]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
  * `query` and `export` run on one org of `--events` events and nine of a tenth of that, seeded
  * once and kept in `.bench/cache` (see seed-cache.ts; `--reseed` seeds again, `--drop-seed`
@@ -43,7 +43,7 @@ const only = new Set(argValue('only', 'ingest,query,export').split(','));
 const seconds = Number(argValue('seconds', '15'));
 const bigOrg = Number(argValue('events', '1000000'));
 const sdkConcurrency = Number(argValue('sdk-concurrency', '32'));
-const rounds = Number(argValue('rounds', '20'));
+const rounds = Number(argValue('rounds', '100'));
 const nodes = Number(argValue('nodes', '1'));
 const ROOT = new URL('..', import.meta.url).pathname;
 

@@ -48,6 +48,12 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
     clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  // The time from the request's arrival to the start of its answer, in ms: what tells a slow
+  // request apart from time spent outside the server (the network, the client, a busy machine).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
+    return payload;
+  });
 
   await app.register(swagger, {
     openapi: {
