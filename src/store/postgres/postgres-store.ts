@@ -50,6 +50,9 @@ import { searchRows } from './postgres-search.js';
 import { OpenBlockMemo } from './postgres-search-blocks.js';
 import { postgresTx } from './postgres-tx.js';
 
+/** Orgs whose key a process keeps (about 100 bytes each). */
+const REMEMBERED_ORG_KEYS = 100_000;
+
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database` */
   connectionString: string;
@@ -105,6 +108,8 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   private readonly blocks: BlockCache;
   /** The open search block of the orgs this process appended to last (see OpenBlockMemo). */
   private readonly openBlocks = new OpenBlockMemo();
+  /** Org ids and their keys, as orgPk found them. */
+  private readonly orgPks = new Map<string, number>();
   readonly db: Kysely<PgTables>;
   readonly identity: IdentityReads;
   readonly alerts: AlertReads;
@@ -213,10 +218,18 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
   /**
    * The org's integer key, looked up on its own so that the event queries carry it as a value:
    * the planner then knows which org it plans for (their sizes differ by orders of magnitude).
+   * An org keeps its key for good (orgs are never deleted), so each process asks once per org:
+   * the lookup was one of the three round trips of every list request.
    */
   private async orgPk(org: string): Promise<number | undefined> {
     if (hasNul(org)) return undefined;
+    const known = this.orgPks.get(org);
+    if (known !== undefined) return known;
     const row = await this.db.selectFrom('orgs').select('pk').where('id', '=', org).executeTakeFirst();
+    if (row) {
+      if (this.orgPks.size >= REMEMBERED_ORG_KEYS) this.orgPks.delete(this.orgPks.keys().next().value!);
+      this.orgPks.set(org, row.pk);
+    }
     return row?.pk;
   }
 
