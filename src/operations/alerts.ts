@@ -57,9 +57,8 @@ export async function recordAlerts(deps: ChangeDeps, org: string, step: EngineSt
     const created: NewAlert[] = [];
     let channels: AlertChannelRecord[] | undefined;
     const ruleChannels = new Map<string, string[] | null>();
-    const inserted = await tx.alerts.insertAlerts(org, alerts);
     for (const alert of alerts) {
-      if (!inserted.has(alert.id)) continue;
+      if (!(await tx.alerts.insertAlert(org, alert))) continue;
       created.push(alert);
       record(org, 'alert.triggered', {
         resource: { type: 'alert', id: alert.id, name: alert.title },

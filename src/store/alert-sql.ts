@@ -148,9 +148,6 @@ async function orgRow<T extends OrgRowTable>(db: Db, table: T, org: string) {
 }
 
 /** How a rule is kept: its definition and channel list as JSON text. */
-/** Alerts per INSERT: about 20 parameters each, well inside SQLite's 32,766 a statement. */
-const ALERTS_PER_INSERT = 500;
-
 const rules = rowMapping<AlertRuleRecord, AlertTables['alert_rules']>({
   org: plain(),
   id: plain(),
@@ -343,32 +340,25 @@ export function alertWrites(db: Db, options: { forUpdate: boolean }): AlertWrite
         .execute();
       await db.deleteFrom('alert_channels').where('org_id', '=', org).where('id', '=', id).execute();
     },
-    async insertAlerts(org, alerts) {
-      const stored = new Set<string>();
-      // One statement for many alerts: an alert storm (a detector firing on one event in ten)
-      // inserted them one statement each, on the connection that holds the write lock.
-      for (let at = 0; at < alerts.length; at += ALERTS_PER_INSERT) {
-        const rows = alerts.slice(at, at + ALERTS_PER_INSERT).map((alert) => ({
+    async insertAlert(org, alert) {
+      const inserted = await db
+        .insertInto('alerts')
+        .values({
           org_id: org,
           ...alert,
           sample_event_ids: JSON.stringify(alert.sample_event_ids),
           event_filter: JSON.stringify(alert.event_filter),
           details: JSON.stringify(alert.details),
-          status: 'open' as const,
+          status: 'open',
           acknowledged_at: null,
           acknowledged_by: null,
           resolved_at: null,
           resolved_by: null,
-        }));
-        const inserted = await db
-          .insertInto('alerts')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['org_id', 'dedupe_key']).doNothing())
-          .returning('id')
-          .execute();
-        for (const row of inserted) stored.add(row.id);
-      }
-      return stored;
+        })
+        .onConflict((oc) => oc.columns(['org_id', 'dedupe_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      return inserted !== undefined;
     },
     async setAlertStatus(org, id, status, at, by) {
       const set =

@@ -130,11 +130,8 @@ export interface AlertWrites extends AlertReads {
   insertChannel(channel: AlertChannelRecord): Promise<void>;
   updateChannel(channel: AlertChannelRecord): Promise<void>;
   deleteChannel(org: string, id: string): Promise<void>;
-  /**
-   * Stores each alert unless one with its dedupe key is stored already (or earlier in `alerts`):
-   * answers the ids of those it stored.
-   */
-  insertAlerts(org: string, alerts: readonly NewAlert[]): Promise<Set<string>>;
+  /** Stores an alert unless one with its dedupe key is stored: true when it was new. */
+  insertAlert(org: string, alert: NewAlert): Promise<boolean>;
   setAlertStatus(org: string, id: string, status: AlertStatus, at: string, by: string | null): Promise<void>;
   insertDelivery(org: string, alertId: string, channelId: string, nextAttemptAt: number): Promise<void>;
   updateDelivery(delivery: DeliveryRecord): Promise<void>;

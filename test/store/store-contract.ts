@@ -5,7 +5,6 @@ import { AppError } from '../../src/domain/errors.js';
 import type { EventInput, StoredEvent } from '../../src/domain/event.js';
 import { canonicalJson } from '../../src/domain/jcs.js';
 import type { EventFilter, EventQuery } from '../../src/domain/query.js';
-import type { NewAlert } from '../../src/store/alert-store.js';
 import { STREAM_CHUNK } from '../../src/store/paginate.js';
 import type {
   AppendBatch,
@@ -960,51 +959,6 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         await expect(harness.execRaw('DELETE FROM events')).rejects.toThrow(/immutable/);
         await expect(harness.execRaw('DELETE FROM events WHERE seq = 1')).rejects.toThrow(/immutable/);
         expect(await verifyChain(store, org)).toEqual(before);
-      });
-    });
-
-    describe('alerts', () => {
-      const alert = (dedupe: string, n: number): NewAlert => ({
-        id: uid('alr'),
-        dedupe_key: dedupe,
-        source_kind: 'detector',
-        source_id: 'api_key_created',
-        source_name: 'API key created',
-        severity: 'medium',
-        title: `Alert ${n}`,
-        description: `the ${n}th`,
-        group_key: `key_${n}`,
-        window_start: new Date(BASE).toISOString(),
-        window_end: new Date(BASE + n).toISOString(),
-        matched_count: 1,
-        sample_event_ids: [`evt_${n}`],
-        event_filter: { action: 'api_key.created' },
-        details: { n },
-        created_at: new Date(BASE).toISOString(),
-      });
-
-      it('stores many alerts at once, each dedupe key once, past one statement of them', async () => {
-        const org = await createOrg(store);
-        const first = [alert('d_1', 1), alert('d_2', 2)];
-        expect(await store.transaction((tx) => tx.alerts.insertAlerts(org, first))).toEqual(
-          new Set(first.map((a) => a.id)),
-        );
-        // 1,200 more (more than one INSERT holds), among them a stored key and a key twice.
-        const more = Array.from({ length: 1200 }, (_, i) => alert(`d_${i + 3}`, i + 3));
-        more[10] = alert('d_1', 10);
-        more[900] = alert('d_5', 900);
-        const stored = await store.transaction((tx) => tx.alerts.insertAlerts(org, more));
-        expect(stored.size).toBe(1198);
-        expect(stored.has(more[10]!.id) || stored.has(more[900]!.id)).toBe(false);
-        expect(stored.has(more[2]!.id)).toBe(true); // d_5, the first time
-        const got = await store.alerts.getAlert(org, more[1199]!.id);
-        expect(got).toMatchObject({ ...more[1199], org, status: 'open', resolved_at: null });
-        expect(await store.alerts.getAlert(org, more[10]!.id)).toBeUndefined();
-        const other = await createOrg(store);
-        expect(
-          await store.transaction((tx) => tx.alerts.insertAlerts(other, [alert('d_1', 1)])),
-        ).toHaveProperty('size', 1);
-        expect(await store.transaction((tx) => tx.alerts.insertAlerts(other, []))).toEqual(new Set());
       });
     });
 
