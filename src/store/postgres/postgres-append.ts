@@ -4,17 +4,12 @@ import type { PendingEvent } from '../../domain/event.js';
 import type { BlockRow } from '../block-cache.js';
 import { type AppendRow, toAppendRow } from '../event-row.js';
 import { BLOCK_EVENTS, blockOf } from '../search-bits.js';
-import type { AppendBatch, AppendedEvent, AppendOutcome } from '../store.js';
+import type { AppendBatch, AppendedEvent, AppendOutcome, ChainHead } from '../store.js';
 import type { EventRow } from './postgres-insert.js';
-import {
-  type BlockColumns,
-  type ChainHead,
-  type OpenBlockMemo,
-  SearchBlockWrites,
-} from './postgres-search-blocks.js';
+import { type BlockColumns, type OpenBlockMemo, SearchBlockWrites } from './postgres-search-blocks.js';
 
-/** An org's chain head as locked for this transaction. */
-interface OrgHead extends ChainHead {
+/** An org's chain head with the org's key: as locked for a transaction, and as a commit moves it. */
+export interface OrgHead extends ChainHead {
   pk: number;
 }
 
@@ -25,13 +20,6 @@ interface StoredIdentity {
   hash: string;
 }
 
-/** An org's new head, written with the rows that moved it. */
-export interface HeadMove {
-  pk: number;
-  seq: number;
-  hash: string;
-}
-
 /** Where an append runs: a Kysely transaction, or a pooled client holding a transaction. */
 export interface AppendConnection {
   query<R>(text: string, parameters: unknown[]): Promise<R[]>;
@@ -39,7 +27,7 @@ export interface AppendConnection {
    * Inserts the rows, moves the heads and writes the search blocks, in as few statements as the
    * connection allows.
    */
-  write(rows: EventRow[], heads: HeadMove[], blocks: BlockColumns): Promise<void>;
+  write(rows: EventRow[], heads: OrgHead[], blocks: BlockColumns): Promise<void>;
 }
 
 /** A batch with its events reduced to rows (toAppendRow): the costly part, done before locking. */

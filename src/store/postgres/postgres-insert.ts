@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { AppendConnection, HeadMove } from './postgres-append.js';
+import type { AppendConnection, OrgHead } from './postgres-append.js';
 import { binaryChunks, type CopyFormat, textChunks } from './postgres-copy.js';
 import type { PgTables } from './postgres-schema.js';
 import { type BlockColumns, putBlocksSql } from './postgres-search-blocks.js';
@@ -61,7 +61,7 @@ const BLOCKS_AND_HEADS = `WITH blocks AS (${putBlocksSql(1)}) ${moveHeadsSql(6)}
 const INSERT_ALL = `WITH inserted AS (${UNNEST_INSERT}), blocks AS (${putBlocksSql(COLUMNS.length + 1)})
   ${moveHeadsSql(COLUMNS.length + 6)}`;
 
-function headParameters(heads: HeadMove[]): unknown[] {
+function headParameters(heads: OrgHead[]): unknown[] {
   return [heads.map((h) => h.pk), heads.map((h) => h.seq), heads.map((h) => h.hash)];
 }
 
@@ -73,7 +73,7 @@ function rowParameters(rows: EventRow[]): unknown[] {
 async function writeByUnnest(
   run: AppendConnection['query'],
   rows: EventRow[],
-  heads: HeadMove[],
+  heads: OrgHead[],
   blocks: BlockColumns,
 ) {
   let start = 0;

@@ -1,5 +1,6 @@
 import type { BlockRow } from '../block-cache.js';
 import { addToBlock, type BlockEntry, blockOf, emptyBlock, type OpenBlock } from '../search-bits.js';
+import type { ChainHead } from '../store.js';
 
 /** A commit's blocks as the columns of search_blocks, one array each, in putBlocksSql's order. */
 export type BlockColumns = [
@@ -84,12 +85,6 @@ export class SearchBlockWrites {
     }
     return columns;
   }
-}
-
-/** An org's head: its last seq and that event's chain hash. */
-export interface ChainHead {
-  seq: number;
-  hash: string;
 }
 
 /** Orgs whose open block a process remembers: 8 KiB each, so at most 16 MiB. */
