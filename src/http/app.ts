@@ -50,9 +50,10 @@ export async function buildApp(ctx: AppContext, options: AppOptions): Promise<Fa
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   // The time from the request's arrival to the start of its answer, in ms: what tells a slow
   // request apart from time spent outside the server (the network, the client, a busy machine).
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook: every response passes here, ingest's included, and it need not be a promise.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
-    return payload;
+    done(null, payload);
   });
 
   await app.register(swagger, {
