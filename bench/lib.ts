@@ -122,6 +122,21 @@ export function metricValue(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/** One request's time at the client and the server's own (its Server-Timing header), in ms. */
+export async function timedRequest(
+  url: string,
+  path: string,
+  key: string,
+): Promise<{ client: number; server: number }> {
+  const started = performance.now();
+  const res = await fetch(url + path, { headers: { authorization: `Bearer ${key}` } });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+  const client = performance.now() - started;
+  const server = Number(/app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? Number.NaN);
+  return { client, server };
+}
+
 /** The server's V8 heap in use, in MiB, from its Prometheus metrics (prom-client's default set). */
 export async function serverHeapMiB(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();

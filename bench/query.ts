@@ -1,4 +1,4 @@
-import { api, percentile, report } from './lib.js';
+import { api, percentile, report, timedRequest } from './lib.js';
 
 export interface LatencyStats {
   p50: number;
@@ -7,11 +7,7 @@ export interface LatencyStats {
 }
 
 async function timed(url: string, path: string, key: string): Promise<number> {
-  const started = performance.now();
-  const res = await fetch(url + path, { headers: { authorization: `Bearer ${key}` } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
-  return performance.now() - started;
+  return (await timedRequest(url, path, key)).client;
 }
 
 async function measure(url: string, key: string, paths: string[], rounds: number): Promise<LatencyStats> {

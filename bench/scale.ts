@@ -1,4 +1,4 @@
-import { api, percentile, report } from './lib.js';
+import { api, percentile, report, timedRequest as timed } from './lib.js';
 import { PROBES } from './population.js';
 
 /**
@@ -19,17 +19,6 @@ const LIST_TARGET = 20;
 const FILTER_TARGET = 50;
 const SEARCH_TARGET = 100;
 const ACTIONS_TARGET = 50;
-
-/** One request's time at the client and the server's own (its Server-Timing header), in ms. */
-async function timed(url: string, path: string, key: string): Promise<{ client: number; server: number }> {
-  const started = performance.now();
-  const res = await fetch(url + path, { headers: { authorization: `Bearer ${key}` } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
-  const client = performance.now() - started;
-  const server = Number(/app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? Number.NaN);
-  return { client, server };
-}
 
 /** The cursor of page `page` of the default listing (page 1 is the newest). */
 async function cursorOfPage(url: string, key: string, page: number): Promise<string> {
