@@ -41,6 +41,11 @@ export interface Config {
   verifyThreads: number;
   /** A chain is split only into parts of at least this many events. */
   verifyPartMinEvents: number;
+  /**
+   * How long a shutdown waits for answers still being sent (a client that stopped reading, a
+   * long export) before it closes their connections.
+   */
+  shutdownGraceMs: number;
 }
 
 function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -102,5 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionIntervalMs: intFrom(env, 'TRAILMARK_RETENTION_INTERVAL_MINUTES', 60, 1, 1440) * 60_000,
     verifyThreads: intFrom(env, 'TRAILMARK_VERIFY_THREADS', Math.min(4, availableParallelism()), 1, 64),
     verifyPartMinEvents: intFrom(env, 'TRAILMARK_VERIFY_PART_MIN_EVENTS', 100_000, 1, 1_000_000_000),
+    shutdownGraceMs: intFrom(env, 'TRAILMARK_SHUTDOWN_GRACE_SECONDS', 10, 0, 3600) * 1000,
   };
 }

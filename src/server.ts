@@ -76,6 +76,29 @@ async function ensureAdminKey(
   process.stdout.write(`\n  Deployment admin key (shown once, store it now): ${secret}\n\n`);
 }
 
+/**
+ * Stops taking connections and waits for the answers in flight, for `graceMs` at most: a client
+ * that stops reading an answer keeps its connection busy until the client goes away, which
+ * would hold a shutdown with it. Then it closes what is left; every event acknowledged is
+ * already committed, and a request cut off was not acknowledged (its client retries it).
+ */
+async function closeHttp(app: FastifyInstance, graceMs: number): Promise<void> {
+  const cutOff = setTimeout(() => {
+    app.server.getConnections((_error, open) => {
+      app.log.warn(
+        { connections: open, graceMs },
+        'shutdown: closing connections still busy after the grace period',
+      );
+      app.server.closeAllConnections();
+    });
+  }, graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cutOff);
+  }
+}
+
 export interface ServerOptions {
   /** The clock, for tests. */
   now?: () => Date;
@@ -190,7 +213,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     url: shown,
     close: () => {
       closing ??= (async () => {
-        await app.close();
+        await closeHttp(app, config.shutdownGraceMs);
         await alerting.stop();
         await background.stop();
         await queue.drain();

@@ -187,26 +187,33 @@ describe.each(BACKENDS)("Trailmark's own events on $name", (backend) => {
     const reader = await signedIn(t, viewer.email, viewer.password, org.id);
     const mine = async () =>
       (await eventsOf(t, org.id, 'audit_log.viewed')).filter((e) => e.actor.id === viewer.id);
-    for (let i = 0; i < 3; i++) expect((await reader.fetch('/v1/events?action=user.login')).status).toBe(200);
+    // Each answer is read whole: one left unread keeps its connection busy, and the server's
+    // shutdown waits for it (up to TRAILMARK_SHUTDOWN_GRACE_SECONDS).
+    const view = async (res: Promise<Response>) => {
+      const answer = await res;
+      await answer.arrayBuffer();
+      return answer.status;
+    };
+    for (let i = 0; i < 3; i++) expect(await view(reader.fetch('/v1/events?action=user.login'))).toBe(200);
     expect(await mine()).toHaveLength(1);
     expect((await mine())[0]!.metadata).toMatchObject({ filters: { action: 'user.login' } });
     clock += 9 * 60_000;
-    await reader.fetch('/v1/events');
+    await view(reader.fetch('/v1/events'));
     expect(await mine()).toHaveLength(1);
     clock += 60_000;
-    await reader.fetch('/v1/events');
+    await view(reader.fetch('/v1/events'));
     expect(await mine()).toHaveLength(2);
 
     const token = (await (
       await t.request('/v1/viewer-tokens', { method: 'POST', key: org.adminKey, json: { workspace: 'w' } })
     ).json()) as { token: string; id: string };
-    await t.request('/v1/events', { key: token.token });
-    await t.request('/v1/events', { key: token.token });
+    await view(t.request('/v1/events', { key: token.token }));
+    await view(t.request('/v1/events', { key: token.token }));
     const byToken = (await eventsOf(t, org.id, 'audit_log.viewed')).filter((e) => e.actor.id === token.id);
     expect(byToken).toHaveLength(1);
     expect(byToken[0]!.metadata).toMatchObject({ viewer_token: { workspace: 'w', actor: null } });
     const before = (await eventsOf(t, org.id, 'audit_log.viewed')).length;
-    await t.request('/v1/events', { key: org.readKey });
+    await view(t.request('/v1/events', { key: org.readKey }));
     expect((await eventsOf(t, org.id, 'audit_log.viewed')).length).toBe(before);
   });
 
