@@ -4,6 +4,7 @@ import type { EventInput, PendingEvent } from '../../src/domain/event.js';
 import { searchText } from '../../src/domain/event-columns.js';
 import { canonicalJson } from '../../src/domain/jcs.js';
 import { NO_ENRICHMENT, prepareEvent } from '../../src/domain/prepare-event.js';
+import { STORED_IDENTITIES_SQL } from '../../src/store/postgres/postgres-append.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { addToBlock, blockOf, emptyBlock, type OpenBlock } from '../../src/store/search-bits.js';
 import type { AuditStore } from '../../src/store/store.js';
@@ -101,6 +102,23 @@ describe.skipIf(!postgres)('PostgreSQL store', () => {
     expect(appended.map((e) => e?.duplicate).sort()).toEqual([false, true]);
     expect(appended[0]!.hash).toBe(appended[1]!.hash);
     expect(await verifyChain(stores[0]!, 'org_retry')).toBe(1);
+  });
+
+  it('looks client ids up one index probe each, however many a commit holds', async () => {
+    await createOrg(stores[0]!, 'org_ids');
+    const events = Array.from({ length: 300 }, (_, i) => pending('org_ids', { id: `evt_client_${i}` }));
+    await stores[0]!.appendBatches([{ org: 'org_ids', events }]);
+    const pool = stores[0]!.pool;
+    const pk = (await pool.query("SELECT pk FROM orgs WHERE id = 'org_ids'")).rows[0].pk as number;
+    // A large commit: the 300 stored ids and 4,700 new ones. A plain join was planned as a hash
+    // join over the whole partition from about 2,000 ids on.
+    const ids = Array.from({ length: 5000 }, (_, i) => `evt_client_${i}`);
+    const parameters = [ids.map(() => pk), ids];
+    const { rows: plan } = await pool.query(`EXPLAIN ${STORED_IDENTITIES_SQL}`, parameters);
+    const text = plan.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+    expect(text).not.toMatch(/Hash Join|Merge Join/);
+    const { rows } = await pool.query(STORED_IDENTITIES_SQL, parameters);
+    expect(rows.map((row: { id: string }) => row.id).sort()).toEqual(ids.slice(0, 300).sort());
   });
 
   it('refuses TRUNCATE, UPDATE and DELETE; the old purge setting opens nothing', async () => {
