@@ -101,22 +101,7 @@ async function measure(backend: string, load: Load, seconds: number, concurrency
       const result = await ingestLoad(url, key, body, seconds);
       return { rate: Math.round((result['2xx'] * 100) / result.duration), cpuPerEvent: undefined };
     }
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'bench/sdk-sender.ts'), url, key, String(seconds), String(concurrency)],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
-    const sent = JSON.parse(stdout) as {
-      events: number;
-      seconds: number;
-      cpuSeconds: number;
-      retries: number;
-    };
-    if (sent.retries > 0) process.stderr.write(`sdk: ${sent.retries} retries during the run\n`);
-    return {
-      rate: Math.round(sent.events / sent.seconds),
-      cpuPerEvent: (sent.cpuSeconds * 1e6) / sent.events,
-    };
+    return runSender(url, key, seconds, concurrency);
   });
 }
 
