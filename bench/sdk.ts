@@ -9,6 +9,7 @@ import {
   createOrgWithKey,
   freshDatabase,
   ingestLoad,
+  percentile,
   report,
   startServer,
 } from './lib.js';
@@ -105,10 +106,9 @@ async function measure(backend: string, load: Load, seconds: number, concurrency
   });
 }
 
+/** The middle value (of an even number, the upper of the two middle ones). */
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return percentile(values, 50);
 }
 
 /**
