@@ -107,6 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionIntervalMs: intFrom(env, 'TRAILMARK_RETENTION_INTERVAL_MINUTES', 60, 1, 1440) * 60_000,
     verifyThreads: intFrom(env, 'TRAILMARK_VERIFY_THREADS', Math.min(4, availableParallelism()), 1, 64),
     verifyPartMinEvents: intFrom(env, 'TRAILMARK_VERIFY_PART_MIN_EVENTS', 100_000, 1, 1_000_000_000),
-    shutdownGraceMs: intFrom(env, 'TRAILMARK_SHUTDOWN_GRACE_SECONDS', 10, 0, 3600) * 1000,
+    shutdownGraceMs: intFrom(env, 'TRAILMARK_SHUTDOWN_GRACE_SECONDS', 5, 0, 3600) * 1000,
   };
 }
