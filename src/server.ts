@@ -79,8 +79,9 @@ async function ensureAdminKey(
 /**
  * Stops taking connections and waits for the answers in flight, for `graceMs` at most: a client
  * that stops reading an answer keeps its connection busy until the client goes away, which
- * would hold a shutdown with it. Then it closes what is left; every event acknowledged is
- * already committed, and a request cut off was not acknowledged (its client retries it).
+ * would hold a shutdown with it. Then it closes what is left: every event acknowledged is
+ * committed already, and a request cut off got no answer, so its client sends it again (events
+ * with their own ids come back as duplicates if the commit went through).
  */
 async function closeHttp(app: FastifyInstance, graceMs: number): Promise<void> {
   const cutOff = setTimeout(() => {
