@@ -34,11 +34,15 @@ it('closes connections still busy after the grace period, keeping what was ackno
   await new Promise((resolve) => setTimeout(resolve, 200));
 
   // Node would keep that request open for 300 s (its request timeout); the grace is 1 s.
-  const closed = t.server.close().then(() => 'closed' as const);
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
-    closed,
-    new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 20_000)),
+    t.server.close().then(() => 'closed' as const),
+    new Promise<'still open'>((resolve) => {
+      timer = setTimeout(() => resolve('still open'), 20_000);
+    }),
   ]);
+  clearTimeout(timer);
+  if (outcome !== 'closed') stalled.destroy();
   expect(outcome).toBe('closed');
   await socketClosed;
 
