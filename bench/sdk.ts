@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -84,11 +85,13 @@ async function sdkCeiling(seconds: number, concurrency: number) {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const { port } = receiver.address() as AddressInfo;
-  execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  const pin = (cpus: string) =>
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+  pin('0');
   try {
     return await runSender(`http://127.0.0.1:${port}`, 'tmk_ceiling', seconds, concurrency, '1');
   } finally {
-    execFileSync('taskset', ['-a', '-p', '-c', '0-1', String(process.pid)], { stdio: 'ignore' });
+    pin(`0-${availableParallelism() - 1}`);
     receiver.closeAllConnections();
     await new Promise((resolve) => receiver.close(resolve));
   }
@@ -150,6 +153,10 @@ export async function runSdkBenchmark(
   report(`sdk_vs_server_client_ids_${backend}`, Number((sdk / withIds).toFixed(2)), 'ratio');
   // The SDK process's own cost: how much of a core a given ingest rate takes from the application.
   report(`sdk_cpu_per_event_${backend}`, Number(median(cpu).toFixed(1)), 'us');
+  if (availableParallelism() < 2) {
+    process.stderr.write('sdk: one CPU only, so no ceiling on a core of its own (sdk_one_core_max)\n');
+    return;
+  }
   const ceiling = await sdkCeiling(seconds, concurrency);
   report('sdk_one_core_max', ceiling.rate, 'events/s');
   report(`sdk_one_core_max_vs_server_batch_${backend}`, Number((ceiling.rate / server).toFixed(2)), 'ratio');
