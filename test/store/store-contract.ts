@@ -5,6 +5,7 @@ import { AppError } from '../../src/domain/errors.js';
 import type { EventInput, StoredEvent } from '../../src/domain/event.js';
 import { canonicalJson } from '../../src/domain/jcs.js';
 import type { EventFilter, EventQuery } from '../../src/domain/query.js';
+import type { NewAlert } from '../../src/store/alert-store.js';
 import { STREAM_CHUNK } from '../../src/store/paginate.js';
 import type {
   AppendBatch,
@@ -959,6 +960,45 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         await expect(harness.execRaw('DELETE FROM events')).rejects.toThrow(/immutable/);
         await expect(harness.execRaw('DELETE FROM events WHERE seq = 1')).rejects.toThrow(/immutable/);
         expect(await verifyChain(store, org)).toEqual(before);
+      });
+    });
+
+    describe('alerts', () => {
+      const alert = (dedupe: string, n: number): NewAlert => ({
+        id: uid('alr'),
+        dedupe_key: dedupe,
+        source_kind: 'detector',
+        source_id: 'api_key_created',
+        source_name: 'API key created',
+        severity: 'medium',
+        title: `Alert ${n}`,
+        description: `the ${n}th`,
+        group_key: `key_${n}`,
+        window_start: new Date(BASE).toISOString(),
+        window_end: new Date(BASE + n).toISOString(),
+        matched_count: 1,
+        sample_event_ids: [`evt_${n}`],
+        event_filter: { action: 'api_key.created' },
+        details: { n },
+        created_at: new Date(BASE).toISOString(),
+      });
+
+      it('stores an alert once per dedupe key and org, and says whether it was new', async () => {
+        const org = await createOrg(store);
+        const first = alert('d_1', 1);
+        expect(await store.transaction((tx) => tx.alerts.insertAlert(org, first))).toBe(true);
+        const again = alert('d_1', 2);
+        expect(await store.transaction((tx) => tx.alerts.insertAlert(org, again))).toBe(false);
+        expect(await store.alerts.getAlert(org, first.id)).toMatchObject({
+          ...first,
+          org,
+          status: 'open',
+          resolved_at: null,
+        });
+        expect(await store.alerts.getAlert(org, again.id)).toBeUndefined();
+        // The same key in another org is another alert.
+        const other = await createOrg(store);
+        expect(await store.transaction((tx) => tx.alerts.insertAlert(other, alert('d_1', 3)))).toBe(true);
       });
     });
 
