@@ -16,8 +16,12 @@ export type RunRows = <R>(query: Compilable<R>) => Promise<R[]> | R[];
  * [from, to] are summed from action_counts; the part of an hour at either end is counted from
  * the events themselves, for the actions that hour's counts name, through the (org, action,
  * time) index. A month's window of ten million events is then about 720 hours of counts and two
- * hours of index entries, instead of every event. `time` turns ms into the backend's time value,
- * `events` selects from the events table (SQLite names its index).
+ * hours of index entries, instead of every event. Of an end hour, whichever part is smaller is
+ * counted: the part inside the window, or the rest of the hour, taken off the hour's count. The
+ * usual window ends now, in the hour being written, and the rest of that hour is empty: counting
+ * the part inside read every event of the current hour (650 ms for a busy org's 680,000).
+ * `time` turns ms into the backend's time value, `events` selects from the events table (SQLite
+ * names its index).
  */
 export async function countActions(
   db: Kysely<ActionCountTables>,
@@ -30,16 +34,21 @@ export async function countActions(
 ): Promise<ActionCount[]> {
   // Nothing is counted before the org's oldest event: a month's partition dropped whole
   // (PostgreSQL) takes its events without a DELETE, so its counts may outlive it.
-  const [oldest] = await run(
-    db
-      .selectFrom('events')
-      .select('events.occurred_at')
-      .where('events.org_pk', '=', orgPk)
-      .orderBy('events.occurred_at')
-      .limit(1),
+  const [oldest, newest] = await Promise.all(
+    (['asc', 'desc'] as const).map(async (order) => {
+      const [row] = await run(
+        db
+          .selectFrom('events')
+          .select('events.occurred_at')
+          .where('events.org_pk', '=', orgPk)
+          .orderBy('events.occurred_at', order)
+          .limit(1),
+      );
+      return row && new Date(row.occurred_at).getTime();
+    }),
   );
-  if (!oldest) return [];
-  from = Math.max(from, new Date(oldest.occurred_at).getTime());
+  if (oldest === undefined || newest === undefined) return [];
+  from = Math.max(from, oldest);
   if (to < from) return [];
   const firstHour = Math.floor(from / ACTION_COUNT_BUCKET_MS);
   const lastHour = Math.floor(to / ACTION_COUNT_BUCKET_MS);
@@ -70,23 +79,43 @@ export async function countActions(
             .where('org_pk', '=', orgPk)
             .where('hour', 'in', ends),
         );
-  const partial = new Map<number, string[]>();
+  const hourCounts = new Map<number, Map<string, number>>();
   for (const row of edgeRows) {
-    if (Number(row.n) > 0) partial.set(row.hour, [...(partial.get(row.hour) ?? []), row.action]);
+    if (Number(row.n) <= 0) continue;
+    const counts = hourCounts.get(row.hour) ?? new Map<string, number>();
+    hourCounts.set(row.hour, counts.set(row.action, Number(row.n)));
   }
-  for (const [hour, actions] of partial) {
-    const start = Math.max(from, hour * ACTION_COUNT_BUCKET_MS);
-    const end = Math.min(to, (hour + 1) * ACTION_COUNT_BUCKET_MS - 1);
-    const counted = await run(
-      events()
-        .select(['events.action', sql<number | string>`count(*)`.as('n')])
-        .where('events.org_pk', '=', orgPk)
-        .where('events.action', 'in', actions)
-        .where('events.occurred_at', '>=', time(start) as number)
-        .where('events.occurred_at', '<=', time(end) as number)
-        .groupBy('events.action'),
-    );
-    for (const row of counted) add(row.action, Number(row.n));
+  /** Events of `actions` per action in [start, end], from the index. */
+  const countBetween = async (actions: string[], start: number, end: number) =>
+    start > end
+      ? []
+      : run(
+          events()
+            .select(['events.action', sql<number | string>`count(*)`.as('n')])
+            .where('events.org_pk', '=', orgPk)
+            .where('events.action', 'in', actions)
+            .where('events.occurred_at', '>=', time(start) as number)
+            .where('events.occurred_at', '<=', time(end) as number)
+            .groupBy('events.action'),
+        );
+  for (const [hour, counts] of hourCounts) {
+    const hourStart = hour * ACTION_COUNT_BUCKET_MS;
+    const hourEnd = hourStart + ACTION_COUNT_BUCKET_MS - 1;
+    const start = Math.max(from, hourStart);
+    const end = Math.min(to, hourEnd);
+    const actions = [...counts.keys()];
+    // Which part holds fewer events, judged by time within the span of the hour that has events.
+    const spanStart = Math.max(hourStart, oldest);
+    const spanEnd = Math.min(hourEnd, newest);
+    const inside = Math.min(end, spanEnd) - Math.max(start, spanStart);
+    if (inside <= (spanEnd - spanStart) / 2) {
+      for (const row of await countBetween(actions, start, end)) add(row.action, Number(row.n));
+      continue;
+    }
+    const before = await countBetween(actions, hourStart, start - 1);
+    const after = await countBetween(actions, end + 1, hourEnd);
+    for (const [action, n] of counts) add(action, n);
+    for (const row of [...before, ...after]) add(row.action, -Number(row.n));
   }
   return [...totals]
     .filter(([, count]) => count > 0)

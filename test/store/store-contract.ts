@@ -799,6 +799,11 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
           { from: BASE + 7 * MINUTE, to: BASE + 7 * MINUTE },
           { from: BASE + 10 * HOUR, to: BASE + 11 * HOUR },
           { from: BASE + HOUR, to: BASE },
+          // Most of an hour: the rest of it is counted and taken off the hour's count.
+          { from: BASE + 62 * MINUTE, to: BASE + 118 * MINUTE },
+          { from: BASE + 63 * MINUTE, to: BASE + 63 * MINUTE + 7 * MINUTE * 6 },
+          { from: BASE + 4 * HOUR + MINUTE, to: BASE + 10 * HOUR },
+          { from: BASE - HOUR, to: BASE + 4 * HOUR + 40 * MINUTE },
         ];
         for (const window of windows) {
           const counts = new Map<string, number>();
