@@ -123,6 +123,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
     searchCacheMiB: config.searchCacheMiB,
   });
   await store.migrate();
+  for (const warning of await store.configurationWarnings()) logger.warn(warning);
   const enricher = createEnricher(config.geoipDir ? { geoDir: config.geoipDir } : {});
   const metrics = createMetrics();
   // Only a process that signs checkpoints keeps the hashes its commits made, for its signer.

@@ -95,6 +95,8 @@ export interface AuditStore extends IntegrityStores {
   readonly partitions: PartitionStore;
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
+  /** Database settings that make Trailmark slow or unsafe, worded for the log at start. */
+  configurationWarnings(): Promise<string[]>;
   /**
    * Throws when the database cannot answer; with `write`, when it cannot commit a write either
    * (a write that changes nothing: on a full disk a read still succeeds).

@@ -121,6 +121,15 @@ describe.skipIf(!postgres)('PostgreSQL store', () => {
     expect(rows.map((row: { id: string }) => row.id).sort()).toEqual(ids.slice(0, 300).sort());
   });
 
+  it('warns at start when autovacuum is off, and only then', async () => {
+    const pool = stores[0]!.pool;
+    const on = (await pool.query("SELECT current_setting('autovacuum')::boolean AS on")).rows[0]
+      .on as boolean;
+    const warnings = await stores[0]!.configurationWarnings();
+    expect(warnings).toHaveLength(on ? 0 : 1);
+    if (!on) expect(warnings[0]).toMatch(/autovacuum is off.*ANALYZE events/);
+  });
+
   it('refuses TRUNCATE, UPDATE and DELETE; the old purge setting opens nothing', async () => {
     await createOrg(stores[0]!, 'org_purge');
     await stores[0]!.appendBatches([

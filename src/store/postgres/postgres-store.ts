@@ -139,6 +139,18 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     await migrateToLatest(this.db, POSTGRES_MIGRATIONS);
   }
 
+  async configurationWarnings(): Promise<string[]> {
+    // Without statistics the planner reads every event of a filter's window (360 ms for
+    // 580,000) where the newest page takes 2 ms: autovacuum's ANALYZE is what keeps them.
+    const { rows } = await sql<{ on: boolean }>`SELECT current_setting('autovacuum')::boolean AS on`.execute(
+      this.db,
+    );
+    if (rows[0]?.on) return [];
+    return [
+      "PostgreSQL's autovacuum is off: without fresh statistics filtered lists read every event of their window; turn it on, or run ANALYZE events regularly",
+    ];
+  }
+
   async ping(options: { write?: boolean } = {}): Promise<void> {
     // txid_current() makes the statement a transaction that writes its commit to the WAL.
     if (options.write) await sql`SELECT txid_current()`.execute(this.db);

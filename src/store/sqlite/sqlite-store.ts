@@ -129,6 +129,11 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     this.streams = streamsSql(integrity);
   }
 
+  async configurationWarnings(): Promise<string[]> {
+    // What matters (WAL, statistics, page sizes) is set by Trailmark itself.
+    return [];
+  }
+
   async migrate(): Promise<void> {
     await migrateToLatest(this.db, SQLITE_MIGRATIONS);
     // Without statistics the planner picks the wrong index for actor and action filters.
