@@ -49,7 +49,8 @@ export interface SoakResult {
   p99ByBucket: number[];
   p99: number;
   samples: SoakSample[];
-  queries: { done: number; failed: number; p95: number };
+  /** `byKind`: each request of the query loop's p95 (ms), keyed by a short name. */
+  queries: { done: number; failed: number; p95: number; byKind: Record<string, number> };
   exports: { done: number; failed: number; rows: number };
   verifications: { done: number; failed: number };
   serverAlive: boolean;
@@ -198,25 +199,31 @@ async function get(options: SoakOptions, path: string, method = 'GET'): Promise<
 
 /** What an admin looks at while the log fills: the newest page, filters, a search, the actions. */
 async function queryLoop(options: SoakOptions, keepGoing: () => boolean) {
-  const paths = [
-    '/v1/events',
-    '/v1/events?action=user.login&status=failure',
-    `/v1/events?actor=usr_5`,
-    '/v1/events?workspace=ws_3',
-    `/v1/events?q=${encodeURIComponent(PROBES.rareTerm)}`,
-    '/v1/actions',
+  const paths: [string, string][] = [
+    ['newest', '/v1/events'],
+    ['action_status', '/v1/events?action=user.login&status=failure'],
+    ['actor', '/v1/events?actor=usr_5'],
+    ['workspace', '/v1/events?workspace=ws_3'],
+    ['q_rare', `/v1/events?q=${encodeURIComponent(PROBES.rareTerm)}`],
+    ['actions', '/v1/actions'],
   ];
   const times: number[] = [];
+  const byKind = new Map<string, number[]>(paths.map(([kind]) => [kind, []]));
   let failed = 0;
   for (let i = 0; keepGoing(); i++) {
+    const [kind, path] = paths[i % paths.length]!;
     const at = performance.now();
-    const res = await get(options, paths[i % paths.length]!).catch(() => undefined);
+    const res = await get(options, path).catch(() => undefined);
     await res?.arrayBuffer();
-    if (res?.ok) times.push(performance.now() - at);
-    else failed++;
+    if (res?.ok) {
+      const ms = performance.now() - at;
+      times.push(ms);
+      byKind.get(kind)!.push(ms);
+    } else failed++;
     await sleep(200);
   }
-  return { done: times.length, failed, p95: percentile(times, 95) };
+  const p95s = [...byKind].map(([kind, ms]) => [kind, percentile(ms, 95)] as const);
+  return { done: times.length, failed, p95: percentile(times, 95), byKind: Object.fromEntries(p95s) };
 }
 
 /** A CSV export of the last minute, every 15 s. */

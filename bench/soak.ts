@@ -9,7 +9,7 @@ import {
   startServer,
 } from './lib.js';
 import { runSoak, type SoakResult, type SoakSample } from './soak-lib.js';
-import { storageProbe } from './soak-storage.js';
+import { analyzeLikeAutovacuum, storageProbe } from './soak-storage.js';
 
 /**
  * `npm run soak [-- --backend=sqlite,postgres] [--minutes=10] [--rate=EVENTS_PER_S]`
@@ -70,6 +70,9 @@ function summarise(backend: string, result: SoakResult): void {
   report(`soak_wal_end_${b}`, Math.round(end.wal / 2 ** 20), 'MiB');
   report(`soak_wal_max_${b}`, Math.round(Math.max(...result.samples.map((s) => s.wal)) / 2 ** 20), 'MiB');
   report(`soak_query_p95_${b}`, result.queries.p95, 'ms');
+  for (const [kind, p95] of Object.entries(result.queries.byKind)) {
+    report(`soak_query_${kind}_p95_${b}`, p95, 'ms');
+  }
   report(`soak_queries_${b}`, result.queries.done, 'requests');
   report(`soak_query_failures_${b}`, result.queries.failed, 'requests');
   report(`soak_exports_${b}`, result.exports.done, 'exports');
@@ -83,6 +86,7 @@ for (const backend of backends) {
   const db = await freshDatabase(backend);
   const server = await startServer(db.url, 3931);
   const storage = await storageProbe(db.url);
+  const stopAnalyzing = await analyzeLikeAutovacuum(db.url);
   try {
     let rate = Number(fixedRate);
     if (!fixedRate) {
@@ -106,6 +110,7 @@ for (const backend of backends) {
     });
     summarise(backend, result);
   } finally {
+    await stopAnalyzing();
     await storage.close();
     await server.stop();
     await db.drop();
