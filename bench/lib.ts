@@ -70,7 +70,9 @@ export async function startServer(
   port: number,
   env: Record<string, string> = {},
 ): Promise<BenchServer> {
-  // BENCH_NODE_ARGS passes flags to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  // BENCH_NODE_ARGS passes flags to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`;
+  // BENCH_ENV its settings as JSON, e.g. `{"TRAILMARK_SEARCH_CACHE_MIB":"0"}`, after `env`.
+  const settings = process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {};
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
     process.execPath,
@@ -84,6 +86,7 @@ export async function startServer(
         TRAILMARK_ADMIN_KEY: ADMIN_KEY,
         LOG_LEVEL: 'warn',
         ...env,
+        ...settings,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },

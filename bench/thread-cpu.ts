@@ -52,11 +52,7 @@ function postgresTicks(): number {
 }
 
 const db = await freshDatabase(backend);
-const server = await startServer(
-  db.url,
-  3911,
-  process.env.BENCH_ENV ? JSON.parse(process.env.BENCH_ENV) : {},
-);
+const server = await startServer(db.url, 3911);
 try {
   const key = await createOrgWithKey(server.url, 'bench_threads');
   const body = JSON.stringify({ events: Array.from({ length: batch }, (_, i) => sampleEvent(i)) });
