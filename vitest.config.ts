@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongFilesFirst from './test/helpers/long-files-first.js';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,7 @@ export default defineConfig({
     // Two files at a time (the default on 2 cores is one): much of the suite waits on timers,
     // retries, child processes and browsers, and every file has its own databases and ports.
     maxWorkers: 2,
+    sequence: { sequencer: LongFilesFirst },
     reporters: ['default', './test/summary-reporter.ts'],
     // `.only` left in a test file fails the run instead of silently skipping the rest.
     allowOnly: false,
