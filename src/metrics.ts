@@ -2,12 +2,26 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { IngestMetrics } from './ingest/ingest-queue.js';
 import type { ConsumerMetrics } from './workers/consumers/log-consumer.js';
 
+/** What the metrics read from the rest of the server when scraped. */
+export interface MetricSources {
+  searchCacheBytes?: () => number;
+}
+
 /** One registry per server instance, so tests can run several servers in one process. */
-export function createMetrics() {
+export function createMetrics(sources: MetricSources = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'trailmark_' });
+  const { searchCacheBytes } = sources;
   return {
     registry,
+    searchCache: new Gauge({
+      name: 'trailmark_search_cache_bytes',
+      help: 'Memory of the search index cache (TRAILMARK_SEARCH_CACHE_MIB bounds it)',
+      registers: [registry],
+      collect() {
+        if (searchCacheBytes) this.set(searchCacheBytes());
+      },
+    }),
     eventsIngested: new Counter({
       name: 'trailmark_events_ingested_total',
       help: 'Events stored (duplicates of stored client ids are not counted)',

@@ -125,7 +125,7 @@ export async function startServer(config: Config, overrides: ServerOptions = {})
   await store.migrate();
   for (const warning of await store.configurationWarnings()) logger.warn(warning);
   const enricher = createEnricher(config.geoipDir ? { geoDir: config.geoipDir } : {});
-  const metrics = createMetrics();
+  const metrics = createMetrics({ searchCacheBytes: () => store.searchCacheBytes() });
   // Only a process that signs checkpoints keeps the hashes its commits made, for its signer.
   const recentHashes = config.checkpointer ? new RecentHashes() : undefined;
   const availability = new StoreAvailability(({ available, reason }) => {

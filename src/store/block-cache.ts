@@ -47,6 +47,11 @@ export class BlockCache {
 
   constructor(private readonly budgetBytes: number) {}
 
+  /** Memory the cached blocks take (an estimate), for /metrics. */
+  get size(): number {
+    return this.bytes;
+  }
+
   /**
    * The blocks of an org in [from, upper] whose bits hold every position, newest first.
    * `load(after)` reads the org's blocks numbered above `after`, in block order, and the number

@@ -95,6 +95,8 @@ export interface AuditStore extends IntegrityStores {
   readonly partitions: PartitionStore;
   readonly backend: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
+  /** Memory of this process's search index cache in bytes (TRAILMARK_SEARCH_CACHE_MIB bounds it). */
+  searchCacheBytes(): number;
   /** Database settings that make Trailmark slow or unsafe, worded for the log at start. */
   configurationWarnings(): Promise<string[]>;
   /**

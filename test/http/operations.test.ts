@@ -223,6 +223,31 @@ for (const backend of SERVER_BACKENDS) {
         for (const name of names) expect(name.startsWith('trailmark_'), name).toBe(true);
       });
 
+      it('reports the search index cache, which a search over full blocks fills', async () => {
+        const searched = await t.createOrg('Searched');
+        // A search reads the newest 2,000 events itself, and the search blocks (of 256 events
+        // each) behind them; the newest block, still filling, is read again at each search.
+        for (let i = 0; i < 26; i++) {
+          await ingest(
+            t,
+            searched.writeKey,
+            Array.from({ length: 100 }, () => ev()),
+          );
+        }
+        const before = metricValue(
+          await (await t.request('/metrics', { key: null })).text(),
+          'trailmark_search_cache_bytes',
+        );
+        expect(before).toBeDefined();
+        const res = await t.request('/v1/events?q=nothing-like-this', { key: searched.readKey });
+        expect(res.status).toBe(200);
+        const after = metricValue(
+          await (await t.request('/metrics', { key: null })).text(),
+          'trailmark_search_cache_bytes',
+        );
+        expect(after! - before!).toBeGreaterThanOrEqual(8192);
+      });
+
       it('counts refused ingest requests by reason', async () => {
         const text = await (await t.request('/metrics', { key: null })).text();
         expect(text).toContain('trailmark_ingest_rejected_total');

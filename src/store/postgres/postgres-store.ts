@@ -139,6 +139,10 @@ export class PostgresStore extends IntegrityStores implements AuditStore {
     await migrateToLatest(this.db, POSTGRES_MIGRATIONS);
   }
 
+  searchCacheBytes(): number {
+    return this.blocks.size;
+  }
+
   async configurationWarnings(): Promise<string[]> {
     // Without statistics the planner reads every event of a filter's window (360 ms for
     // 580,000) where the newest page takes 2 ms: autovacuum's ANALYZE is what keeps them.

@@ -129,6 +129,10 @@ export class SqliteStore extends IntegrityStores implements AuditStore {
     this.streams = streamsSql(integrity);
   }
 
+  searchCacheBytes(): number {
+    return this.blocks.size;
+  }
+
   async configurationWarnings(): Promise<string[]> {
     // What matters (WAL, statistics, page sizes) is set by Trailmark itself.
     return [];
