@@ -140,13 +140,19 @@ export async function timedRequest(
   return { client, server };
 }
 
-/** The server's V8 heap in use, in MiB, from its Prometheus metrics (prom-client's default set). */
-export async function serverHeapMiB(url: string): Promise<number> {
+/** A byte gauge of the server's Prometheus metrics, in MiB. */
+async function serverMetricMiB(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const bytes = metricValue(text, 'trailmark_nodejs_heap_size_used_bytes');
-  if (bytes === undefined) throw new Error('/metrics has no trailmark_nodejs_heap_size_used_bytes');
+  const bytes = metricValue(text, name);
+  if (bytes === undefined) throw new Error(`/metrics has no ${name}`);
   return bytes / 2 ** 20;
 }
+
+/** The server's V8 heap in use, in MiB (prom-client's default set). */
+export const serverHeapMiB = (url: string) => serverMetricMiB(url, 'trailmark_nodejs_heap_size_used_bytes');
+
+/** The server's search index cache, in MiB. */
+export const serverSearchCacheMiB = (url: string) => serverMetricMiB(url, 'trailmark_search_cache_bytes');
 
 export async function api(
   url: string,

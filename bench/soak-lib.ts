@@ -21,6 +21,8 @@ export interface SoakOptions {
    * would show) from native memory (SQLite's page caches, which fill up to their bound).
    */
   heapMiB?(): Promise<number>;
+  /** The server's search index cache, in MiB: bounded memory that grows with the org searched. */
+  searchCacheMiB?(): Promise<number>;
   /** Bytes the database holds on disk, and WAL bytes written since the start (as the backend tells). */
   storage(): Promise<{ database: number; wal: number }>;
   sampleSeconds?: number;
@@ -33,6 +35,7 @@ export interface SoakSample {
   at: number;
   rssMiB: number;
   heapMiB?: number;
+  searchCacheMiB?: number;
   database: number;
   wal: number;
 }
@@ -145,10 +148,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const storage = await options.storage();
       // A heap sample the server does not answer within 5 s is left out, not fatal to the soak.
       const heap = await options.heapMiB?.().catch(() => undefined);
+      const searchCache = await options.searchCacheMiB?.().catch(() => undefined);
       const sample: SoakSample = {
         at: Math.round(elapsed()),
         rssMiB: Math.round(options.rssMiB()),
         ...(heap === undefined ? {} : { heapMiB: Math.round(heap) }),
+        ...(searchCache === undefined ? {} : { searchCacheMiB: Math.round(searchCache) }),
         ...storage,
       };
       samples.push(sample);

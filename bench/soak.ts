@@ -6,6 +6,7 @@ import {
   ingestLoad,
   report,
   serverHeapMiB,
+  serverSearchCacheMiB,
   startServer,
 } from './lib.js';
 import { runSoak, type SoakResult, type SoakSample } from './soak-lib.js';
@@ -36,10 +37,16 @@ function summarise(backend: string, result: SoakResult): void {
     report(`soak_ingest_p99_minute${minute + 1}_${b}`, p99, 'ms');
   }
   const mean = (v: number[]) => v.reduce((a, c) => a + c, 0) / Math.max(1, v.length);
-  // Minute 2 against the last minute, for the RSS and for the V8 heap within it.
+  // Minute 2 against the last minute, for the RSS, the V8 heap within it, the search index cache
+  // (bounded, but growing with the org the soak searches) and the RSS without that cache.
   for (const [name, of] of [
     ['rss', (s: SoakSample) => s.rssMiB],
     ['heap', (s: SoakSample) => s.heapMiB],
+    ['search_cache', (s: SoakSample) => s.searchCacheMiB],
+    [
+      'rss_less_search_cache',
+      (s: SoakSample) => (s.searchCacheMiB === undefined ? undefined : s.rssMiB - s.searchCacheMiB),
+    ],
   ] as const) {
     const values = result.samples.map(of).filter((v): v is number => v !== undefined);
     if (values.length === 0) continue;
@@ -105,6 +112,7 @@ for (const backend of backends) {
       rate,
       rssMiB: () => server.rssMiB(),
       heapMiB: () => serverHeapMiB(server.url),
+      searchCacheMiB: () => serverSearchCacheMiB(server.url),
       storage: () => storage.read(),
       log: (line) => process.stderr.write(line),
     });
