@@ -24,13 +24,13 @@ import { runStreamsBenchmark } from './streams.js';
 
 /**
  * `npm run bench [-- --backend=postgres|sqlite,postgres] [--only=ingest,query,export,sdk,sign-in,alerts,streams]
- *   [--events=1000000] [--rounds=100] [--reseed] [--drop-seed] [--sdk-concurrency=32] [--sdk-rounds=3] [--nodes=3]`
+ *   [--events=1000000] [--rounds=100] [--reseed] [--drop-seed] [--sdk-concurrency=32] [--sdk-batch=100] [--sdk-rounds=3] [--nodes=3]`
  * Starts the real server (compiled, as in production) and prints `BENCH name value unit` lines.
  * `query` and `export` run on one org of `--events` events and nine of a tenth of that, seeded
  * once and kept in `.bench/cache` (see seed-cache.ts; `--reseed` seeds again, `--drop-seed`
  * removes it afterwards).
  * `sdk` (not run by default) measures one SDK process against the server's own batch rate,
- *   `--sdk-rounds` times each, alternating (bench/sdk.ts);
+ *   `--sdk-rounds` times each, alternating, the SDK sending `--sdk-batch` events a request (bench/sdk.ts);
  * `sign-in` (not run by default) how long a wrong password and an unknown email take to refuse.
  * `alerts` (not run by default) ingest with every detector and 20 rules against detectors off,
  * and the alerts consumer's lag (bench/alerts.ts).
@@ -45,6 +45,7 @@ const seconds = Number(argValue('seconds', '15'));
 const bigOrg = Number(argValue('events', '1000000'));
 const sdkConcurrency = Number(argValue('sdk-concurrency', '32'));
 const sdkRounds = Number(argValue('sdk-rounds', '3'));
+const sdkBatch = Number(argValue('sdk-batch', '100'));
 const rounds = Number(argValue('rounds', '100'));
 const nodes = Number(argValue('nodes', '1'));
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -179,7 +180,8 @@ execFileSync(
 for (const backend of backends) {
   if (only.has('ingest')) await ingest(backend);
   if (only.has('query') || only.has('export')) await queries(backend);
-  if (only.has('sdk')) await runSdkBenchmark(backend, seconds, sdkConcurrency, sdkRounds);
+  if (only.has('sdk'))
+    await runSdkBenchmark(backend, { seconds, concurrency: sdkConcurrency, batch: sdkBatch }, sdkRounds);
   if (only.has('sign-in')) await runSignInBenchmark(backend);
   if (only.has('alerts')) await runAlertsBenchmark(backend, seconds);
   if (only.has('streams')) {

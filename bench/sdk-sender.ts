@@ -2,7 +2,8 @@ import { type EventInput, Trailmark } from '../sdk/src/index.js';
 import { sampleEvent } from './lib.js';
 
 /**
- * One SDK process sending as fast as it can: `sdk-sender.ts URL KEY SECONDS CONCURRENCY`.
+ * One SDK process sending as fast as it can: `sdk-sender.ts URL KEY SECONDS CONCURRENCY [BATCH]`
+ * (BATCH events a request, 100 unless given).
  * Records sample events under the `block` policy (record() waits while the queue is full), so
  * the producer runs exactly as fast as the server acknowledges. The events are the 100 of the
  * server's own batch figure (`ingest_batch100_*`), in turn, so both figures ask the server for
@@ -11,13 +12,19 @@ import { sampleEvent } from './lib.js';
  * counts the events acknowledged in SECONDS and the CPU time it used meanwhile, and prints
  * `{"events": n, "seconds": s, "cpuSeconds": c, "retries": r}`.
  */
-const [url, apiKey, seconds, concurrency] = process.argv.slice(2) as [string, string, string, string];
+const [url, apiKey, seconds, concurrency, batch = '100'] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string?,
+];
 const client = new Trailmark({
   url,
   apiKey,
-  batchSize: 100,
+  batchSize: Number(batch),
   concurrency: Number(concurrency),
-  maxQueue: 100 * Number(concurrency) * 4,
+  maxQueue: Number(batch) * Number(concurrency) * 4,
   overflow: 'block',
   onError: (error) => process.stderr.write(`sdk: ${error.kind}: ${error.message}\n`),
 });

@@ -42,8 +42,15 @@ interface SenderResult {
   retries: number;
 }
 
+/** How the SDK process sends: for how long, how many requests at once, events per request. */
+export interface SenderLoad {
+  seconds: number;
+  concurrency: number;
+  batch: number;
+}
+
 /** Runs bench/sdk-sender.ts against `url` (on the given CPUs when `cpus` is set). */
-async function runSender(url: string, key: string, seconds: number, concurrency: number, cpus?: string) {
+async function runSender(url: string, key: string, load: SenderLoad, cpus?: string) {
   const sender = [
     process.execPath,
     '--import',
@@ -51,8 +58,9 @@ async function runSender(url: string, key: string, seconds: number, concurrency:
     join(ROOT, 'bench/sdk-sender.ts'),
     url,
     key,
-    String(seconds),
-    String(concurrency),
+    String(load.seconds),
+    String(load.concurrency),
+    String(load.batch),
   ];
   const [command, ...args] = cpus === undefined ? sender : ['taskset', '-c', cpus, ...sender];
   const { stdout } = await promisify(execFile)(command!, args, { cwd: ROOT, encoding: 'utf8' });
@@ -64,12 +72,12 @@ async function runSender(url: string, key: string, seconds: number, concurrency:
 /**
  * What one SDK process can send on one core: the sender pinned to CPU 1, against a receiver in
  * this process pinned to CPU 0 that reads each request and answers at once with the
- * acknowledgement of a 100-event batch, as the server words it (which the SDK parses). Not
- * Trailmark's rate: the SDK's ceiling, with nothing else on its core.
+ * acknowledgement of a batch, as the server words it (which the SDK parses). Not Trailmark's
+ * rate: the SDK's ceiling, with nothing else on its core.
  */
-async function sdkCeiling(seconds: number, concurrency: number) {
+async function sdkCeiling(load: SenderLoad) {
   const ack = JSON.stringify({
-    events: Array.from({ length: 100 }, (_, i) => ({
+    events: Array.from({ length: load.batch }, (_, i) => ({
       id: `evt_01jz${String(i).padStart(22, '0')}`,
       seq: 1_000_000 + i,
       hash: 'a'.repeat(64),
@@ -91,7 +99,7 @@ async function sdkCeiling(seconds: number, concurrency: number) {
   const cpus = availableParallelism();
   pin('0');
   try {
-    return await runSender(`http://127.0.0.1:${port}`, 'tmk_ceiling', seconds, concurrency, '1');
+    return await runSender(`http://127.0.0.1:${port}`, 'tmk_ceiling', load, '1');
   } finally {
     pin(`0-${cpus - 1}`);
     receiver.closeAllConnections();
@@ -100,14 +108,14 @@ async function sdkCeiling(seconds: number, concurrency: number) {
 }
 
 /** One load's events acknowledged per second, on a fresh server and database. */
-async function measure(backend: string, load: Load, seconds: number, concurrency: number) {
+async function measure(backend: string, load: Load, sender: SenderLoad) {
   return onFreshServer(backend, async (url, key) => {
     if (load !== 'sdk') {
       const body = load === 'server' ? BATCH100_BODY : clientIdBatch100Body;
-      const result = await ingestLoad(url, key, body, seconds);
+      const result = await ingestLoad(url, key, body, sender.seconds);
       return { rate: Math.round((result['2xx'] * 100) / result.duration), cpuPerEvent: undefined };
     }
-    return runSender(url, key, seconds, concurrency);
+    return runSender(url, key, sender);
   });
 }
 
@@ -127,19 +135,17 @@ let ceiling: number | undefined;
  * figure on a fresh server and database. One run of each moved by a fifth between runs of one
  * build on this machine, so `rounds` rounds measure all three, in an order rotated each round
  * (a machine growing busier or quieter weighs on each alike), and the medians are reported.
+ * With `sender.batch` other than 100 (the SDK's default is 500), the SDK's figures are named
+ * with it (`sdk_ingest_batch_sdk500_sqlite`); the server's stay those of 100-event batches.
  */
-export async function runSdkBenchmark(
-  backend: string,
-  seconds: number,
-  concurrency: number,
-  rounds: number,
-): Promise<void> {
+export async function runSdkBenchmark(backend: string, sender: SenderLoad, rounds: number): Promise<void> {
+  const named = (name: string) => (sender.batch === 100 ? name : `${name}_sdk${sender.batch}`);
   const rates: Record<Load, number[]> = { server: [], clientIds: [], sdk: [] };
   const cpu: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const order = LOADS.map((_, i) => LOADS[(i + round) % LOADS.length]!);
     for (const load of order) {
-      const { rate, cpuPerEvent } = await measure(backend, load, seconds, concurrency);
+      const { rate, cpuPerEvent } = await measure(backend, load, sender);
       rates[load].push(rate);
       if (cpuPerEvent !== undefined) cpu.push(cpuPerEvent);
     }
@@ -153,19 +159,23 @@ export async function runSdkBenchmark(
   const sdk = median(rates.sdk);
   report(`sdk_server_batch100_${backend}`, Math.round(server), 'events/s');
   report(`sdk_server_batch100_client_ids_${backend}`, Math.round(withIds), 'events/s');
-  report(`sdk_ingest_batch_${backend}`, Math.round(sdk), 'events/s');
-  report(`sdk_vs_server_batch_${backend}`, Number((sdk / server).toFixed(2)), 'ratio');
-  report(`sdk_vs_server_client_ids_${backend}`, Number((sdk / withIds).toFixed(2)), 'ratio');
+  report(`${named('sdk_ingest_batch')}_${backend}`, Math.round(sdk), 'events/s');
+  report(`${named('sdk_vs_server_batch')}_${backend}`, Number((sdk / server).toFixed(2)), 'ratio');
+  report(`${named('sdk_vs_server_client_ids')}_${backend}`, Number((sdk / withIds).toFixed(2)), 'ratio');
   // The SDK process's own cost: how much of a core a given ingest rate takes from the application.
-  report(`sdk_cpu_per_event_${backend}`, Number(median(cpu).toFixed(1)), 'us');
+  report(`${named('sdk_cpu_per_event')}_${backend}`, Number(median(cpu).toFixed(1)), 'us');
   if (availableParallelism() < 2) {
     process.stderr.write('sdk: one CPU only, so no ceiling on a core of its own (sdk_one_core_max)\n');
     return;
   }
   // The ceiling does not depend on the backend: measured and reported once per run.
   if (ceiling === undefined) {
-    ceiling = (await sdkCeiling(seconds, concurrency)).rate;
-    report('sdk_one_core_max', ceiling, 'events/s');
+    ceiling = (await sdkCeiling(sender)).rate;
+    report(named('sdk_one_core_max'), ceiling, 'events/s');
   }
-  report(`sdk_one_core_max_vs_server_batch_${backend}`, Number((ceiling / server).toFixed(2)), 'ratio');
+  report(
+    `${named('sdk_one_core_max_vs_server_batch')}_${backend}`,
+    Number((ceiling / server).toFixed(2)),
+    'ratio',
+  );
 }
