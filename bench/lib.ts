@@ -140,19 +140,31 @@ export async function timedRequest(
   return { client, server };
 }
 
-/** A byte gauge of the server's Prometheus metrics, in MiB. */
-async function serverMetricMiB(url: string, name: string): Promise<number> {
+/**
+ * The server's V8 heap in use (prom-client's default set) and its search index cache, in MiB,
+ * from one scrape of its Prometheus metrics.
+ */
+export async function serverMemoryMiB(url: string): Promise<{ heapMiB: number; searchCacheMiB: number }> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const bytes = metricValue(text, name);
-  if (bytes === undefined) throw new Error(`/metrics has no ${name}`);
-  return bytes / 2 ** 20;
+  const mib = (name: string) => {
+    const bytes = metricValue(text, name);
+    if (bytes === undefined) throw new Error(`/metrics has no ${name}`);
+    return bytes / 2 ** 20;
+  };
+  return {
+    heapMiB: mib('trailmark_nodejs_heap_size_used_bytes'),
+    searchCacheMiB: mib('trailmark_search_cache_bytes'),
+  };
 }
 
-/** The server's V8 heap in use, in MiB (prom-client's default set). */
-export const serverHeapMiB = (url: string) => serverMetricMiB(url, 'trailmark_nodejs_heap_size_used_bytes');
-
-/** The server's search index cache, in MiB. */
-export const serverSearchCacheMiB = (url: string) => serverMetricMiB(url, 'trailmark_search_cache_bytes');
+/** The lines of a body as it streams (its newlines), without holding it. */
+export async function countLines(body: ReadableStream<Uint8Array>): Promise<number> {
+  let lines = 0;
+  for await (const chunk of body) {
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+  }
+  return lines;
+}
 
 export async function api(
   url: string,

@@ -1,4 +1,4 @@
-import { percentile } from './lib.js';
+import { countLines, percentile } from './lib.js';
 import { PROBES } from './population.js';
 import { Acknowledged, checkNothingLost } from './soak-check.js';
 
@@ -17,12 +17,11 @@ export interface SoakOptions {
   /** The server's resident set size in MiB. */
   rssMiB(): number;
   /**
-   * The server's V8 heap in use, in MiB: with RSS it tells the JavaScript heap (where a leak
-   * would show) from native memory (SQLite's page caches, which fill up to their bound).
+   * The server's V8 heap in use and its search index cache, in MiB: with RSS they tell the
+   * JavaScript heap (where a leak would show) from native memory, and within it the search
+   * cache, which grows with the org searched up to its bound (as SQLite's page caches fill to theirs).
    */
-  heapMiB?(): Promise<number>;
-  /** The server's search index cache, in MiB: bounded memory that grows with the org searched. */
-  searchCacheMiB?(): Promise<number>;
+  memoryMiB?(): Promise<{ heapMiB: number; searchCacheMiB: number }>;
   /** Bytes the database holds on disk, and WAL bytes written since the start (as the backend tells). */
   storage(): Promise<{ database: number; wal: number }>;
   sampleSeconds?: number;
@@ -146,14 +145,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const every = (options.sampleSeconds ?? 10) * 1000;
     for (let next = 0; running; next += every) {
       const storage = await options.storage();
-      // A heap sample the server does not answer within 5 s is left out, not fatal to the soak.
-      const heap = await options.heapMiB?.().catch(() => undefined);
-      const searchCache = await options.searchCacheMiB?.().catch(() => undefined);
+      // A memory sample the server does not answer within 5 s is left out, not fatal to the soak.
+      const memory = await options.memoryMiB?.().catch(() => undefined);
+      const heap = memory?.heapMiB;
       const sample: SoakSample = {
         at: Math.round(elapsed()),
         rssMiB: Math.round(options.rssMiB()),
-        ...(heap === undefined ? {} : { heapMiB: Math.round(heap) }),
-        ...(searchCache === undefined ? {} : { searchCacheMiB: Math.round(searchCache) }),
+        ...(memory === undefined
+          ? {}
+          : { heapMiB: Math.round(memory.heapMiB), searchCacheMiB: Math.round(memory.searchCacheMiB) }),
         ...storage,
       };
       samples.push(sample);
@@ -229,15 +229,6 @@ async function queryLoop(options: SoakOptions, keepGoing: () => boolean) {
   }
   const p95s = [...byKind].map(([kind, ms]) => [kind, percentile(ms, 95)] as const);
   return { done: times.length, failed, p95: percentile(times, 95), byKind: Object.fromEntries(p95s) };
-}
-
-/** The lines of a body (its newlines). */
-async function countLines(body: ReadableStream<Uint8Array>): Promise<number> {
-  let lines = 0;
-  for await (const chunk of body) {
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-  }
-  return lines;
 }
 
 /** A CSV export of the last minute, every 15 s. */

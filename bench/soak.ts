@@ -5,8 +5,7 @@ import {
   freshDatabase,
   ingestLoad,
   report,
-  serverHeapMiB,
-  serverSearchCacheMiB,
+  serverMemoryMiB,
   startServer,
 } from './lib.js';
 import { runSoak, type SoakResult, type SoakSample } from './soak-lib.js';
@@ -111,8 +110,7 @@ for (const backend of backends) {
       seconds: minutes * 60,
       rate,
       rssMiB: () => server.rssMiB(),
-      heapMiB: () => serverHeapMiB(server.url),
-      searchCacheMiB: () => serverSearchCacheMiB(server.url),
+      memoryMiB: () => serverMemoryMiB(server.url),
       storage: () => storage.read(),
       log: (line) => process.stderr.write(line),
     });
